@@ -1,0 +1,103 @@
+// Every environment variable the service reads, validated once at start (nothing else reads process.env).
+import { z } from 'zod';
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, `a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `a whole number from ${min} to ${max}`).max(max, `a whole number from ${min} to ${max}`));
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'true or false' }))
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const ROLES = ['submitter', 'reviewer', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+export interface ApiKey {
+  key: string;
+  role: Role;
+  name: string | undefined;
+}
+
+const apiKeys = z
+  .string()
+  .trim()
+  .transform((raw, ctx): ApiKey[] => {
+    const keys: ApiKey[] = [];
+    for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const [key, role, name, ...rest] = entry.split(':');
+      if (!key || !role || rest.length > 0 || !(ROLES as readonly string[]).includes(role)) {
+        ctx.addIssue({ code: 'custom', message: `key:role[:name] entries separated by commas, role one of ${ROLES.join(', ')}` });
+        return z.NEVER;
+      }
+      keys.push({ key, role: role as Role, name: name || undefined });
+    }
+    return keys;
+  });
+
+const schema = z.object({
+  PORT: int(0, 65535).default(4000),
+  HOST: z.string().trim().min(1, 'a host name or address').default('127.0.0.1'),
+  DATABASE_URL: z.string().trim().min(1, 'a file path, file: URL, :memory: or postgres:// URL').default('./data/quotes.db'),
+  REDIS_URL: z
+    .string()
+    .trim()
+    .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
+    .optional(),
+  WORKER_CONCURRENCY: int(0, 1000).default(4),
+  MAX_QUEUE_SIZE: int(1, 10_000_000).default(1000),
+  RETENTION_HOURS: int(1, 24 * 365).default(24),
+  API_KEYS: apiKeys.optional(),
+  RATE_LIMIT_PER_SECOND: int(1, 1_000_000).optional(),
+  ALLOW_FAULT_INJECTION: bool.default(false),
+  PROCESSING_DELAY_MS: int(0, 3_600_000).default(0),
+  RETRY_BACKOFF_MS: int(0, 300_000).default(1000),
+  /** Beyond the contract: every this many seconds a PENDING message waits raises its taking priority one level. */
+  PRIORITY_AGING_SECONDS: int(0, 86_400 * 30).default(0),
+  /** Beyond the contract: SQLite `synchronous`; NORMAL loses nothing on a process crash (see README). */
+  SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL'], { message: 'NORMAL or FULL' }).default('NORMAL'),
+  /** Beyond the contract: seconds running attempts get to finish on SIGTERM before they go back to PENDING. */
+  SHUTDOWN_GRACE_SECONDS: int(0, 3600).default(10),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = Omit<z.infer<typeof schema>, 'API_KEYS' | 'RATE_LIMIT_PER_SECOND'> & {
+  API_KEYS: ApiKey[] | undefined;
+  /** Requests a key may make per second; undefined means no limit (open mode default). */
+  RATE_LIMIT_PER_SECOND: number | undefined;
+};
+
+export class ConfigError extends Error {}
+
+/** Parses the environment; throws ConfigError naming each bad variable and what it accepts. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // An empty variable means "unset", as shells and compose files often export empty values.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}=${JSON.stringify(present[String(i.path[0])] ?? '')}: expected ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  const keys = c.API_KEYS && c.API_KEYS.length > 0 ? c.API_KEYS : undefined;
+  if (!keys && !isLoopback(c.HOST)) {
+    throw new ConfigError(
+      `Refusing to start in open mode on HOST=${c.HOST}: without API_KEYS every caller is admin, so the service only listens on a loopback address (localhost, 127.0.0.0/8, ::1). Set API_KEYS=key:role[:name],... or HOST=127.0.0.1.`,
+    );
+  }
+  return {
+    ...c,
+    API_KEYS: keys,
+    RATE_LIMIT_PER_SECOND: c.RATE_LIMIT_PER_SECOND ?? (keys ? 200 : undefined),
+  };
+}
+
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}

@@ -1,0 +1,105 @@
+// The SQLite tables: messages, their event log (the transactional outbox) and finished attempts.
+import { sql } from 'drizzle-orm';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/** Times are integer milliseconds since the epoch (UTC); JSON columns hold JSON text. */
+export const messages = sqliteTable(
+  'messages',
+  {
+    // AUTOINCREMENT keeps seq strictly increasing even after the newest row is deleted: the FIFO tie-break.
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    id: text('id').notNull(),
+    status: text('status').notNull(),
+    priority: integer('priority').notNull(),
+    effectivePriority: integer('effective_priority').notNull(),
+    createdAt: integer('created_at').notNull(),
+    // When the message last became PENDING: what priority aging measures.
+    queuedAt: integer('queued_at').notNull(),
+    startedAt: integer('started_at'),
+    completedAt: integer('completed_at'),
+    errorMessage: text('error_message'),
+    retryCount: integer('retry_count').notNull().default(0),
+    maxRetries: integer('max_retries').notNull(),
+    timeoutSeconds: integer('timeout_seconds').notNull(),
+    nextAttemptAt: integer('next_attempt_at'),
+    deadLettered: integer('dead_lettered').notNull().default(0),
+    version: integer('version').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    leaseOwner: text('lease_owner'),
+    leaseExpiresAt: integer('lease_expires_at'),
+    payload: text('payload').notNull(),
+    useAgentic: integer('use_agentic').notNull().default(0),
+    simulate: text('simulate'),
+    result: text('result'),
+    progress: text('progress'),
+    reviewState: text('review_state').notNull().default('NOT_REQUIRED'),
+    reviewReasons: text('review_reasons').notNull().default('[]'),
+    reviewer: text('reviewer'),
+    reviewNotes: text('review_notes'),
+    reviewDecidedAt: integer('review_decided_at'),
+    owner: text('owner').notNull(),
+    idempotencyKey: text('idempotency_key'),
+  },
+  (t) => [
+    uniqueIndex('messages_id_idx').on(t.id),
+    // The claim walks this index from its head: highest effective priority, then oldest seq. Partial, so
+    // finished messages never lengthen the walk; a claim costs O(log n) plus the not-yet-due retries it skips.
+    index('messages_claim_idx')
+      .on(sql`${t.effectivePriority} DESC`, t.seq)
+      .where(sql`status = 'PENDING'`),
+    // Expired leases are found without scanning PENDING or finished messages.
+    index('messages_lease_idx')
+      .on(t.leaseExpiresAt)
+      .where(sql`status = 'PROCESSING'`),
+    // Idempotency keys are scoped to their owner.
+    uniqueIndex('messages_idempotency_idx')
+      .on(t.owner, t.idempotencyKey)
+      .where(sql`idempotency_key IS NOT NULL`),
+    // Counts by status, listing by status, and retention clean-up by age.
+    index('messages_status_idx').on(t.status, t.completedAt),
+    index('messages_owner_idx').on(t.owner, t.seq),
+    // The review queue: only quotes waiting for a human.
+    index('messages_review_idx')
+      .on(t.seq)
+      .where(sql`review_state = 'PENDING'`),
+  ],
+);
+
+/** Every stored change of a message, with the message as it stood at that version (for replay). */
+export const messageEvents = sqliteTable(
+  'message_events',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    messageId: text('message_id').notNull(),
+    version: integer('version').notNull(),
+    at: integer('at').notNull(),
+    kind: text('kind').notNull(),
+    snapshot: text('snapshot').notNull(),
+  },
+  (t) => [uniqueIndex('message_events_message_version_idx').on(t.messageId, t.version)],
+);
+
+/** Attempts that ended, for history, mean processing time and the recent error rate. */
+export const attempts = sqliteTable(
+  'attempts',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    messageId: text('message_id').notNull(),
+    attempt: integer('attempt').notNull(),
+    workerId: text('worker_id'),
+    startedAt: integer('started_at').notNull(),
+    endedAt: integer('ended_at').notNull(),
+    outcome: text('outcome').notNull(),
+    error: text('error'),
+  },
+  (t) => [index('attempts_message_idx').on(t.messageId, t.attempt), index('attempts_ended_idx').on(t.endedAt)],
+);
+
+/**
+ * Messages per status, kept exact by triggers in the same transaction as each change (drizzle/0001),
+ * so the capacity check on every submission and the stats cost O(1) instead of a count over the queue.
+ */
+export const statusCounts = sqliteTable('status_counts', {
+  status: text('status').primaryKey(),
+  n: integer('n').notNull().default(0),
+});

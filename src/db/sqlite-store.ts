@@ -1,0 +1,446 @@
+// The SQLite implementation of QueueStore: the only place with SQL for the embedded engine.
+//
+// Every write runs in a BEGIN IMMEDIATE transaction (better-sqlite3's `.immediate()`): a DEFERRED one that
+// reads first and writes later gets SQLITE_BUSY at once when another process wrote in between, past any busy
+// timeout. Transaction bodies are synchronous, so no `await` can slip outside them. The hot statements are
+// prepared once; the cold, filter-shaped reads are built with Drizzle.
+import type Database from 'better-sqlite3';
+import { and, desc, eq, getTableColumns, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
+import { NotFoundError, QueueFullError, StorageUnavailableError, isDomainError } from '../queue/errors.js';
+import type {
+  ChangeOutcome,
+  ChangeRequest,
+  ClaimOptions,
+  EnqueueOptions,
+  Held,
+  QueueStore,
+} from '../queue/store.js';
+import {
+  PRIORITIES,
+  type AttemptRecord,
+  type Message,
+  type MessageEvent,
+  type MessageFilter,
+  type NewMessage,
+  type Page,
+  type Priority,
+  type QueueStats,
+} from '../queue/types.js';
+import { type MessageRow, messageToRow, priorityName, rowToMessage } from './rows.js';
+import { messages } from './schema.js';
+
+const COLUMNS = Object.values(getTableColumns(messages)).map((c) => c.name);
+const WRITABLE = COLUMNS.filter((c) => c !== 'seq');
+const RECENT_MS = 5 * 60_000;
+
+interface EventRow {
+  seq: number;
+  message_id: string;
+  version: number;
+  at: number;
+  kind: string;
+  snapshot: string;
+}
+
+interface AttemptRow {
+  message_id: string;
+  attempt: number;
+  worker_id: string | null;
+  started_at: number;
+  ended_at: number;
+  outcome: string;
+  error: string | null;
+}
+
+export class SqliteQueueStore implements QueueStore {
+  private readonly orm: BetterSQLite3Database;
+  private readonly s;
+  private readonly enqueueTx;
+  private readonly claimTx;
+  private readonly changeTx;
+  private readonly renewTx;
+
+  constructor(private readonly db: Database.Database) {
+    this.orm = drizzle({ client: db });
+    const p = (text: string) => db.prepare(text);
+    this.s = {
+      byId: p('SELECT * FROM messages WHERE id = ?'),
+      byKey: p('SELECT * FROM messages WHERE owner = ? AND idempotency_key = ?'),
+      active: p("SELECT COALESCE(SUM(n), 0) AS n FROM status_counts WHERE status IN ('PENDING', 'PROCESSING')"),
+      insert: p(
+        `INSERT INTO messages (${WRITABLE.join(', ')}) VALUES (${WRITABLE.map((c) => `@${c}`).join(', ')}) RETURNING *`,
+      ),
+      update: p(`UPDATE messages SET ${WRITABLE.map((c) => `${c} = @${c}`).join(', ')} WHERE seq = @seq`),
+      // One statement takes the head of messages_claim_idx: no read-then-write window for another process to
+      // slip into, and the sub-select walks the partial index in order, so its cost does not grow with depth.
+      claim: p(`UPDATE messages
+        SET status = 'PROCESSING', attempts = attempts + 1, version = version + 1, started_at = @now,
+            lease_owner = @worker, lease_expires_at = @until, next_attempt_at = NULL, progress = NULL
+        WHERE seq IN (
+          SELECT seq FROM messages INDEXED BY messages_claim_idx
+          WHERE status = 'PENDING' AND (next_attempt_at IS NULL OR next_attempt_at <= @now)
+          ORDER BY effective_priority DESC, seq
+          LIMIT @limit)
+        RETURNING *`),
+      claimOne: p(`UPDATE messages
+        SET status = 'PROCESSING', attempts = attempts + 1, version = version + 1, started_at = @now,
+            lease_owner = @worker, lease_expires_at = @until, next_attempt_at = NULL, progress = NULL
+        WHERE seq = @seq AND status = 'PENDING' RETURNING *`),
+      event: p('INSERT INTO message_events (message_id, version, at, kind, snapshot) VALUES (?, ?, ?, ?, ?)'),
+      attempt: p(
+        'INSERT INTO attempts (message_id, attempt, worker_id, started_at, ended_at, outcome, error) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      renew: p(`UPDATE messages SET lease_expires_at = ?
+        WHERE id = ? AND status = 'PROCESSING' AND attempts = ? AND lease_owner = ?`),
+      expired: p(`SELECT id, attempts FROM messages INDEXED BY messages_lease_idx
+        WHERE status = 'PROCESSING' AND lease_expires_at < ? ORDER BY lease_expires_at LIMIT ?`),
+      eventsAfter: p('SELECT * FROM message_events WHERE seq > ? ORDER BY seq LIMIT ?'),
+      history: p('SELECT * FROM message_events WHERE message_id = ? AND version > ? ORDER BY version'),
+      lastEvent: p('SELECT COALESCE(MAX(seq), 0) AS seq FROM message_events'),
+      attemptsOf: p('SELECT * FROM attempts WHERE message_id = ? ORDER BY attempt, seq'),
+      counts: p('SELECT status, n FROM status_counts'),
+      pendingByPriority: p(
+        "SELECT priority, COUNT(*) AS n FROM messages WHERE status = 'PENDING' GROUP BY priority",
+      ),
+      oldestPending: p("SELECT MIN(created_at) AS at FROM messages WHERE status = 'PENDING'"),
+      oldestStarted: p("SELECT MIN(started_at) AS at FROM messages WHERE status = 'PROCESSING'"),
+      scheduled: p("SELECT COUNT(*) AS n FROM messages WHERE status = 'PENDING' AND next_attempt_at > ?"),
+      reviewPending: p(
+        "SELECT COUNT(*) AS n FROM messages INDEXED BY messages_review_idx WHERE review_state = 'PENDING'",
+      ),
+      recent: p(`SELECT COUNT(*) AS n,
+          SUM(CASE WHEN outcome IN ('FAILED', 'TIMED_OUT', 'LOST') THEN 1 ELSE 0 END) AS failed,
+          AVG(CASE WHEN outcome = 'COMPLETED' THEN ended_at - started_at END) AS mean
+        FROM attempts WHERE ended_at >= ?`),
+      position: p(`SELECT COUNT(*) AS n FROM messages INDEXED BY messages_claim_idx
+        WHERE status = 'PENDING' AND (effective_priority > @p OR (effective_priority = @p AND seq < @seq))
+          AND (next_attempt_at IS NULL OR next_attempt_at <= @now)`),
+      nextDue: p("SELECT MIN(next_attempt_at) AS at FROM messages WHERE status = 'PENDING' AND next_attempt_at > ?"),
+      age: p(`UPDATE messages
+        SET effective_priority = MIN(4, priority + (@now - queued_at) / @aging)
+        WHERE status = 'PENDING' AND effective_priority < 4 AND queued_at <= @now - @aging
+          AND MIN(4, priority + (@now - queued_at) / @aging) > effective_priority`),
+      purgeBatch: p(`SELECT seq, id FROM messages
+        WHERE status IN ('COMPLETED', 'CANCELLED') AND completed_at < ? AND review_state <> 'PENDING' LIMIT 500`),
+      purgeEvents: p('DELETE FROM message_events WHERE message_id = ?'),
+      purgeAttempts: p('DELETE FROM attempts WHERE message_id = ?'),
+      purgeMessage: p('DELETE FROM messages WHERE seq = ?'),
+      dataVersion: p('PRAGMA data_version').pluck(),
+      beginWrite: p('BEGIN IMMEDIATE'),
+      rollback: p('ROLLBACK'),
+    };
+
+    this.enqueueTx = db.transaction((m: NewMessage, options: EnqueueOptions, now: number) => {
+      if (m.idempotencyKey !== null) {
+        const existing = this.s.byKey.get(m.owner, m.idempotencyKey) as MessageRow | undefined;
+        if (existing) return { message: rowToMessage(existing), created: false };
+      }
+      const active = (this.s.active.get() as { n: number }).n;
+      if (active >= options.maxSize) throw new QueueFullError(options.maxSize);
+      const row = this.s.insert.get(
+        messageToRow({
+          ...m,
+          seq: 0,
+          status: 'PENDING',
+          effectivePriority: m.priority,
+          queuedAt: m.createdAt,
+          startedAt: null,
+          completedAt: null,
+          errorMessage: null,
+          retryCount: 0,
+          nextAttemptAt: null,
+          deadLettered: false,
+          version: 1,
+          attempts: 0,
+          leaseOwner: null,
+          leaseExpiresAt: null,
+          result: null,
+          progress: null,
+          review: { state: 'NOT_REQUIRED', reasons: [], reviewer: null, notes: null, decidedAt: null },
+        }),
+      ) as MessageRow;
+      this.appendEvent(row, now, 'enqueued');
+      if (!options.claimFor) return { message: rowToMessage(row), created: true };
+      const claimed = this.s.claimOne.get({
+        seq: row.seq,
+        now,
+        worker: options.claimFor.workerId,
+        until: now + options.claimFor.leaseMs,
+      }) as MessageRow;
+      this.appendEvent(claimed, now, 'claimed');
+      return { message: rowToMessage(claimed), created: true };
+    });
+
+    this.claimTx = db.transaction((o: ClaimOptions) => {
+      const now = o.now.getTime();
+      const rows = this.s.claim.all({ now, worker: o.workerId, until: now + o.leaseMs, limit: o.limit }) as MessageRow[];
+      // RETURNING gives no order; hand the messages out in take order.
+      rows.sort((a, b) => b.effective_priority - a.effective_priority || a.seq - b.seq);
+      for (const row of rows) this.appendEvent(row, now, 'claimed');
+      return rows.map(rowToMessage);
+    });
+
+    this.changeTx = db.transaction((requests: ChangeRequest[], now: Date): ChangeOutcome[] =>
+      requests.map((request) => this.changeOne(request, now)),
+    );
+
+    this.renewTx = db.transaction((workerId: string, held: Held[], until: number) =>
+      held.filter((h) => this.s.renew.run(until, h.id, h.attempts, workerId).changes === 0).map((h) => h.id),
+    );
+  }
+
+  async enqueue(message: NewMessage, options: EnqueueOptions, now: Date) {
+    return this.guard(() => this.enqueueTx.immediate(message, options, now.getTime()));
+  }
+
+  async claim(options: ClaimOptions): Promise<Message[]> {
+    if (options.limit <= 0) return [];
+    return this.guard(() => this.claimTx.immediate(options));
+  }
+
+  async change(requests: ChangeRequest[], now: Date): Promise<ChangeOutcome[]> {
+    if (requests.length === 0) return [];
+    return this.guard(() => this.changeTx.immediate(requests, now));
+  }
+
+  async renewLeases(workerId: string, held: Held[], leaseMs: number, now: Date): Promise<string[]> {
+    if (held.length === 0) return [];
+    return this.guard(() => this.renewTx.immediate(workerId, held, now.getTime() + leaseMs));
+  }
+
+  async expiredLeases(now: Date, limit: number): Promise<Held[]> {
+    return this.guard(() => this.s.expired.all(now.getTime(), limit) as Held[]);
+  }
+
+  async get(id: string): Promise<Message | null> {
+    return this.guard(() => {
+      const row = this.s.byId.get(id) as MessageRow | undefined;
+      return row ? rowToMessage(row) : null;
+    });
+  }
+
+  async list(filter: MessageFilter, page: Page): Promise<Message[]> {
+    return this.guard(() => {
+      const where = this.filterSql(filter, page.beforeSeq);
+      const rows = this.orm
+        .select()
+        .from(messages)
+        .where(where)
+        .orderBy(desc(messages.seq))
+        .limit(page.limit)
+        .all();
+      return rows.map((r) => rowToMessage(this.ormRowToRow(r)));
+    });
+  }
+
+  async count(filter: MessageFilter): Promise<number> {
+    return this.guard(() => {
+      const [row] = this.orm
+        .select({ n: sql<number>`count(*)` })
+        .from(messages)
+        .where(this.filterSql(filter))
+        .all();
+      return row?.n ?? 0;
+    });
+  }
+
+  async history(id: string, afterVersion: number): Promise<MessageEvent[]> {
+    return this.guard(() => (this.s.history.all(id, afterVersion) as EventRow[]).map(toEvent));
+  }
+
+  async attemptsOf(id: string): Promise<AttemptRecord[]> {
+    return this.guard(() => (this.s.attemptsOf.all(id) as AttemptRow[]).map(toAttempt));
+  }
+
+  async eventsAfter(seq: number, limit: number): Promise<MessageEvent[]> {
+    return this.guard(() => (this.s.eventsAfter.all(seq, limit) as EventRow[]).map(toEvent));
+  }
+
+  async lastEventSeq(): Promise<number> {
+    return this.guard(() => (this.s.lastEvent.get() as { seq: number }).seq);
+  }
+
+  async changeToken(): Promise<number> {
+    return this.guard(() => this.s.dataVersion.get() as number);
+  }
+
+  async stats(now: Date, maxSize: number): Promise<QueueStats> {
+    return this.guard(() => {
+      const counts = Object.fromEntries(
+        (this.s.counts.all() as { status: string; n: number }[]).map((r) => [r.status, r.n]),
+      ) as Record<string, number>;
+      const byPriority: Record<Priority, number> = { URGENT: 0, HIGH: 0, NORMAL: 0, LOW: 0 };
+      for (const r of this.s.pendingByPriority.all() as { priority: number; n: number }[]) {
+        byPriority[priorityName(r.priority)] = r.n;
+      }
+      const oldest = (this.s.oldestPending.get() as { at: number | null }).at;
+      const started = (this.s.oldestStarted.get() as { at: number | null }).at;
+      const recent = this.s.recent.get(now.getTime() - RECENT_MS) as { n: number; failed: number | null; mean: number | null };
+      const failed = counts.FAILED ?? 0;
+      return {
+        pendingCount: counts.PENDING ?? 0,
+        processingCount: counts.PROCESSING ?? 0,
+        completedCount: counts.COMPLETED ?? 0,
+        failedCount: failed,
+        cancelledCount: counts.CANCELLED ?? 0,
+        // FAILED always means dead-lettered (a retry waits as PENDING), so the two counts are one figure.
+        deadLetterCount: failed,
+        maxSize,
+        oldestPending: oldest === null ? null : new Date(oldest),
+        longestProcessing: started === null ? null : Math.max(0, (now.getTime() - started) / 1000),
+        pendingByPriority: byPriority,
+        meanProcessingMs: recent.mean,
+        recentErrorRate: recent.n > 0 ? (recent.failed ?? 0) / recent.n : null,
+        recentAttempts: recent.n,
+        scheduledRetries: (this.s.scheduled.get(now.getTime()) as { n: number }).n,
+        reviewPendingCount: (this.s.reviewPending.get() as { n: number }).n,
+      };
+    });
+  }
+
+  async queuePosition(id: string, now: Date): Promise<number | null> {
+    return this.guard(() => {
+      const row = this.s.byId.get(id) as MessageRow | undefined;
+      const t = now.getTime();
+      if (!row || row.status !== 'PENDING' || (row.next_attempt_at !== null && row.next_attempt_at > t)) return null;
+      const ahead = this.s.position.get({ p: row.effective_priority, seq: row.seq, now: t }) as { n: number };
+      return ahead.n + 1;
+    });
+  }
+
+  async nextDueAt(now: Date): Promise<Date | null> {
+    return this.guard(() => {
+      const at = (this.s.nextDue.get(now.getTime()) as { at: number | null }).at;
+      return at === null ? null : new Date(at);
+    });
+  }
+
+  async agePriorities(now: Date, agingMs: number): Promise<number> {
+    if (agingMs <= 0) return 0;
+    return this.guard(() => this.s.age.run({ now: now.getTime(), aging: agingMs }).changes);
+  }
+
+  async purge(before: Date): Promise<number> {
+    return this.guard(() => {
+      // Short batches, each its own transaction, so clean-up never holds the write lock for long.
+      const batch = this.db.transaction(() => {
+        const rows = this.s.purgeBatch.all(before.getTime()) as { seq: number; id: string }[];
+        for (const r of rows) {
+          this.s.purgeEvents.run(r.id);
+          this.s.purgeAttempts.run(r.id);
+          this.s.purgeMessage.run(r.seq);
+        }
+        return rows.length;
+      });
+      let total = 0;
+      for (let n = batch.immediate(); n > 0; n = batch.immediate()) total += n;
+      return total;
+    });
+  }
+
+  async checkWritable(): Promise<void> {
+    this.guard(() => {
+      // Taking the write lock proves the file is writable and not held by another writer past the busy timeout.
+      this.s.beginWrite.run();
+      this.s.rollback.run();
+    });
+  }
+
+  async close(): Promise<void> {
+    if (!this.db.open) return;
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // A checkpoint blocked by another process is harmless: the next opener checkpoints.
+    }
+    this.db.close();
+  }
+
+  /** Reads the message, applies its transition, writes it back with version + 1 and appends the event. */
+  private changeOne(request: ChangeRequest, now: Date): ChangeOutcome {
+    const row = this.s.byId.get(request.id) as MessageRow | undefined;
+    if (!row) return { ok: false, skipped: false, error: new NotFoundError(request.id) };
+    const current = rowToMessage(row);
+    let next: ReturnType<ChangeRequest['transition']>;
+    try {
+      next = request.transition(current, now);
+    } catch (error) {
+      if (isDomainError(error)) return { ok: false, skipped: false, error };
+      throw error;
+    }
+    if (next === null) return { ok: false, skipped: true, current };
+    const written = messageToRow({ ...next.message, seq: row.seq, version: row.version + 1 });
+    this.s.update.run(written);
+    this.appendEvent(written, now.getTime(), next.kind);
+    const a = next.attempt;
+    if (a) {
+      this.s.attempt.run(a.messageId, a.attempt, a.workerId, a.startedAt.getTime(), a.endedAt.getTime(), a.outcome, a.error);
+    }
+    return { ok: true, message: rowToMessage(written) };
+  }
+
+  private appendEvent(row: MessageRow, at: number, kind: string): void {
+    this.s.event.run(row.id, row.version, at, kind, JSON.stringify(row));
+  }
+
+  private filterSql(filter: MessageFilter, beforeSeq?: number): SQL | undefined {
+    const parts: (SQL | undefined)[] = [
+      filter.statuses?.length ? inArray(messages.status, filter.statuses) : undefined,
+      filter.priorities?.length ? inArray(messages.priority, filter.priorities.map((p) => PRIORITIES[p])) : undefined,
+      filter.owner !== undefined ? eq(messages.owner, filter.owner) : undefined,
+      filter.deadLettered !== undefined ? eq(messages.deadLettered, filter.deadLettered ? 1 : 0) : undefined,
+      filter.reviewState !== undefined ? eq(messages.reviewState, filter.reviewState) : undefined,
+      beforeSeq !== undefined ? lt(messages.seq, beforeSeq) : undefined,
+    ];
+    return and(...parts);
+  }
+
+  private ormRowToRow(r: typeof messages.$inferSelect): MessageRow {
+    const out: Record<string, unknown> = {};
+    const columns = getTableColumns(messages);
+    for (const [key, column] of Object.entries(columns)) out[column.name] = r[key as keyof typeof r];
+    return out as unknown as MessageRow;
+  }
+
+  /** Maps the engine's "cannot write now" failures to STORAGE_UNAVAILABLE; everything else passes through. */
+  private guard<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      const reason = storageFault(error);
+      if (reason) throw new StorageUnavailableError(reason);
+      throw error;
+    }
+  }
+}
+
+const FAULTS: [RegExp, string][] = [
+  [/^SQLITE_FULL/, 'the database is full'],
+  [/^SQLITE_READONLY/, 'the database is read-only'],
+  [/^SQLITE_(BUSY|LOCKED)/, 'the database is locked by another writer'],
+  [/^SQLITE_(IOERR|CANTOPEN|NOTADB|CORRUPT|PERM)/, 'the database file cannot be used'],
+];
+
+function storageFault(error: unknown): string | null {
+  if (error instanceof TypeError && /database connection is not open/.test(error.message)) return 'the database is closed';
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return null;
+  return FAULTS.find(([pattern]) => pattern.test(code))?.[1] ?? null;
+}
+
+function toEvent(r: EventRow): MessageEvent {
+  return { seq: r.seq, messageId: r.message_id, version: r.version, at: new Date(r.at), kind: r.kind, message: rowToMessage(JSON.parse(r.snapshot) as MessageRow) };
+}
+
+function toAttempt(r: AttemptRow): AttemptRecord {
+  return {
+    messageId: r.message_id,
+    attempt: r.attempt,
+    workerId: r.worker_id,
+    startedAt: new Date(r.started_at),
+    endedAt: new Date(r.ended_at),
+    outcome: r.outcome as AttemptRecord['outcome'],
+    error: r.error,
+  };
+}

@@ -1,0 +1,13 @@
+// JSON logs with pino: one logger for the process, children per part; lines about a message carry its id.
+import { pino } from 'pino';
+
+export type Logger = pino.Logger;
+
+export function createLogger(level: string = 'info'): Logger {
+  return pino({
+    level,
+    base: { service: 'quote-queue' },
+    // Credentials never reach the log, however a caller passes them.
+    redact: { paths: ['req.headers.authorization', 'authorization', 'apiKey', '*.apiKey'], censor: '[redacted]' },
+  });
+}

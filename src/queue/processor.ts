@@ -1,0 +1,28 @@
+// What the worker runs for each message: the contract between the queue and whatever does the work.
+import type { Json, Simulation } from './types.js';
+
+export interface Job {
+  id: string;
+  /** 1-based count of attempts over the message's whole life (never reset by a manual retry). */
+  attempt: number;
+  payload: Json;
+  useAgentic: boolean;
+  simulate: Simulation | null;
+}
+
+export interface JobContext {
+  /** Aborted on timeout, cancellation, lost lease or shutdown; the processor must stop promptly. */
+  signal: AbortSignal;
+  /** Records progress (e.g. workflow steps) on the message while the attempt runs; fire and forget. */
+  reportProgress(progress: Json): void;
+}
+
+export interface ProcessOutcome {
+  result: Json;
+  /** Whether a human must review the result before the message is final, and why. */
+  review: { required: boolean; reasons: string[] };
+}
+
+export interface Processor {
+  process(job: Job, ctx: JobContext): Promise<ProcessOutcome>;
+}

@@ -1,0 +1,249 @@
+// The queue's operations as callers see them: validation, access rules and the store, with no transport.
+import { randomUUID } from 'node:crypto';
+import { type Actor, canCancel, canOperate, canRead, canRetry, canReview } from './access.js';
+import {
+  BadInputError,
+  type DomainError,
+  ForbiddenError,
+  NotFoundError,
+} from './errors.js';
+import { estimateProcessingTime } from './estimate.js';
+import type { EventFeed, QueueEvents } from './events.js';
+import type { QueueStore, Transition } from './store.js';
+import { cancel, retry, review } from './transitions.js';
+import type { Worker } from './worker.js';
+import type {
+  AttemptRecord,
+  Json,
+  Message,
+  MessageEvent,
+  MessageFilter,
+  Page,
+  Priority,
+  QueueStats,
+  ReviewAction,
+  Simulation,
+} from './types.js';
+
+export interface SubmitInput {
+  /** The work itself, validated by `parsePayload`. */
+  payload: unknown;
+  useAgentic?: boolean | null;
+  /** Omitted: `priorityFor(payload)`. */
+  priority?: Priority | null;
+  idempotencyKey?: string | null;
+  maxRetries?: number | null;
+  timeoutSeconds?: number | null;
+  simulate?: Simulation | null;
+}
+
+export interface SubmitResult {
+  message: Message;
+  /** False when an idempotency key returned an earlier message. */
+  created: boolean;
+  /** 1 = next to be taken; 0 when the message is not waiting (already running, done, or a retry not yet due). */
+  queuePosition: number;
+  estimatedProcessingTime: string;
+}
+
+export interface QueueServiceOptions {
+  store: QueueStore;
+  events: QueueEvents;
+  feed: EventFeed;
+  /** Runs `run()` submissions in the request (a worker with concurrency 0 of this process). */
+  syncWorker: Worker;
+  /** The claiming worker of this process, if any (pause/resume). */
+  worker?: Worker;
+  maxSize: number;
+  allowFaultInjection: boolean;
+  /** Workers assumed to share the queue, for estimates. */
+  workerCount: number;
+  /** Validates and normalises a submission payload; throws BadInputError naming the field (e.g. `submission.address`). */
+  parsePayload: (input: unknown) => Json;
+  priorityFor: (payload: Json) => Priority;
+  clock?: () => Date;
+  /** How long a synchronous run's lease lasts between heartbeats of the sync worker. */
+  leaseMs?: number;
+}
+
+export const LIMITS = {
+  maxRetries: [0, 10],
+  timeoutSeconds: [1, 3600],
+  idempotencyKeyLength: 200,
+  failAttempts: [0, 100],
+  processingMs: [0, 3_600_000],
+  notesLength: 2000,
+} as const;
+
+export type QueueService = ReturnType<typeof createQueueService>;
+
+export function createQueueService(options: QueueServiceOptions) {
+  const { store, feed } = options;
+  const clock = options.clock ?? (() => new Date());
+
+  /** Reads a message the actor may see; another submitter's message reads as unknown. */
+  async function visible(actor: Actor, id: string): Promise<Message> {
+    const message = await store.get(id);
+    if (!message || !canRead(actor, message.owner)) throw new NotFoundError(id);
+    return message;
+  }
+
+  async function changeOne(id: string, transition: Transition): Promise<Message> {
+    const [outcome] = await store.change([{ id, transition }], clock());
+    feed.nudge();
+    if (!outcome) throw new NotFoundError(id);
+    if (outcome.ok) return outcome.message;
+    if (outcome.skipped) return outcome.current;
+    throw outcome.error as DomainError;
+  }
+
+  function prepare(actor: Actor, input: SubmitInput, defaults: { maxRetries: number }) {
+    let payload: Json;
+    try {
+      payload = options.parsePayload(input.payload);
+    } catch (error) {
+      if (error instanceof BadInputError) throw new BadInputError(`input.${error.field}`, error.rule);
+      throw error;
+    }
+    const maxRetries = intIn('input.maxRetries', input.maxRetries ?? defaults.maxRetries, LIMITS.maxRetries);
+    const timeoutSeconds = intIn('input.timeoutSeconds', input.timeoutSeconds ?? 300, LIMITS.timeoutSeconds);
+    const key = input.idempotencyKey ?? null;
+    if (key !== null && (key.length < 1 || key.length > LIMITS.idempotencyKeyLength)) {
+      throw new BadInputError('input.idempotencyKey', `must be 1 to ${LIMITS.idempotencyKeyLength} characters`);
+    }
+    let simulate: Simulation | null = null;
+    if (input.simulate) {
+      if (!options.allowFaultInjection) {
+        throw new ForbiddenError('input.simulate is refused: this service runs without ALLOW_FAULT_INJECTION=true');
+      }
+      simulate = {};
+      if (input.simulate.failAttempts != null) {
+        simulate.failAttempts = intIn('input.simulate.failAttempts', input.simulate.failAttempts, LIMITS.failAttempts);
+      }
+      if (input.simulate.processingMs != null) {
+        simulate.processingMs = intIn('input.simulate.processingMs', input.simulate.processingMs, LIMITS.processingMs);
+      }
+    }
+    return {
+      id: randomUUID(),
+      priority: input.priority ?? options.priorityFor(payload),
+      payload,
+      useAgentic: input.useAgentic ?? false,
+      simulate,
+      maxRetries,
+      timeoutSeconds,
+      owner: actor.id,
+      idempotencyKey: key,
+      createdAt: clock(),
+    };
+  }
+
+  return {
+    async submit(actor: Actor, input: SubmitInput): Promise<SubmitResult> {
+      const now = clock();
+      const { message, created } = await store.enqueue(prepare(actor, input, { maxRetries: 3 }), { maxSize: options.maxSize }, now);
+      if (created) feed.nudge();
+      const position = (await store.queuePosition(message.id, now)) ?? 0;
+      const stats = await store.stats(now, options.maxSize);
+      return {
+        message,
+        created,
+        queuePosition: position,
+        estimatedProcessingTime: estimateProcessingTime(position, stats.meanProcessingMs, options.workerCount),
+      };
+    },
+
+    /** Processes a submission within the call, through the same processor, recording the message. */
+    async run(actor: Actor, input: Omit<SubmitInput, 'priority' | 'idempotencyKey' | 'maxRetries' | 'simulate'>) {
+      const prepared = prepare(actor, { ...input, maxRetries: 0 }, { maxRetries: 0 });
+      const { message } = await store.enqueue(
+        prepared,
+        { maxSize: options.maxSize, claimFor: { workerId: options.syncWorker.id, leaseMs: options.leaseMs ?? 6000 } },
+        clock(),
+      );
+      feed.nudge();
+      return (await options.syncWorker.runClaimed(message)) ?? (await visible(actor, message.id));
+    },
+
+    get: (actor: Actor, id: string): Promise<Message | null> =>
+      store.get(id).then((m) => (m && canRead(actor, m.owner) ? m : null)),
+
+    visible,
+
+    list(actor: Actor, filter: MessageFilter, page: Page): Promise<Message[]> {
+      return store.list(scoped(actor, filter), page);
+    },
+
+    count(actor: Actor, filter: MessageFilter): Promise<number> {
+      return store.count(scoped(actor, filter));
+    },
+
+    async cancel(actor: Actor, id: string): Promise<Message> {
+      const message = await visible(actor, id);
+      if (!canCancel(actor, message.owner)) throw new ForbiddenError('Only an admin may cancel a message another key submitted');
+      return changeOne(id, cancel());
+    },
+
+    async retry(actor: Actor, id: string): Promise<Message> {
+      await visible(actor, id);
+      if (!canRetry(actor)) throw new ForbiddenError('Only an admin may retry a failed message');
+      return changeOne(id, retry());
+    },
+
+    async review(actor: Actor, id: string, action: ReviewAction, notes: string | null): Promise<Message> {
+      if (!canReview(actor)) throw new ForbiddenError('Only a reviewer or an admin may review quotes');
+      await visible(actor, id);
+      const trimmed = notes?.trim() || null;
+      if (trimmed && trimmed.length > LIMITS.notesLength) {
+        throw new BadInputError('notes', `must be at most ${LIMITS.notesLength} characters`);
+      }
+      return changeOne(id, review(action, actor.name, trimmed));
+    },
+
+    async history(actor: Actor, id: string, afterVersion = 0): Promise<MessageEvent[]> {
+      await visible(actor, id);
+      return store.history(id, afterVersion);
+    },
+
+    async attempts(actor: Actor, id: string): Promise<AttemptRecord[]> {
+      await visible(actor, id);
+      return store.attemptsOf(id);
+    },
+
+    async queuePosition(id: string): Promise<number | null> {
+      return store.queuePosition(id, clock());
+    },
+
+    stats(): Promise<QueueStats> {
+      return store.stats(clock(), options.maxSize);
+    },
+
+    /** Stops this process's worker from taking new messages (running ones finish). */
+    pause(actor: Actor): boolean {
+      if (!canOperate(actor)) throw new ForbiddenError('Only an admin may pause the worker');
+      options.worker?.pause();
+      return options.worker?.paused ?? false;
+    },
+
+    resume(actor: Actor): boolean {
+      if (!canOperate(actor)) throw new ForbiddenError('Only an admin may resume the worker');
+      options.worker?.resume();
+      return options.worker?.paused ?? false;
+    },
+
+    get paused(): boolean {
+      return options.worker?.paused ?? false;
+    },
+  };
+}
+
+function scoped(actor: Actor, filter: MessageFilter): MessageFilter {
+  return actor.role === 'submitter' ? { ...filter, owner: actor.id } : filter;
+}
+
+function intIn(field: string, value: number, [min, max]: readonly [number, number]): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new BadInputError(field, `must be a whole number from ${min} to ${max}`);
+  }
+  return value;
+}

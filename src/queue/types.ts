@@ -1,0 +1,146 @@
+// The queue's vocabulary: messages, their states and the figures it reports. No storage, no GraphQL.
+
+/** Taken highest first; the number is the stored rank. */
+export const PRIORITIES = { URGENT: 4, HIGH: 3, NORMAL: 2, LOW: 1 } as const;
+export type Priority = keyof typeof PRIORITIES;
+export type PriorityRank = (typeof PRIORITIES)[Priority];
+
+export const STATUSES = ['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
+export type Status = (typeof STATUSES)[number];
+
+export type ReviewState = 'NOT_REQUIRED' | 'PENDING' | 'APPROVED' | 'REJECTED';
+export type ReviewAction = 'APPROVE' | 'REJECT';
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export interface Review {
+  state: ReviewState;
+  reasons: string[];
+  reviewer: string | null;
+  notes: string | null;
+  decidedAt: Date | null;
+}
+
+/** Fault injection carried by a message (only accepted with ALLOW_FAULT_INJECTION=true). */
+export interface Simulation {
+  /** The first N processing attempts of the message's life throw. */
+  failAttempts?: number;
+  /** Each attempt takes this long, honouring timeouts and cancellation. */
+  processingMs?: number;
+}
+
+export interface Message {
+  id: string;
+  /** Strictly increasing creation order: the FIFO tie-break within a priority. */
+  seq: number;
+  status: Status;
+  priority: Priority;
+  /** Priority used for taking, raised by aging; equals `priority` unless aging is on. */
+  effectivePriority: Priority;
+  createdAt: Date;
+  /** When it last became PENDING (or became due): what priority aging measures. */
+  queuedAt: Date;
+  /** When the current or last attempt started. */
+  startedAt: Date | null;
+  /** When it ended: COMPLETED, FAILED or CANCELLED. */
+  completedAt: Date | null;
+  errorMessage: string | null;
+  retryCount: number;
+  maxRetries: number;
+  timeoutSeconds: number;
+  nextAttemptAt: Date | null;
+  deadLettered: boolean;
+  /** 1 when created; +1 with every stored change. */
+  version: number;
+  /** Attempts started over the message's whole life (never reset): the fencing token of a claim. */
+  attempts: number;
+  /** Worker holding the current attempt, and until when its lease runs. */
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+  payload: Json;
+  useAgentic: boolean;
+  simulate: Simulation | null;
+  result: Json | null;
+  /** Progress the processor reported during the current attempt (agentic steps). */
+  progress: Json | null;
+  review: Review;
+  /** Who submitted it (the caller's identity); scopes idempotency keys and submitter access. */
+  owner: string;
+  idempotencyKey: string | null;
+}
+
+/** A stored change: the message as it stood at `version`. */
+export interface MessageEvent {
+  /** Global, strictly increasing position in the event log. */
+  seq: number;
+  messageId: string;
+  version: number;
+  at: Date;
+  /** What happened, e.g. `enqueued`, `claimed`, `completed`, `retry-scheduled`, `dead-lettered`. */
+  kind: string;
+  message: Message;
+}
+
+/** One finished (or abandoned) processing attempt, for history and figures. */
+export interface AttemptRecord {
+  messageId: string;
+  attempt: number;
+  workerId: string | null;
+  startedAt: Date;
+  endedAt: Date;
+  outcome: 'COMPLETED' | 'FAILED' | 'TIMED_OUT' | 'CANCELLED' | 'LOST' | 'RELEASED';
+  error: string | null;
+}
+
+export interface NewMessage {
+  id: string;
+  priority: Priority;
+  payload: Json;
+  useAgentic: boolean;
+  simulate: Simulation | null;
+  maxRetries: number;
+  timeoutSeconds: number;
+  owner: string;
+  idempotencyKey: string | null;
+  createdAt: Date;
+}
+
+export interface QueueStats {
+  pendingCount: number;
+  processingCount: number;
+  completedCount: number;
+  failedCount: number;
+  cancelledCount: number;
+  deadLetterCount: number;
+  maxSize: number;
+  oldestPending: Date | null;
+  /** Seconds the longest-running PROCESSING message has run; null when none. */
+  longestProcessing: number | null;
+  /** PENDING messages by priority. */
+  pendingByPriority: Record<Priority, number>;
+  /** Mean duration in ms of attempts that completed in the last 5 minutes; null when none. */
+  meanProcessingMs: number | null;
+  /** Share of attempts ended in the last 5 minutes that failed (0..1); null when none. */
+  recentErrorRate: number | null;
+  /** Attempts ended in the last 5 minutes. */
+  recentAttempts: number;
+  /** PENDING messages waiting for a retry that is not yet due. */
+  scheduledRetries: number;
+  /** REFERRED quotes waiting for a human. */
+  reviewPendingCount: number;
+}
+
+export interface MessageFilter {
+  statuses?: Status[];
+  priorities?: Priority[];
+  /** Only messages of this owner (submitter scoping). */
+  owner?: string;
+  deadLettered?: boolean;
+  reviewState?: ReviewState;
+}
+
+export interface Page {
+  /** Return messages with seq below this (newest first paging); omitted: from the newest. */
+  beforeSeq?: number;
+  limit: number;
+}

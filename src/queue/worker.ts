@@ -1,0 +1,328 @@
+// The worker: claims due messages, runs the processor under a lease and a timeout, and settles the results.
+//
+// Life of an attempt here:
+//   claimed (batch) ─▶ running ─┬─ result ───────────▶ settle complete ─┐
+//                               ├─ throws ───────────▶ settle fail ─────┤  (batched: one transaction for all
+//                               ├─ timeout ──────────▶ settle fail ─────┤   settlements of the same tick)
+//                               ├─ shutdown (grace) ─▶ settle release ──┤
+//                               └─ cancelled / lease lost ─▶ dropped ───┴─▶ slot freed ─▶ claim more
+// Leases are renewed every `heartbeatMs` while an attempt runs; a reaper in every worker process turns
+// expired leases (a dead worker) into failed attempts, so the message is taken again within seconds.
+import { randomUUID } from 'node:crypto';
+import { backoffMs } from './backoff.js';
+import type { EventFeed, QueueEvents } from './events.js';
+import type { Processor } from './processor.js';
+import { createSettler } from './settler.js';
+import type { Held, QueueStore } from './store.js';
+import { complete, fail, progress, release } from './transitions.js';
+import type { Json, Message } from './types.js';
+
+export interface WorkerOptions {
+  store: QueueStore;
+  processor: Processor;
+  events: QueueEvents;
+  /** Nudged after every write so this process publishes its own changes at once. */
+  feed?: EventFeed;
+  /** Messages processed at once; 0 claims nothing (only `runClaimed` work). */
+  concurrency: number;
+  /** The first retry waits about this long, doubling each time (RETRY_BACKOFF_MS). */
+  backoffBaseMs: number;
+  /** Default: a random id. */
+  workerId?: string;
+  /** How long a claim holds a message without a heartbeat. Default 6000. */
+  leaseMs?: number;
+  /** How often leases are renewed. Default leaseMs / 3. */
+  heartbeatMs?: number;
+  /** How often expired leases are looked for. Default 1000. */
+  reapMs?: number;
+  /** Fallback look for due messages when no event woke the worker. Default 1000. */
+  pollMs?: number;
+  clock?: () => Date;
+  random?: () => number;
+  onError?: (error: unknown, context: string) => void;
+  /** Called when an attempt ends, for metrics and logs. */
+  onAttempt?: (info: AttemptInfo) => void;
+}
+
+export interface AttemptInfo {
+  message: Message;
+  outcome: 'COMPLETED' | 'FAILED' | 'TIMED_OUT' | 'CANCELLED' | 'LOST' | 'RELEASED';
+  durationMs: number;
+  error?: string;
+  /** The message as stored after the attempt, when the settlement was stored. */
+  stored: Message | null;
+}
+
+export interface Worker {
+  readonly id: string;
+  start(): Promise<void>;
+  /** Stops claiming, lets running attempts finish for `graceMs`, then hands the rest back as PENDING. */
+  stop(graceMs?: number): Promise<void>;
+  pause(): void;
+  resume(): void;
+  readonly paused: boolean;
+  readonly inFlight: number;
+  /** Runs a message this worker already claimed (the synchronous path); resolves with it as stored after. */
+  runClaimed(message: Message): Promise<Message | null>;
+}
+
+/** Why an attempt was aborted; the processor sees it as `signal.reason`. */
+export class AttemptAborted extends Error {
+  constructor(readonly why: 'timeout' | 'cancelled' | 'lost' | 'shutdown', message: string) {
+    super(message);
+    this.name = why === 'timeout' ? 'TimeoutError' : 'AbortError';
+  }
+}
+
+interface Running {
+  fence: Held;
+  controller: AbortController;
+  started: number;
+}
+
+export function createWorker(options: WorkerOptions): Worker {
+  const { store, processor, events, feed } = options;
+  const id = options.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
+  const leaseMs = options.leaseMs ?? 6000;
+  const heartbeatMs = options.heartbeatMs ?? Math.max(50, Math.floor(leaseMs / 3));
+  const reapMs = options.reapMs ?? 1000;
+  const pollMs = options.pollMs ?? 1000;
+  const clock = options.clock ?? (() => new Date());
+  const random = options.random ?? Math.random;
+  const onError = options.onError ?? (() => {});
+  const settler = createSettler({ store, clock, onStored: () => feed?.nudge(), onError });
+
+  const running = new Map<string, Running>();
+  let accepting = false;
+  let paused = false;
+  let claiming = false;
+  let wantMore = false;
+  const timers = new Set<NodeJS.Timeout>();
+  let wakeTimer: NodeJS.Timeout | undefined;
+  let wakeAt = Number.POSITIVE_INFINITY;
+  let unsubscribe: (() => void) | undefined;
+  let idle: (() => void) | undefined;
+
+  function every(ms: number, task: () => Promise<void>): void {
+    let busy = false;
+    const t = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      task()
+        .catch((e) => onError(e, 'timer'))
+        .finally(() => {
+          busy = false;
+        });
+    }, ms);
+    t.unref();
+    timers.add(t);
+  }
+
+  /** Wakes the claim loop at `at` (a retry falling due), keeping only the earliest such time. */
+  function wakeAtTime(at: number): void {
+    if (at >= wakeAt) return;
+    clearTimeout(wakeTimer);
+    wakeAt = at;
+    wakeTimer = setTimeout(
+      () => {
+        wakeAt = Number.POSITIVE_INFINITY;
+        void pump();
+      },
+      Math.max(0, at - clock().getTime()),
+    );
+    wakeTimer.unref();
+  }
+
+  async function pump(): Promise<void> {
+    if (!accepting || paused) return;
+    if (claiming) {
+      wantMore = true;
+      return;
+    }
+    const free = options.concurrency - running.size;
+    if (free <= 0) return;
+    claiming = true;
+    let claimed: Message[] = [];
+    try {
+      claimed = await store.claim({ workerId: id, limit: free, leaseMs, now: clock() });
+    } catch (error) {
+      onError(error, 'claim');
+    } finally {
+      claiming = false;
+    }
+    if (claimed.length > 0) feed?.nudge();
+    for (const message of claimed) void run(message);
+    if (wantMore || (claimed.length > 0 && claimed.length === free)) {
+      wantMore = false;
+      setImmediate(() => void pump());
+    }
+  }
+
+  async function run(message: Message): Promise<Message | null> {
+    const fence: Held = { id: message.id, attempts: message.attempts };
+    const controller = new AbortController();
+    const started = Date.now();
+    running.set(message.id, { fence, controller, started });
+    const timeout = setTimeout(
+      () =>
+        controller.abort(
+          new AttemptAborted('timeout', `timed out after ${message.timeoutSeconds}s (attempt ${message.attempts})`),
+        ),
+      message.timeoutSeconds * 1000,
+    );
+    const report = (info: Omit<AttemptInfo, 'message' | 'durationMs'>) =>
+      options.onAttempt?.({ message, durationMs: Date.now() - started, ...info });
+    try {
+      const outcome = await raceAbort(
+        processor.process(
+          {
+            id: message.id,
+            attempt: message.attempts,
+            payload: message.payload,
+            useAgentic: message.useAgentic,
+            simulate: message.simulate,
+          },
+          {
+            signal: controller.signal,
+            reportProgress: (value: Json) => {
+              if (!controller.signal.aborted) void settler.submit({ id: message.id, transition: progress(fence, value) });
+            },
+          },
+        ),
+        controller.signal,
+      );
+      const stored = await settler.submit({ id: message.id, transition: complete(fence, outcome) });
+      report({ outcome: 'COMPLETED', stored });
+      return stored;
+    } catch (error) {
+      const reason = controller.signal.aborted ? controller.signal.reason : error;
+      if (reason instanceof AttemptAborted && (reason.why === 'cancelled' || reason.why === 'lost')) {
+        report({ outcome: reason.why === 'cancelled' ? 'CANCELLED' : 'LOST', error: reason.message, stored: null });
+        return store.get(message.id);
+      }
+      if (reason instanceof AttemptAborted && reason.why === 'shutdown') {
+        const stored = await settler.submit({ id: message.id, transition: release(fence) });
+        report({ outcome: 'RELEASED', stored });
+        return stored;
+      }
+      const timedOut = reason instanceof AttemptAborted && reason.why === 'timeout';
+      const text = errorText(reason);
+      const delay = backoffMs(message.retryCount + 1, options.backoffBaseMs, random());
+      const stored = await settler.submit({
+        id: message.id,
+        transition: fail(fence, text, delay, timedOut ? 'TIMED_OUT' : 'FAILED'),
+      });
+      report({ outcome: timedOut ? 'TIMED_OUT' : 'FAILED', error: text, stored });
+      return stored;
+    } finally {
+      clearTimeout(timeout);
+      running.delete(message.id);
+      if (running.size === 0) idle?.();
+      void pump();
+    }
+  }
+
+  function onChange(event: { message: Message }): void {
+    const m = event.message;
+    const mine = running.get(m.id);
+    if (mine) {
+      // Cancelled, or taken by another attempt: whatever this attempt produces is fenced out, so stop it now.
+      if (m.status === 'CANCELLED') mine.controller.abort(new AttemptAborted('cancelled', 'cancelled'));
+      else if (m.attempts !== mine.fence.attempts) mine.controller.abort(new AttemptAborted('lost', 'lease lost'));
+    }
+    if (m.status === 'PENDING' && accepting) {
+      const due = m.nextAttemptAt?.getTime();
+      if (due === undefined || due <= clock().getTime()) void pump();
+      else wakeAtTime(due);
+    }
+  }
+
+  async function heartbeat(): Promise<void> {
+    const held = [...running.values()].map((r) => r.fence);
+    const lost = await store.renewLeases(id, held, leaseMs, clock());
+    for (const lostId of lost) {
+      running.get(lostId)?.controller.abort(new AttemptAborted('lost', 'lease lost'));
+    }
+  }
+
+  async function reap(): Promise<void> {
+    const now = clock();
+    const expired = await store.expiredLeases(now, 100);
+    if (expired.length === 0) return;
+    await Promise.all(
+      expired.map((held) =>
+        // The interrupted attempt counts, so a message that kills its worker every time ends dead-lettered;
+        // it is due again at once, since the failure was the worker's, not the message's.
+        settler.submit({
+          id: held.id,
+          transition: fail(held, 'worker lost: its lease expired before the attempt ended', 0, 'LOST', now),
+        }),
+      ),
+    );
+  }
+
+  return {
+    id,
+    async start() {
+      accepting = true;
+      unsubscribe = events.onChange(onChange);
+      every(heartbeatMs, heartbeat);
+      every(reapMs, reap);
+      if (options.concurrency > 0) {
+        every(pollMs, pump);
+        const due = await store.nextDueAt(clock());
+        if (due) wakeAtTime(due.getTime());
+        void pump();
+      }
+    },
+    async stop(graceMs = 10_000) {
+      accepting = false;
+      clearTimeout(wakeTimer);
+      if (running.size > 0) {
+        const allIdle = new Promise<void>((resolve) => {
+          idle = resolve;
+        });
+        const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+        await Promise.race([allIdle, grace]);
+        for (const r of running.values()) r.controller.abort(new AttemptAborted('shutdown', 'shutting down'));
+        if (running.size > 0) await allIdle;
+      }
+      await settler.flush();
+      for (const t of timers) clearInterval(t);
+      timers.clear();
+      unsubscribe?.();
+    },
+    pause() {
+      paused = true;
+    },
+    resume() {
+      paused = false;
+      void pump();
+    },
+    get paused() {
+      return paused;
+    },
+    get inFlight() {
+      return running.size;
+    },
+    runClaimed(message) {
+      return run(message);
+    },
+  };
+}
+
+/** Settles with the processor's result, or rejects with the abort reason as soon as the signal fires. */
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  work.catch(() => {}); // a processor that ignores the abort may still reject later; that is not news
+  return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+function errorText(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.length > 1000 ? `${text.slice(0, 997)}...` : text || 'the attempt failed without a message';
+}

@@ -1,0 +1,85 @@
+// The quote processor the worker runs for each message: validates the stored submission, applies
+// fault injection and the configured delay, then underwrites by the plain path or the agentic workflow.
+
+import type { Job, JobContext, ProcessOutcome, Processor } from '../queue/processor.js';
+import type { Json } from '../queue/types.js';
+import { DEFAULT_SCREENING_LIST } from './compliance.js';
+import { delay } from './delay.js';
+import { createDeterministicProvider } from './deterministic-provider.js';
+import type { UnderwritingProvider } from './provider.js';
+import type { Rating } from './rating.js';
+import type { UnderwritingDecision } from './rules.js';
+import { parseSubmission } from './submission.js';
+import { underwrite } from './underwrite.js';
+import { runUnderwritingWorkflow, type StepRecord } from './workflow.js';
+
+export type QuoteProcessorOptions = {
+  /** Extra time each quote takes, standing in for a slow outside rating service. Default: 0. */
+  processingDelayMs?: number;
+  /** Runs the agentic workflow's steps. Default: the deterministic provider with `screeningList`. */
+  provider?: UnderwritingProvider;
+  /** The clock: rating date and step times. Default: the system clock. */
+  now?: () => Date;
+  /** Names the applicant is screened against on the plain path and by the default provider. Default: `DEFAULT_SCREENING_LIST`. */
+  screeningList?: readonly string[];
+};
+
+/**
+ * The processor for quote messages. Its result is `{ decision, annualPremium, reasons, basePremium,
+ * factors, steps? }` (steps only for agentic jobs); a REFERRED quote requires review for its referral reasons.
+ */
+export function createQuoteProcessor(options: QuoteProcessorOptions = {}): Processor {
+  const now = options.now ?? (() => new Date());
+  const screeningList = options.screeningList ?? DEFAULT_SCREENING_LIST;
+  const provider = options.provider ?? createDeterministicProvider({ screeningList });
+  const processingDelayMs = options.processingDelayMs ?? 0;
+
+  return {
+    async process(job: Job, ctx: JobContext): Promise<ProcessOutcome> {
+      const { signal } = ctx;
+      signal.throwIfAborted();
+      const submission = parseSubmission(job.payload, now);
+      await simulate(job, signal);
+      if (processingDelayMs > 0) await delay(processingDelayMs, signal);
+      signal.throwIfAborted();
+
+      if (!job.useAgentic) {
+        const { rating, decision } = underwrite(submission, { asOf: now(), screeningList });
+        return outcome(decision, rating, null);
+      }
+      const { rating, decision, steps } = await runUnderwritingWorkflow(submission, {
+        asOf: now(),
+        provider,
+        clock: now,
+        signal,
+        onProgress: (progress) => ctx.reportProgress(progress),
+      });
+      return outcome(decision, rating, steps);
+    },
+  };
+}
+
+/**
+ * Fault injection: the attempt first takes `processingMs` (so even a failing attempt takes its time, as
+ * the contract says each attempt does), then the first `failAttempts` attempts of the message's life throw.
+ */
+async function simulate(job: Job, signal: AbortSignal): Promise<void> {
+  const { processingMs, failAttempts } = job.simulate ?? {};
+  if (processingMs !== undefined && processingMs > 0) await delay(processingMs, signal);
+  if (failAttempts !== undefined && job.attempt <= failAttempts) {
+    throw new Error(`simulated failure (attempt ${job.attempt} of ${failAttempts})`);
+  }
+}
+
+function outcome(decision: UnderwritingDecision, rating: Rating, steps: StepRecord[] | null): ProcessOutcome {
+  const result: { [key: string]: Json } = {
+    decision: decision.decision,
+    annualPremium: decision.annualPremium,
+    reasons: decision.reasons,
+    basePremium: rating.basePremium,
+    factors: rating.factors,
+  };
+  if (steps) result.steps = steps;
+  const required = decision.decision === 'REFERRED';
+  return { result, review: { required, reasons: required ? decision.referralReasons : [] } };
+}

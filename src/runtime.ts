@@ -1,0 +1,120 @@
+// Assembles the queue for one process from the configuration: storage, events, workers, upkeep, service.
+import type { Config } from './config.js';
+import { openSqlite } from './db/sqlite.js';
+import { SqliteQueueStore } from './db/sqlite-store.js';
+import type { Logger } from './logger.js';
+import { createEventFeed, createQueueEvents, type EventFeed, type QueueEvents } from './queue/events.js';
+import { startMaintenance, type Maintenance } from './queue/maintenance.js';
+import type { Processor } from './queue/processor.js';
+import { createQueueService, type QueueService } from './queue/service.js';
+import type { QueueStore } from './queue/store.js';
+import type { Json } from './queue/types.js';
+import { type AttemptInfo, createWorker, type Worker } from './queue/worker.js';
+import { autoPriority } from './quotes/priority.js';
+import { createQuoteProcessor } from './quotes/processor.js';
+import { parseSubmission } from './quotes/submission.js';
+
+export interface RuntimeOptions {
+  config: Config;
+  logger: Logger;
+  /** Default: the quote underwriting processor with PROCESSING_DELAY_MS. */
+  processor?: Processor;
+  clock?: () => Date;
+  /** Lease and timing knobs, shortened by tests. */
+  leaseMs?: number;
+  reapMs?: number;
+  workerPollMs?: number;
+  feedPollMs?: number;
+  /** Run the claiming worker (default: WORKER_CONCURRENCY > 0). */
+  withWorker?: boolean;
+  onAttempt?: (info: AttemptInfo) => void;
+}
+
+export interface Runtime {
+  store: QueueStore;
+  events: QueueEvents;
+  feed: EventFeed;
+  service: QueueService;
+  worker: Worker | undefined;
+  syncWorker: Worker;
+  maintenance: Maintenance;
+  /** Stops claiming, drains running attempts for `graceMs`, publishes the last events, closes storage. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const { config, logger } = options;
+  if (/^postgres(ql)?:\/\//.test(config.DATABASE_URL)) {
+    throw new Error('DATABASE_URL: PostgreSQL is not supported yet; use a file path, file: URL or :memory:');
+  }
+  const store = new SqliteQueueStore(openSqlite(config.DATABASE_URL, { synchronous: config.SQLITE_SYNCHRONOUS }));
+  const events = createQueueEvents();
+  const onError = (error: unknown, context: string) => logger.error({ err: error, context }, 'queue background task failed');
+  const feed = createEventFeed({ store, events, pollMs: options.feedPollMs, onError: (e) => onError(e, 'feed') });
+  await feed.start();
+  const processor = options.processor ?? createQuoteProcessor({ processingDelayMs: config.PROCESSING_DELAY_MS });
+  const onAttempt = (info: AttemptInfo) => {
+    logger.info(
+      { messageId: info.message.id, attempt: info.message.attempts, outcome: info.outcome, durationMs: info.durationMs, error: info.error },
+      'attempt ended',
+    );
+    options.onAttempt?.(info);
+  };
+  const common = {
+    store,
+    processor,
+    events,
+    feed,
+    backoffBaseMs: config.RETRY_BACKOFF_MS,
+    leaseMs: options.leaseMs,
+    reapMs: options.reapMs,
+    pollMs: options.workerPollMs,
+    clock: options.clock,
+    onError,
+    onAttempt,
+  };
+  const syncWorker = createWorker({ ...common, concurrency: 0 });
+  await syncWorker.start();
+  const withWorker = options.withWorker ?? config.WORKER_CONCURRENCY > 0;
+  const worker = withWorker ? createWorker({ ...common, concurrency: config.WORKER_CONCURRENCY }) : undefined;
+  await worker?.start();
+  const maintenance = startMaintenance({
+    store,
+    retentionMs: config.RETENTION_HOURS * 3_600_000,
+    agingMs: config.PRIORITY_AGING_SECONDS * 1000,
+    clock: options.clock,
+    onError,
+    onPurged: (count) => logger.info({ count }, 'removed messages past retention'),
+  });
+  const service = createQueueService({
+    store,
+    events,
+    feed,
+    syncWorker,
+    worker,
+    maxSize: config.MAX_QUEUE_SIZE,
+    allowFaultInjection: config.ALLOW_FAULT_INJECTION,
+    workerCount: Math.max(1, config.WORKER_CONCURRENCY),
+    parsePayload: (input) => parseSubmission(input) as unknown as Json,
+    priorityFor: (payload) => autoPriority((payload as { coverageAmount: number }).coverageAmount),
+    clock: options.clock,
+    leaseMs: options.leaseMs,
+  });
+
+  return {
+    store,
+    events,
+    feed,
+    service,
+    worker,
+    syncWorker,
+    maintenance,
+    async stop(graceMs = config.SHUTDOWN_GRACE_SECONDS * 1000) {
+      maintenance.stop();
+      await Promise.all([worker?.stop(graceMs), syncWorker.stop(graceMs)]);
+      await feed.drain();
+      feed.stop();
+      await store.close();
+    },
+  };
+}

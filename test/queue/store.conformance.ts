@@ -1,0 +1,287 @@
+// The behaviour every QueueStore must show, whatever its engine: run by each engine's test file.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { QueueFullError } from '../../src/queue/errors.js';
+import type { QueueStore } from '../../src/queue/store.js';
+import { cancel, complete, fail, progress, retry, review } from '../../src/queue/transitions.js';
+import type { NewMessage, Priority } from '../../src/queue/types.js';
+
+export interface StoreHarness {
+  store: QueueStore;
+  cleanup(): Promise<void>;
+}
+
+const T0 = new Date('2026-01-01T00:00:00.000Z');
+const at = (ms: number) => new Date(T0.getTime() + ms);
+let n = 0;
+
+export function newMessage(over: Partial<NewMessage> = {}): NewMessage {
+  n++;
+  return {
+    id: `msg-${n}-${Math.random().toString(36).slice(2, 8)}`,
+    priority: 'NORMAL',
+    payload: { n },
+    useAgentic: false,
+    simulate: null,
+    maxRetries: 3,
+    timeoutSeconds: 30,
+    owner: 'alice',
+    idempotencyKey: null,
+    createdAt: T0,
+    ...over,
+  };
+}
+
+const OK = { result: { ok: true }, review: { required: false, reasons: [] } };
+
+export function describeStoreConformance(engine: string, open: () => Promise<StoreHarness>): void {
+  describe(`QueueStore conformance: ${engine}`, () => {
+    let h: StoreHarness;
+    let store: QueueStore;
+    beforeEach(async () => {
+      h = await open();
+      store = h.store;
+    });
+    afterEach(async () => h.cleanup());
+
+    const enqueue = async (over: Partial<NewMessage> = {}, maxSize = 1000) =>
+      (await store.enqueue(newMessage(over), { maxSize }, T0)).message;
+    const claimIds = async (limit: number, now = T0) =>
+      (await store.claim({ workerId: 'w1', limit, leaseMs: 10_000, now })).map((m) => m.id);
+
+    describe('enqueue', () => {
+      it('stores a PENDING message at version 1 with its first event', async () => {
+        const m = await enqueue({ priority: 'HIGH', payload: { a: 1 } });
+        expect(m).toMatchObject({ status: 'PENDING', version: 1, priority: 'HIGH', retryCount: 0, payload: { a: 1 } });
+        const events = await store.history(m.id, 0);
+        expect(events.map((e) => [e.version, e.kind, e.message.status])).toEqual([[1, 'enqueued', 'PENDING']]);
+        expect(await store.get(m.id)).toEqual(m);
+      });
+
+      it('refuses with QUEUE_FULL once PENDING + PROCESSING reach the limit, and frees room as messages end', async () => {
+        const a = await enqueue({}, 2);
+        await enqueue({}, 2);
+        await expect(store.enqueue(newMessage(), { maxSize: 2 }, T0)).rejects.toBeInstanceOf(QueueFullError);
+        await store.change([{ id: a.id, transition: cancel() }], T0);
+        await expect(enqueue({}, 2)).resolves.toMatchObject({ status: 'PENDING' });
+      });
+
+      it('returns the first message for a known idempotency key, even when the queue is full, per owner', async () => {
+        const first = await enqueue({ idempotencyKey: 'k1', payload: { v: 1 } }, 1);
+        const again = await store.enqueue(newMessage({ idempotencyKey: 'k1', payload: { v: 2 } }), { maxSize: 1 }, T0);
+        expect(again).toMatchObject({ created: false, message: { id: first.id, payload: { v: 1 } } });
+        // Another owner's same key is another message (and here the queue is full for it).
+        await expect(
+          store.enqueue(newMessage({ idempotencyKey: 'k1', owner: 'bob' }), { maxSize: 1 }, T0),
+        ).rejects.toBeInstanceOf(QueueFullError);
+        expect(await store.count({})).toBe(1);
+      });
+    });
+
+    describe('claim order', () => {
+      it('takes the highest priority first and the oldest first within a priority', async () => {
+        const order: [Priority, string][] = [];
+        for (const p of ['LOW', 'NORMAL', 'URGENT', 'HIGH', 'LOW', 'URGENT', 'NORMAL', 'HIGH'] as Priority[]) {
+          order.push([p, (await enqueue({ priority: p })).id]);
+        }
+        const rank = { URGENT: 4, HIGH: 3, NORMAL: 2, LOW: 1 };
+        const expected = order
+          .map(([p, id], i) => ({ p, id, i }))
+          .sort((a, b) => rank[b.p] - rank[a.p] || a.i - b.i)
+          .map((x) => x.id);
+        const taken: string[] = [];
+        for (let i = 0; i < expected.length; i++) taken.push(...(await claimIds(1)));
+        expect(taken).toEqual(expected);
+        expect(await claimIds(1)).toEqual([]);
+      });
+
+      it('claims several in one call, in take order, each at a new version with a claimed event', async () => {
+        const ids = [await enqueue({ priority: 'LOW' }), await enqueue({ priority: 'HIGH' }), await enqueue()].map(
+          (m) => m.id,
+        );
+        const claimed = await store.claim({ workerId: 'w1', limit: 5, leaseMs: 1000, now: T0 });
+        expect(claimed.map((m) => m.id)).toEqual([ids[1], ids[2], ids[0]]);
+        for (const m of claimed) {
+          expect(m).toMatchObject({ status: 'PROCESSING', version: 2, attempts: 1, leaseOwner: 'w1' });
+          expect(m.leaseExpiresAt?.getTime()).toBe(T0.getTime() + 1000);
+        }
+      });
+
+      it('skips a retry until its nextAttemptAt, then it competes by priority', async () => {
+        const low = await enqueue({ priority: 'LOW' });
+        const high = await enqueue({ priority: 'HIGH' });
+        const [claimed] = await store.claim({ workerId: 'w1', limit: 1, leaseMs: 1000, now: T0 });
+        expect(claimed?.id).toBe(high.id);
+        await store.change([{ id: high.id, transition: fail({ id: high.id, attempts: 1 }, 'boom', 5000) }], T0);
+        expect(await store.get(high.id)).toMatchObject({ status: 'PENDING', retryCount: 1, nextAttemptAt: at(5000) });
+        expect(await claimIds(1, at(1000))).toEqual([low.id]);
+        await store.change([{ id: low.id, transition: cancel() }], at(1000));
+        expect(await claimIds(1, at(4999))).toEqual([]);
+        expect(await store.nextDueAt(at(4999))).toEqual(at(5000));
+        expect(await claimIds(1, at(5000))).toEqual([high.id]);
+      });
+
+      it('reports the queue position among messages due now, by take order', async () => {
+        const a = await enqueue({ priority: 'LOW' });
+        const b = await enqueue({ priority: 'HIGH' });
+        const c = await enqueue({ priority: 'HIGH' });
+        expect(await store.queuePosition(b.id, T0)).toBe(1);
+        expect(await store.queuePosition(c.id, T0)).toBe(2);
+        expect(await store.queuePosition(a.id, T0)).toBe(3);
+        await claimIds(1);
+        expect(await store.queuePosition(b.id, T0)).toBeNull();
+        expect(await store.queuePosition(a.id, T0)).toBe(2);
+      });
+    });
+
+    describe('changes', () => {
+      it('applies a fenced completion once; a late result of an older attempt changes nothing', async () => {
+        const m = await enqueue();
+        await claimIds(1);
+        const fence = { id: m.id, attempts: 1 };
+        // The attempt is lost and the message taken again: attempt 2.
+        await store.change([{ id: m.id, transition: fail(fence, 'lost', 0, 'LOST') }], T0);
+        await claimIds(1);
+        const [late] = await store.change([{ id: m.id, transition: complete(fence, OK) }], T0);
+        expect(late).toMatchObject({ ok: false, skipped: true });
+        const [fresh] = await store.change([{ id: m.id, transition: complete({ id: m.id, attempts: 2 }, OK) }], T0);
+        expect(fresh).toMatchObject({ ok: true, message: { status: 'COMPLETED', result: { ok: true } } });
+        const kinds = (await store.history(m.id, 0)).map((e) => e.kind);
+        expect(kinds).toEqual(['enqueued', 'claimed', 'retry-scheduled', 'claimed', 'completed']);
+      });
+
+      it('keeps versions contiguous and each event a snapshot of the message at that version', async () => {
+        const m = await enqueue();
+        await claimIds(1);
+        const fence = { id: m.id, attempts: 1 };
+        await store.change(
+          [
+            { id: m.id, transition: progress(fence, [{ step: 'a' }]) },
+            { id: m.id, transition: complete(fence, { result: { x: 1 }, review: { required: true, reasons: ['big'] } }) },
+          ],
+          at(10),
+        );
+        await store.change([{ id: m.id, transition: review('APPROVE', 'rita', 'fine') }], at(20));
+        const events = await store.history(m.id, 0);
+        expect(events.map((e) => e.version)).toEqual([1, 2, 3, 4, 5]);
+        for (const e of events) expect(e.message.version).toBe(e.version);
+        const current = await store.get(m.id);
+        expect(events.at(-1)?.message).toEqual(current);
+        expect(current?.review).toMatchObject({ state: 'APPROVED', reviewer: 'rita', notes: 'fine', decidedAt: at(20) });
+        expect((await store.history(m.id, 3)).map((e) => e.version)).toEqual([4, 5]);
+      });
+
+      it('dead-letters after maxRetries retries and a retry brings it back with a full budget', async () => {
+        const m = await enqueue({ maxRetries: 1 });
+        await claimIds(1);
+        await store.change([{ id: m.id, transition: fail({ id: m.id, attempts: 1 }, 'e1', 0) }], T0);
+        await claimIds(1);
+        await store.change([{ id: m.id, transition: fail({ id: m.id, attempts: 2 }, 'e2', 0) }], T0);
+        expect(await store.get(m.id)).toMatchObject({ status: 'FAILED', deadLettered: true, errorMessage: 'e2', retryCount: 1 });
+        expect(await store.stats(T0, 10)).toMatchObject({ failedCount: 1, deadLetterCount: 1, pendingCount: 0 });
+        await store.change([{ id: m.id, transition: retry() }], T0);
+        expect(await store.get(m.id)).toMatchObject({ status: 'PENDING', deadLettered: false, retryCount: 0 });
+      });
+
+      it('answers a change that does not apply with its domain error', async () => {
+        const m = await enqueue();
+        const [out] = await store.change([{ id: m.id, transition: retry() }], T0);
+        expect(out).toMatchObject({ ok: false, skipped: false, error: { code: 'INVALID_STATE' } });
+        const [missing] = await store.change([{ id: 'nope', transition: cancel() }], T0);
+        expect(missing).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+      });
+    });
+
+    describe('leases', () => {
+      it('renews only leases still held and lists expired ones', async () => {
+        const a = await enqueue();
+        const b = await enqueue();
+        await claimIds(2);
+        await store.change([{ id: b.id, transition: cancel() }], T0);
+        const lost = await store.renewLeases('w1', [{ id: a.id, attempts: 1 }, { id: b.id, attempts: 1 }], 10_000, at(5000));
+        expect(lost).toEqual([b.id]);
+        expect(await store.expiredLeases(at(14_999), 10)).toEqual([]);
+        expect(await store.expiredLeases(at(15_001), 10)).toEqual([{ id: a.id, attempts: 1 }]);
+        // Another worker's renewal does not count.
+        expect(await store.renewLeases('w2', [{ id: a.id, attempts: 1 }], 10_000, at(5000))).toEqual([a.id]);
+      });
+    });
+
+    describe('figures and upkeep', () => {
+      it('counts by status and priority', async () => {
+        await enqueue({ priority: 'LOW' });
+        await enqueue({ priority: 'URGENT' });
+        const c = await enqueue({ priority: 'LOW' });
+        await store.change([{ id: c.id, transition: cancel() }], T0);
+        await claimIds(1, at(2000));
+        const s = await store.stats(at(5000), 50);
+        expect(s).toMatchObject({
+          pendingCount: 1,
+          processingCount: 1,
+          cancelledCount: 1,
+          completedCount: 0,
+          maxSize: 50,
+          pendingByPriority: { URGENT: 0, HIGH: 0, NORMAL: 0, LOW: 1 },
+          longestProcessing: 3,
+          oldestPending: T0,
+        });
+      });
+
+      it('purges finished messages past retention with their history, keeping reviews pending and dead letters', async () => {
+        const done = await enqueue();
+        const referred = await enqueue();
+        const dead = await enqueue({ maxRetries: 0 });
+        const live = await enqueue({ priority: 'LOW' });
+        await claimIds(3);
+        await store.change(
+          [
+            { id: done.id, transition: complete({ id: done.id, attempts: 1 }, OK) },
+            { id: referred.id, transition: complete({ id: referred.id, attempts: 1 }, { result: {}, review: { required: true, reasons: ['x'] } }) },
+            { id: dead.id, transition: fail({ id: dead.id, attempts: 1 }, 'boom', 0) },
+          ],
+          T0,
+        );
+        expect(await store.purge(T0)).toBe(0);
+        expect(await store.purge(at(1))).toBe(1);
+        expect(await store.get(done.id)).toBeNull();
+        expect(await store.history(done.id, 0)).toEqual([]);
+        for (const id of [referred.id, dead.id, live.id]) expect(await store.get(id)).not.toBeNull();
+        expect((await store.stats(T0, 10)).completedCount).toBe(1);
+      });
+
+      it('ages waiting messages one level per aging step, up to URGENT', async () => {
+        const low = await enqueue({ priority: 'LOW' });
+        const high = await enqueue({ priority: 'HIGH' });
+        expect(await store.agePriorities(at(999), 1000)).toBe(0);
+        expect(await store.agePriorities(at(2000), 1000)).toBe(2);
+        expect(await store.get(low.id)).toMatchObject({ priority: 'LOW', effectivePriority: 'HIGH', version: 1 });
+        expect(await store.get(high.id)).toMatchObject({ effectivePriority: 'URGENT' });
+        // Both now rank URGENT-or-HIGH: the low one, aged to HIGH, still follows the aged HIGH one.
+        expect(await claimIds(2, at(2000))).toEqual([high.id, low.id]);
+      });
+
+      it('lists newest first with filters and a cursor', async () => {
+        const a = await enqueue({ priority: 'LOW' });
+        const b = await enqueue({ priority: 'HIGH', owner: 'bob' });
+        const c = await enqueue({ priority: 'LOW' });
+        expect((await store.list({}, { limit: 10 })).map((m) => m.id)).toEqual([c.id, b.id, a.id]);
+        expect((await store.list({ priorities: ['LOW'] }, { limit: 10 })).map((m) => m.id)).toEqual([c.id, a.id]);
+        expect((await store.list({ owner: 'bob' }, { limit: 10 })).map((m) => m.id)).toEqual([b.id]);
+        expect((await store.list({}, { limit: 10, beforeSeq: b.seq })).map((m) => m.id)).toEqual([a.id]);
+        expect(await store.count({ statuses: ['PENDING'] })).toBe(3);
+      });
+
+      it('follows the event log in order from any position', async () => {
+        const start = await store.lastEventSeq();
+        const m = await enqueue();
+        await claimIds(1);
+        const events = await store.eventsAfter(start, 100);
+        expect(events.map((e) => [e.messageId, e.version])).toEqual([
+          [m.id, 1],
+          [m.id, 2],
+        ]);
+        expect(events[1]!.seq).toBeGreaterThan(events[0]!.seq);
+        expect(await store.eventsAfter(events[1]!.seq, 100)).toEqual([]);
+      });
+    });
+  });
+}
