@@ -1,4 +1,5 @@
-// Waiting that stops the moment its signal aborts, so a cancelled or timed-out quote frees its worker at once.
+// Abortable waiting: a delay, and a race of any promise against the signal, so a cancelled or
+// timed-out quote frees its worker at once.
 
 /** Resolves after `ms` (0 or less: on the next turn), or rejects with `signal.reason` on abort; clears its timer either way. */
 export function delay(ms: number, signal: AbortSignal): Promise<void> {

@@ -54,7 +54,7 @@ export const OLD_FRAME_BEFORE = 1940;
 export const ANCIENT_FRAME_BEFORE = 1900;
 export const OLD_ROOF_YEARS = 25;
 /** Technical premium above this share of the coverage a year means the risk is priced near total loss. */
-export const MAX_AUTOMATIC_RATE_ON_LINE = 0.012;
+export const MAX_AUTOMATIC_RATE_ON_LINE = 0.011;
 
 export const APPROVAL_REASON = 'meets every automatic underwriting guideline';
 

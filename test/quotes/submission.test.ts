@@ -17,8 +17,15 @@ function errorOf(input: unknown): BadInputError {
 
 describe('a valid submission', () => {
   it('is returned with its strings trimmed', () => {
-    const parsed = parseSubmission(submissionInput({ applicantName: '  Jane Doe \n', address: '\t1 Main St, Austin, TX ' }), clock);
-    expect(parsed).toEqual({ applicantName: 'Jane Doe', address: '1 Main St, Austin, TX', coverageAmount: 250_000 });
+    const parsed = parseSubmission(
+      submissionInput({ applicantName: '  Jane Doe \n', address: '\t1 Main St, Austin, TX ' }),
+      clock,
+    );
+    expect(parsed).toEqual({
+      applicantName: 'Jane Doe',
+      address: '1 Main St, Austin, TX',
+      coverageAmount: 250_000,
+    });
   });
 
   it('keeps every optional rating input given, and drops nulls and unknown fields', () => {
@@ -47,7 +54,14 @@ describe('a valid submission', () => {
   });
 
   it('accepts the bounds of every range', () => {
-    const low = submissionInput({ applicantName: 'A', address: 'B', coverageAmount: 1_000, yearBuilt: 1800, priorClaims: 0, deductible: 500 });
+    const low = submissionInput({
+      applicantName: 'A',
+      address: 'B',
+      coverageAmount: 1_000,
+      yearBuilt: 1800,
+      priorClaims: 0,
+      deductible: 500,
+    });
     const high = submissionInput({
       applicantName: 'x'.repeat(200),
       address: 'y'.repeat(500),
@@ -100,11 +114,14 @@ describe('a bad field is a BAD_USER_INPUT error naming the field and its rule', 
     expect(error.message).toBe(`submission.${field}: ${rule}`);
   });
 
-  it.each([null, 'a string', [1, 2], 7])('a submission that is not an object (%j) names the submission', (input) => {
-    const error = errorOf(input);
-    expect(error.code).toBe('BAD_USER_INPUT');
-    expect(error.field).toBe('submission');
-  });
+  it.each([null, 'a string', [1, 2], 7])(
+    'a submission that is not an object (%j) names the submission',
+    (input) => {
+      const error = errorOf(input);
+      expect(error.code).toBe('BAD_USER_INPUT');
+      expect(error.field).toBe('submission');
+    },
+  );
 
   it('bounds yearBuilt by the clock given', () => {
     const input = submissionInput({ yearBuilt: 2026 });
