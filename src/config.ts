@@ -7,7 +7,13 @@ const int = (min: number, max: number) =>
     .trim()
     .regex(/^-?\d+$/, `a whole number from ${min} to ${max}`)
     .transform(Number)
-    .pipe(z.number().int().min(min, `a whole number from ${min} to ${max}`).max(max, `a whole number from ${min} to ${max}`));
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(min, `a whole number from ${min} to ${max}`)
+        .max(max, `a whole number from ${min} to ${max}`),
+    );
 
 const bool = z
   .string()
@@ -29,10 +35,16 @@ const apiKeys = z
   .trim()
   .transform((raw, ctx): ApiKey[] => {
     const keys: ApiKey[] = [];
-    for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const entry of raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const [key, role, name, ...rest] = entry.split(':');
       if (!key || !role || rest.length > 0 || !(ROLES as readonly string[]).includes(role)) {
-        ctx.addIssue({ code: 'custom', message: `key:role[:name] entries separated by commas, role one of ${ROLES.join(', ')}` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `key:role[:name] entries separated by commas, role one of ${ROLES.join(', ')}`,
+        });
         return z.NEVER;
       }
       keys.push({ key, role: role as Role, name: name || undefined });
@@ -43,7 +55,11 @@ const apiKeys = z
 const schema = z.object({
   PORT: int(0, 65535).default(4000),
   HOST: z.string().trim().min(1, 'a host name or address').default('127.0.0.1'),
-  DATABASE_URL: z.string().trim().min(1, 'a file path, file: URL, :memory: or postgres:// URL').default('./data/quotes.db'),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .min(1, 'a file path, file: URL, :memory: or postgres:// URL')
+    .default('./data/quotes.db'),
   REDIS_URL: z
     .string()
     .trim()
@@ -80,7 +96,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(present);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}=${JSON.stringify(present[String(i.path[0])] ?? '')}: expected ${i.message}`);
+    const lines = parsed.error.issues.map(
+      (i) =>
+        `  ${i.path.join('.')}=${JSON.stringify(present[String(i.path[0])] ?? '')}: expected ${i.message}`,
+    );
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;

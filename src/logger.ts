@@ -8,6 +8,9 @@ export function createLogger(level: string = 'info'): Logger {
     level,
     base: { service: 'quote-queue' },
     // Credentials never reach the log, however a caller passes them.
-    redact: { paths: ['req.headers.authorization', 'authorization', 'apiKey', '*.apiKey'], censor: '[redacted]' },
+    redact: {
+      paths: ['req.headers.authorization', 'authorization', 'apiKey', '*.apiKey'],
+      censor: '[redacted]',
+    },
   });
 }

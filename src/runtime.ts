@@ -4,7 +4,7 @@ import { openSqlite } from './db/sqlite.js';
 import { SqliteQueueStore } from './db/sqlite-store.js';
 import type { Logger } from './logger.js';
 import { createEventFeed, createQueueEvents, type EventFeed, type QueueEvents } from './queue/events.js';
-import { startMaintenance, type Maintenance } from './queue/maintenance.js';
+import { type Maintenance, startMaintenance } from './queue/maintenance.js';
 import type { Processor } from './queue/processor.js';
 import { createQueueService, type QueueService } from './queue/service.js';
 import type { QueueStore } from './queue/store.js';
@@ -47,15 +47,30 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   if (/^postgres(ql)?:\/\//.test(config.DATABASE_URL)) {
     throw new Error('DATABASE_URL: PostgreSQL is not supported yet; use a file path, file: URL or :memory:');
   }
-  const store = new SqliteQueueStore(openSqlite(config.DATABASE_URL, { synchronous: config.SQLITE_SYNCHRONOUS }));
+  const store = new SqliteQueueStore(
+    openSqlite(config.DATABASE_URL, { synchronous: config.SQLITE_SYNCHRONOUS }),
+  );
   const events = createQueueEvents();
-  const onError = (error: unknown, context: string) => logger.error({ err: error, context }, 'queue background task failed');
-  const feed = createEventFeed({ store, events, pollMs: options.feedPollMs, onError: (e) => onError(e, 'feed') });
+  const onError = (error: unknown, context: string) =>
+    logger.error({ err: error, context }, 'queue background task failed');
+  const feed = createEventFeed({
+    store,
+    events,
+    pollMs: options.feedPollMs,
+    onError: (e) => onError(e, 'feed'),
+  });
   await feed.start();
-  const processor = options.processor ?? createQuoteProcessor({ processingDelayMs: config.PROCESSING_DELAY_MS });
+  const processor =
+    options.processor ?? createQuoteProcessor({ processingDelayMs: config.PROCESSING_DELAY_MS });
   const onAttempt = (info: AttemptInfo) => {
     logger.info(
-      { messageId: info.message.id, attempt: info.message.attempts, outcome: info.outcome, durationMs: info.durationMs, error: info.error },
+      {
+        messageId: info.message.id,
+        attempt: info.message.attempts,
+        outcome: info.outcome,
+        durationMs: info.durationMs,
+        error: info.error,
+      },
       'attempt ended',
     );
     options.onAttempt?.(info);

@@ -1,6 +1,7 @@
 // Applies the drizzle-kit migrations in drizzle/ to a SQLite database, safely when several processes start at once.
-import { readMigrationFiles } from 'drizzle-orm/migrator';
+
 import type Database from 'better-sqlite3';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
 
 export const MIGRATIONS_FOLDER = new URL('../../drizzle', import.meta.url).pathname;
 
@@ -15,9 +16,9 @@ export function applyMigrations(db: Database.Database, folder = MIGRATIONS_FOLDE
     db.exec(
       'CREATE TABLE IF NOT EXISTS "__drizzle_migrations" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)',
     );
-    const last = db.prepare('SELECT created_at FROM "__drizzle_migrations" ORDER BY created_at DESC LIMIT 1').get() as
-      | { created_at: number }
-      | undefined;
+    const last = db
+      .prepare('SELECT created_at FROM "__drizzle_migrations" ORDER BY created_at DESC LIMIT 1')
+      .get() as { created_at: number } | undefined;
     let applied = 0;
     for (const migration of migrations) {
       if (last && Number(last.created_at) >= migration.folderMillis) continue;

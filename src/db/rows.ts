@@ -1,5 +1,12 @@
 // Converts between stored rows of `messages` and the queue's Message; event snapshots store the row itself.
-import { PRIORITIES, type Json, type Message, type Priority, type Simulation, type Status } from '../queue/types.js';
+import {
+  type Json,
+  type Message,
+  PRIORITIES,
+  type Priority,
+  type Simulation,
+  type Status,
+} from '../queue/types.js';
 
 /** A `messages` row as SQLite returns it (column names, integers for times and booleans, JSON as text). */
 export interface MessageRow {

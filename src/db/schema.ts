@@ -44,13 +44,9 @@ export const messages = sqliteTable(
     uniqueIndex('messages_id_idx').on(t.id),
     // The claim walks this index from its head: highest effective priority, then oldest seq. Partial, so
     // finished messages never lengthen the walk; a claim costs O(log n) plus the not-yet-due retries it skips.
-    index('messages_claim_idx')
-      .on(sql`${t.effectivePriority} DESC`, t.seq)
-      .where(sql`status = 'PENDING'`),
+    index('messages_claim_idx').on(sql`${t.effectivePriority} DESC`, t.seq).where(sql`status = 'PENDING'`),
     // Expired leases are found without scanning PENDING or finished messages.
-    index('messages_lease_idx')
-      .on(t.leaseExpiresAt)
-      .where(sql`status = 'PROCESSING'`),
+    index('messages_lease_idx').on(t.leaseExpiresAt).where(sql`status = 'PROCESSING'`),
     // Idempotency keys are scoped to their owner.
     uniqueIndex('messages_idempotency_idx')
       .on(t.owner, t.idempotencyKey)
@@ -59,9 +55,7 @@ export const messages = sqliteTable(
     index('messages_status_idx').on(t.status, t.completedAt),
     index('messages_owner_idx').on(t.owner, t.seq),
     // The review queue: only quotes waiting for a human.
-    index('messages_review_idx')
-      .on(t.seq)
-      .where(sql`review_state = 'PENDING'`),
+    index('messages_review_idx').on(t.seq).where(sql`review_state = 'PENDING'`),
   ],
 );
 
@@ -92,7 +86,10 @@ export const attempts = sqliteTable(
     outcome: text('outcome').notNull(),
     error: text('error'),
   },
-  (t) => [index('attempts_message_idx').on(t.messageId, t.attempt), index('attempts_ended_idx').on(t.endedAt)],
+  (t) => [
+    index('attempts_message_idx').on(t.messageId, t.attempt),
+    index('attempts_ended_idx').on(t.endedAt),
+  ],
 );
 
 /**

@@ -7,7 +7,7 @@
 import type Database from 'better-sqlite3';
 import { and, desc, eq, getTableColumns, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
-import { NotFoundError, QueueFullError, StorageUnavailableError, isDomainError } from '../queue/errors.js';
+import { isDomainError, NotFoundError, QueueFullError, StorageUnavailableError } from '../queue/errors.js';
 import type {
   ChangeOutcome,
   ChangeRequest,
@@ -17,13 +17,13 @@ import type {
   QueueStore,
 } from '../queue/store.js';
 import {
-  PRIORITIES,
   type AttemptRecord,
   type Message,
   type MessageEvent,
   type MessageFilter,
   type NewMessage,
   type Page,
+  PRIORITIES,
   type Priority,
   type QueueStats,
 } from '../queue/types.js';
@@ -67,7 +67,9 @@ export class SqliteQueueStore implements QueueStore {
     this.s = {
       byId: p('SELECT * FROM messages WHERE id = ?'),
       byKey: p('SELECT * FROM messages WHERE owner = ? AND idempotency_key = ?'),
-      active: p("SELECT COALESCE(SUM(n), 0) AS n FROM status_counts WHERE status IN ('PENDING', 'PROCESSING')"),
+      active: p(
+        "SELECT COALESCE(SUM(n), 0) AS n FROM status_counts WHERE status IN ('PENDING', 'PROCESSING')",
+      ),
       insert: p(
         `INSERT INTO messages (${WRITABLE.join(', ')}) VALUES (${WRITABLE.map((c) => `@${c}`).join(', ')}) RETURNING *`,
       ),
@@ -116,7 +118,9 @@ export class SqliteQueueStore implements QueueStore {
       position: p(`SELECT COUNT(*) AS n FROM messages INDEXED BY messages_claim_idx
         WHERE status = 'PENDING' AND (effective_priority > @p OR (effective_priority = @p AND seq < @seq))
           AND (next_attempt_at IS NULL OR next_attempt_at <= @now)`),
-      nextDue: p("SELECT MIN(next_attempt_at) AS at FROM messages WHERE status = 'PENDING' AND next_attempt_at > ?"),
+      nextDue: p(
+        "SELECT MIN(next_attempt_at) AS at FROM messages WHERE status = 'PENDING' AND next_attempt_at > ?",
+      ),
       age: p(`UPDATE messages
         SET effective_priority = MIN(4, priority + (@now - queued_at) / @aging)
         WHERE status = 'PENDING' AND effective_priority < 4 AND queued_at <= @now - @aging
@@ -174,7 +178,12 @@ export class SqliteQueueStore implements QueueStore {
 
     this.claimTx = db.transaction((o: ClaimOptions) => {
       const now = o.now.getTime();
-      const rows = this.s.claim.all({ now, worker: o.workerId, until: now + o.leaseMs, limit: o.limit }) as MessageRow[];
+      const rows = this.s.claim.all({
+        now,
+        worker: o.workerId,
+        until: now + o.leaseMs,
+        limit: o.limit,
+      }) as MessageRow[];
       // RETURNING gives no order; hand the messages out in take order.
       rows.sort((a, b) => b.effective_priority - a.effective_priority || a.seq - b.seq);
       for (const row of rows) this.appendEvent(row, now, 'claimed');
@@ -276,7 +285,11 @@ export class SqliteQueueStore implements QueueStore {
       }
       const oldest = (this.s.oldestPending.get() as { at: number | null }).at;
       const started = (this.s.oldestStarted.get() as { at: number | null }).at;
-      const recent = this.s.recent.get(now.getTime() - RECENT_MS) as { n: number; failed: number | null; mean: number | null };
+      const recent = this.s.recent.get(now.getTime() - RECENT_MS) as {
+        n: number;
+        failed: number | null;
+        mean: number | null;
+      };
       const failed = counts.FAILED ?? 0;
       return {
         pendingCount: counts.PENDING ?? 0,
@@ -303,7 +316,7 @@ export class SqliteQueueStore implements QueueStore {
     return this.guard(() => {
       const row = this.s.byId.get(id) as MessageRow | undefined;
       const t = now.getTime();
-      if (!row || row.status !== 'PENDING' || (row.next_attempt_at !== null && row.next_attempt_at > t)) return null;
+      if (row?.status !== 'PENDING' || (row.next_attempt_at !== null && row.next_attempt_at > t)) return null;
       const ahead = this.s.position.get({ p: row.effective_priority, seq: row.seq, now: t }) as { n: number };
       return ahead.n + 1;
     });
@@ -375,7 +388,15 @@ export class SqliteQueueStore implements QueueStore {
     this.appendEvent(written, now.getTime(), next.kind);
     const a = next.attempt;
     if (a) {
-      this.s.attempt.run(a.messageId, a.attempt, a.workerId, a.startedAt.getTime(), a.endedAt.getTime(), a.outcome, a.error);
+      this.s.attempt.run(
+        a.messageId,
+        a.attempt,
+        a.workerId,
+        a.startedAt.getTime(),
+        a.endedAt.getTime(),
+        a.outcome,
+        a.error,
+      );
     }
     return { ok: true, message: rowToMessage(written) };
   }
@@ -387,7 +408,12 @@ export class SqliteQueueStore implements QueueStore {
   private filterSql(filter: MessageFilter, beforeSeq?: number): SQL | undefined {
     const parts: (SQL | undefined)[] = [
       filter.statuses?.length ? inArray(messages.status, filter.statuses) : undefined,
-      filter.priorities?.length ? inArray(messages.priority, filter.priorities.map((p) => PRIORITIES[p])) : undefined,
+      filter.priorities?.length
+        ? inArray(
+            messages.priority,
+            filter.priorities.map((p) => PRIORITIES[p]),
+          )
+        : undefined,
       filter.owner !== undefined ? eq(messages.owner, filter.owner) : undefined,
       filter.deadLettered !== undefined ? eq(messages.deadLettered, filter.deadLettered ? 1 : 0) : undefined,
       filter.reviewState !== undefined ? eq(messages.reviewState, filter.reviewState) : undefined,
@@ -423,14 +449,22 @@ const FAULTS: [RegExp, string][] = [
 ];
 
 function storageFault(error: unknown): string | null {
-  if (error instanceof TypeError && /database connection is not open/.test(error.message)) return 'the database is closed';
+  if (error instanceof TypeError && /database connection is not open/.test(error.message))
+    return 'the database is closed';
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return null;
   return FAULTS.find(([pattern]) => pattern.test(code))?.[1] ?? null;
 }
 
 function toEvent(r: EventRow): MessageEvent {
-  return { seq: r.seq, messageId: r.message_id, version: r.version, at: new Date(r.at), kind: r.kind, message: rowToMessage(JSON.parse(r.snapshot) as MessageRow) };
+  return {
+    seq: r.seq,
+    messageId: r.message_id,
+    version: r.version,
+    at: new Date(r.at),
+    kind: r.kind,
+    message: rowToMessage(JSON.parse(r.snapshot) as MessageRow),
+  };
 }
 
 function toAttempt(r: AttemptRow): AttemptRecord {

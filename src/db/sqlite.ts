@@ -19,7 +19,8 @@ export interface SqliteOptions {
 /** Turns DATABASE_URL (a path, a `file:` URL or `:memory:`) into a better-sqlite3 filename. */
 export function sqliteFilename(url: string): string {
   if (url === ':memory:' || url === 'file::memory:') return ':memory:';
-  if (url.startsWith('file:')) return url.startsWith('file://') ? fileURLToPath(url) : url.slice('file:'.length);
+  if (url.startsWith('file:'))
+    return url.startsWith('file://') ? fileURLToPath(url) : url.slice('file:'.length);
   return url;
 }
 

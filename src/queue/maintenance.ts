@@ -32,10 +32,14 @@ export function startMaintenance(options: MaintenanceOptions): Maintenance {
   };
   const age = () => store.agePriorities(clock(), options.agingMs);
 
-  const timers = [setInterval(() => purge().catch((e) => onError(e, 'purge')), options.purgeEveryMs ?? 60_000)];
+  const timers = [
+    setInterval(() => purge().catch((e) => onError(e, 'purge')), options.purgeEveryMs ?? 60_000),
+  ];
   // Aging is re-applied a few times per step so a message is raised soon after it has waited long enough.
   if (options.agingMs > 0) {
-    timers.push(setInterval(() => age().catch((e) => onError(e, 'aging')), Math.max(250, options.agingMs / 4)));
+    timers.push(
+      setInterval(() => age().catch((e) => onError(e, 'aging')), Math.max(250, options.agingMs / 4)),
+    );
   }
   for (const t of timers) t.unref();
 

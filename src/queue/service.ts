@@ -1,17 +1,11 @@
 // The queue's operations as callers see them: validation, access rules and the store, with no transport.
 import { randomUUID } from 'node:crypto';
 import { type Actor, canCancel, canOperate, canRead, canRetry, canReview } from './access.js';
-import {
-  BadInputError,
-  type DomainError,
-  ForbiddenError,
-  NotFoundError,
-} from './errors.js';
+import { BadInputError, type DomainError, ForbiddenError, NotFoundError } from './errors.js';
 import { estimateProcessingTime } from './estimate.js';
 import type { EventFeed, QueueEvents } from './events.js';
 import type { QueueStore, Transition } from './store.js';
 import { cancel, retry, review } from './transitions.js';
-import type { Worker } from './worker.js';
 import type {
   AttemptRecord,
   Json,
@@ -24,6 +18,7 @@ import type {
   ReviewAction,
   Simulation,
 } from './types.js';
+import type { Worker } from './worker.js';
 
 export interface SubmitInput {
   /** The work itself, validated by `parsePayload`. */
@@ -109,19 +104,32 @@ export function createQueueService(options: QueueServiceOptions) {
     const timeoutSeconds = intIn('input.timeoutSeconds', input.timeoutSeconds ?? 300, LIMITS.timeoutSeconds);
     const key = input.idempotencyKey ?? null;
     if (key !== null && (key.length < 1 || key.length > LIMITS.idempotencyKeyLength)) {
-      throw new BadInputError('input.idempotencyKey', `must be 1 to ${LIMITS.idempotencyKeyLength} characters`);
+      throw new BadInputError(
+        'input.idempotencyKey',
+        `must be 1 to ${LIMITS.idempotencyKeyLength} characters`,
+      );
     }
     let simulate: Simulation | null = null;
     if (input.simulate) {
       if (!options.allowFaultInjection) {
-        throw new ForbiddenError('input.simulate is refused: this service runs without ALLOW_FAULT_INJECTION=true');
+        throw new ForbiddenError(
+          'input.simulate is refused: this service runs without ALLOW_FAULT_INJECTION=true',
+        );
       }
       simulate = {};
       if (input.simulate.failAttempts != null) {
-        simulate.failAttempts = intIn('input.simulate.failAttempts', input.simulate.failAttempts, LIMITS.failAttempts);
+        simulate.failAttempts = intIn(
+          'input.simulate.failAttempts',
+          input.simulate.failAttempts,
+          LIMITS.failAttempts,
+        );
       }
       if (input.simulate.processingMs != null) {
-        simulate.processingMs = intIn('input.simulate.processingMs', input.simulate.processingMs, LIMITS.processingMs);
+        simulate.processingMs = intIn(
+          'input.simulate.processingMs',
+          input.simulate.processingMs,
+          LIMITS.processingMs,
+        );
       }
     }
     return {
@@ -141,7 +149,11 @@ export function createQueueService(options: QueueServiceOptions) {
   return {
     async submit(actor: Actor, input: SubmitInput): Promise<SubmitResult> {
       const now = clock();
-      const { message, created } = await store.enqueue(prepare(actor, input, { maxRetries: 3 }), { maxSize: options.maxSize }, now);
+      const { message, created } = await store.enqueue(
+        prepare(actor, input, { maxRetries: 3 }),
+        { maxSize: options.maxSize },
+        now,
+      );
       if (created) feed.nudge();
       const position = (await store.queuePosition(message.id, now)) ?? 0;
       const stats = await store.stats(now, options.maxSize);
@@ -149,16 +161,26 @@ export function createQueueService(options: QueueServiceOptions) {
         message,
         created,
         queuePosition: position,
-        estimatedProcessingTime: estimateProcessingTime(position, stats.meanProcessingMs, options.workerCount),
+        estimatedProcessingTime: estimateProcessingTime(
+          position,
+          stats.meanProcessingMs,
+          options.workerCount,
+        ),
       };
     },
 
     /** Processes a submission within the call, through the same processor, recording the message. */
-    async run(actor: Actor, input: Omit<SubmitInput, 'priority' | 'idempotencyKey' | 'maxRetries' | 'simulate'>) {
+    async run(
+      actor: Actor,
+      input: Omit<SubmitInput, 'priority' | 'idempotencyKey' | 'maxRetries' | 'simulate'>,
+    ) {
       const prepared = prepare(actor, { ...input, maxRetries: 0 }, { maxRetries: 0 });
       const { message } = await store.enqueue(
         prepared,
-        { maxSize: options.maxSize, claimFor: { workerId: options.syncWorker.id, leaseMs: options.leaseMs ?? 6000 } },
+        {
+          maxSize: options.maxSize,
+          claimFor: { workerId: options.syncWorker.id, leaseMs: options.leaseMs ?? 6000 },
+        },
         clock(),
       );
       feed.nudge();
@@ -180,7 +202,8 @@ export function createQueueService(options: QueueServiceOptions) {
 
     async cancel(actor: Actor, id: string): Promise<Message> {
       const message = await visible(actor, id);
-      if (!canCancel(actor, message.owner)) throw new ForbiddenError('Only an admin may cancel a message another key submitted');
+      if (!canCancel(actor, message.owner))
+        throw new ForbiddenError('Only an admin may cancel a message another key submitted');
       return changeOne(id, cancel());
     },
 

@@ -44,7 +44,7 @@ export function createSettler(options: SettlerOptions): Settler {
           options.clock(),
         );
         options.onStored?.();
-        outcomes.forEach((o, i) => batch[i]?.resolve(o.ok ? o.message : null));
+        for (const [i, o] of outcomes.entries()) batch[i]?.resolve(o.ok ? o.message : null);
         return;
       } catch (error) {
         options.onError?.(error, 'settle');

@@ -56,7 +56,11 @@ export interface Held {
 
 export interface QueueStore {
   /** Stores a new message and its first event, unless the owner's idempotency key is known (then the first message). */
-  enqueue(message: NewMessage, options: EnqueueOptions, now: Date): Promise<{ message: Message; created: boolean }>;
+  enqueue(
+    message: NewMessage,
+    options: EnqueueOptions,
+    now: Date,
+  ): Promise<{ message: Message; created: boolean }>;
   /** Takes up to `limit` due PENDING messages, highest effective priority then oldest first, and leases them. */
   claim(options: ClaimOptions): Promise<Message[]>;
   /** Applies each transition in one transaction, each writing the message and appending its event. */

@@ -23,7 +23,12 @@ function holds(m: Message, fence: Held): boolean {
   return m.status === 'PROCESSING' && m.attempts === fence.attempts;
 }
 
-function attemptRecord(m: Message, now: Date, outcome: AttemptRecord['outcome'], error: string | null): AttemptRecord {
+function attemptRecord(
+  m: Message,
+  now: Date,
+  outcome: AttemptRecord['outcome'],
+  error: string | null,
+): AttemptRecord {
   return {
     messageId: m.id,
     attempt: m.attempts,
@@ -51,7 +56,13 @@ export function complete(fence: Held, outcome: Outcome): Transition {
         nextAttemptAt: null,
         result: outcome.result,
         review: outcome.review.required
-          ? { state: 'PENDING', reasons: outcome.review.reasons, reviewer: null, notes: null, decidedAt: null }
+          ? {
+              state: 'PENDING',
+              reasons: outcome.review.reasons,
+              reviewer: null,
+              notes: null,
+              decidedAt: null,
+            }
           : { state: 'NOT_REQUIRED', reasons: [], reviewer: null, notes: null, decidedAt: null },
       },
       attempt: attemptRecord(m, now, 'COMPLETED', null),
@@ -130,7 +141,9 @@ export function progress(fence: Held, value: Json): Transition {
 export function cancel(): Transition {
   return (m, now) => {
     if (m.status !== 'PENDING' && m.status !== 'PROCESSING') {
-      throw new InvalidStateError(`Only PENDING or PROCESSING messages can be cancelled; this one is ${m.status}`);
+      throw new InvalidStateError(
+        `Only PENDING or PROCESSING messages can be cancelled; this one is ${m.status}`,
+      );
     }
     return {
       kind: 'cancelled',
@@ -171,7 +184,13 @@ export function review(action: ReviewAction, reviewer: string, notes: string | n
       kind: action === 'APPROVE' ? 'review-approved' : 'review-rejected',
       message: {
         ...m,
-        review: { ...m.review, state: action === 'APPROVE' ? 'APPROVED' : 'REJECTED', reviewer, notes, decidedAt: now },
+        review: {
+          ...m.review,
+          state: action === 'APPROVE' ? 'APPROVED' : 'REJECTED',
+          reviewer,
+          notes,
+          decidedAt: now,
+        },
       },
     };
   };

@@ -68,7 +68,10 @@ export interface Worker {
 
 /** Why an attempt was aborted; the processor sees it as `signal.reason`. */
 export class AttemptAborted extends Error {
-  constructor(readonly why: 'timeout' | 'cancelled' | 'lost' | 'shutdown', message: string) {
+  constructor(
+    readonly why: 'timeout' | 'cancelled' | 'lost' | 'shutdown',
+    message: string,
+  ) {
     super(message);
     this.name = why === 'timeout' ? 'TimeoutError' : 'AbortError';
   }
@@ -76,6 +79,8 @@ export class AttemptAborted extends Error {
 
 interface Running {
   fence: Held;
+  /** The version the claim wrote: events at or below it are older news, published late. */
+  version: number;
   controller: AbortController;
   started: number;
 }
@@ -103,7 +108,7 @@ export function createWorker(options: WorkerOptions): Worker {
   let unsubscribe: (() => void) | undefined;
   let idle: (() => void) | undefined;
 
-  function every(ms: number, task: () => Promise<void>): void {
+  function every(ms: number, task: () => Promise<void>, keepAlive = false): void {
     let busy = false;
     const t = setInterval(() => {
       if (busy) return;
@@ -114,7 +119,7 @@ export function createWorker(options: WorkerOptions): Worker {
           busy = false;
         });
     }, ms);
-    t.unref();
+    if (!keepAlive) t.unref();
     timers.add(t);
   }
 
@@ -162,11 +167,14 @@ export function createWorker(options: WorkerOptions): Worker {
     const fence: Held = { id: message.id, attempts: message.attempts };
     const controller = new AbortController();
     const started = Date.now();
-    running.set(message.id, { fence, controller, started });
+    running.set(message.id, { fence, controller, started, version: message.version });
     const timeout = setTimeout(
       () =>
         controller.abort(
-          new AttemptAborted('timeout', `timed out after ${message.timeoutSeconds}s (attempt ${message.attempts})`),
+          new AttemptAborted(
+            'timeout',
+            `timed out after ${message.timeoutSeconds}s (attempt ${message.attempts})`,
+          ),
         ),
       message.timeoutSeconds * 1000,
     );
@@ -185,7 +193,8 @@ export function createWorker(options: WorkerOptions): Worker {
           {
             signal: controller.signal,
             reportProgress: (value: Json) => {
-              if (!controller.signal.aborted) void settler.submit({ id: message.id, transition: progress(fence, value) });
+              if (!controller.signal.aborted)
+                void settler.submit({ id: message.id, transition: progress(fence, value) });
             },
           },
         ),
@@ -197,7 +206,11 @@ export function createWorker(options: WorkerOptions): Worker {
     } catch (error) {
       const reason = controller.signal.aborted ? controller.signal.reason : error;
       if (reason instanceof AttemptAborted && (reason.why === 'cancelled' || reason.why === 'lost')) {
-        report({ outcome: reason.why === 'cancelled' ? 'CANCELLED' : 'LOST', error: reason.message, stored: null });
+        report({
+          outcome: reason.why === 'cancelled' ? 'CANCELLED' : 'LOST',
+          error: reason.message,
+          stored: null,
+        });
         return store.get(message.id);
       }
       if (reason instanceof AttemptAborted && reason.why === 'shutdown') {
@@ -225,10 +238,12 @@ export function createWorker(options: WorkerOptions): Worker {
   function onChange(event: { message: Message }): void {
     const m = event.message;
     const mine = running.get(m.id);
-    if (mine) {
-      // Cancelled, or taken by another attempt: whatever this attempt produces is fenced out, so stop it now.
+    if (mine && m.version > mine.version) {
+      // Cancelled, or no longer this attempt's: whatever it produces is fenced out, so stop it now.
       if (m.status === 'CANCELLED') mine.controller.abort(new AttemptAborted('cancelled', 'cancelled'));
-      else if (m.attempts !== mine.fence.attempts) mine.controller.abort(new AttemptAborted('lost', 'lease lost'));
+      else if (m.status !== 'PROCESSING' || m.attempts !== mine.fence.attempts) {
+        mine.controller.abort(new AttemptAborted('lost', 'lease lost'));
+      }
     }
     if (m.status === 'PENDING' && accepting) {
       const due = m.nextAttemptAt?.getTime();
@@ -269,7 +284,8 @@ export function createWorker(options: WorkerOptions): Worker {
       every(heartbeatMs, heartbeat);
       every(reapMs, reap);
       if (options.concurrency > 0) {
-        every(pollMs, pump);
+        // A claiming worker keeps its process alive, as a listening server does, until stop().
+        every(pollMs, pump, true);
         const due = await store.nextDueAt(clock());
         if (due) wakeAtTime(due.getTime());
         void pump();

@@ -51,9 +51,17 @@ export function describeStoreConformance(engine: string, open: () => Promise<Sto
     describe('enqueue', () => {
       it('stores a PENDING message at version 1 with its first event', async () => {
         const m = await enqueue({ priority: 'HIGH', payload: { a: 1 } });
-        expect(m).toMatchObject({ status: 'PENDING', version: 1, priority: 'HIGH', retryCount: 0, payload: { a: 1 } });
+        expect(m).toMatchObject({
+          status: 'PENDING',
+          version: 1,
+          priority: 'HIGH',
+          retryCount: 0,
+          payload: { a: 1 },
+        });
         const events = await store.history(m.id, 0);
-        expect(events.map((e) => [e.version, e.kind, e.message.status])).toEqual([[1, 'enqueued', 'PENDING']]);
+        expect(events.map((e) => [e.version, e.kind, e.message.status])).toEqual([
+          [1, 'enqueued', 'PENDING'],
+        ]);
         expect(await store.get(m.id)).toEqual(m);
       });
 
@@ -67,7 +75,11 @@ export function describeStoreConformance(engine: string, open: () => Promise<Sto
 
       it('returns the first message for a known idempotency key, even when the queue is full, per owner', async () => {
         const first = await enqueue({ idempotencyKey: 'k1', payload: { v: 1 } }, 1);
-        const again = await store.enqueue(newMessage({ idempotencyKey: 'k1', payload: { v: 2 } }), { maxSize: 1 }, T0);
+        const again = await store.enqueue(
+          newMessage({ idempotencyKey: 'k1', payload: { v: 2 } }),
+          { maxSize: 1 },
+          T0,
+        );
         expect(again).toMatchObject({ created: false, message: { id: first.id, payload: { v: 1 } } });
         // Another owner's same key is another message (and here the queue is full for it).
         await expect(
@@ -80,7 +92,16 @@ export function describeStoreConformance(engine: string, open: () => Promise<Sto
     describe('claim order', () => {
       it('takes the highest priority first and the oldest first within a priority', async () => {
         const order: [Priority, string][] = [];
-        for (const p of ['LOW', 'NORMAL', 'URGENT', 'HIGH', 'LOW', 'URGENT', 'NORMAL', 'HIGH'] as Priority[]) {
+        for (const p of [
+          'LOW',
+          'NORMAL',
+          'URGENT',
+          'HIGH',
+          'LOW',
+          'URGENT',
+          'NORMAL',
+          'HIGH',
+        ] as Priority[]) {
           order.push([p, (await enqueue({ priority: p })).id]);
         }
         const rank = { URGENT: 4, HIGH: 3, NORMAL: 2, LOW: 1 };
@@ -95,9 +116,11 @@ export function describeStoreConformance(engine: string, open: () => Promise<Sto
       });
 
       it('claims several in one call, in take order, each at a new version with a claimed event', async () => {
-        const ids = [await enqueue({ priority: 'LOW' }), await enqueue({ priority: 'HIGH' }), await enqueue()].map(
-          (m) => m.id,
-        );
+        const ids = [
+          await enqueue({ priority: 'LOW' }),
+          await enqueue({ priority: 'HIGH' }),
+          await enqueue(),
+        ].map((m) => m.id);
         const claimed = await store.claim({ workerId: 'w1', limit: 5, leaseMs: 1000, now: T0 });
         expect(claimed.map((m) => m.id)).toEqual([ids[1], ids[2], ids[0]]);
         for (const m of claimed) {
@@ -111,8 +134,15 @@ export function describeStoreConformance(engine: string, open: () => Promise<Sto
         const high = await enqueue({ priority: 'HIGH' });
         const [claimed] = await store.claim({ workerId: 'w1', limit: 1, leaseMs: 1000, now: T0 });
         expect(claimed?.id).toBe(high.id);
-        await store.change([{ id: high.id, transition: fail({ id: high.id, attempts: 1 }, 'boom', 5000) }], T0);
-        expect(await store.get(high.id)).toMatchObject({ status: 'PENDING', retryCount: 1, nextAttemptAt: at(5000) });
+        await store.change(
+          [{ id: high.id, transition: fail({ id: high.id, attempts: 1 }, 'boom', 5000) }],
+          T0,
+        );
+        expect(await store.get(high.id)).toMatchObject({
+          status: 'PENDING',
+          retryCount: 1,
+          nextAttemptAt: at(5000),
+        });
         expect(await claimIds(1, at(1000))).toEqual([low.id]);
         await store.change([{ id: low.id, transition: cancel() }], at(1000));
         expect(await claimIds(1, at(4999))).toEqual([]);
@@ -143,7 +173,10 @@ export function describeStoreConformance(engine: string, open: () => Promise<Sto
         await claimIds(1);
         const [late] = await store.change([{ id: m.id, transition: complete(fence, OK) }], T0);
         expect(late).toMatchObject({ ok: false, skipped: true });
-        const [fresh] = await store.change([{ id: m.id, transition: complete({ id: m.id, attempts: 2 }, OK) }], T0);
+        const [fresh] = await store.change(
+          [{ id: m.id, transition: complete({ id: m.id, attempts: 2 }, OK) }],
+          T0,
+        );
         expect(fresh).toMatchObject({ ok: true, message: { status: 'COMPLETED', result: { ok: true } } });
         const kinds = (await store.history(m.id, 0)).map((e) => e.kind);
         expect(kinds).toEqual(['enqueued', 'claimed', 'retry-scheduled', 'claimed', 'completed']);
@@ -156,7 +189,10 @@ export function describeStoreConformance(engine: string, open: () => Promise<Sto
         await store.change(
           [
             { id: m.id, transition: progress(fence, [{ step: 'a' }]) },
-            { id: m.id, transition: complete(fence, { result: { x: 1 }, review: { required: true, reasons: ['big'] } }) },
+            {
+              id: m.id,
+              transition: complete(fence, { result: { x: 1 }, review: { required: true, reasons: ['big'] } }),
+            },
           ],
           at(10),
         );
@@ -166,7 +202,12 @@ export function describeStoreConformance(engine: string, open: () => Promise<Sto
         for (const e of events) expect(e.message.version).toBe(e.version);
         const current = await store.get(m.id);
         expect(events.at(-1)?.message).toEqual(current);
-        expect(current?.review).toMatchObject({ state: 'APPROVED', reviewer: 'rita', notes: 'fine', decidedAt: at(20) });
+        expect(current?.review).toMatchObject({
+          state: 'APPROVED',
+          reviewer: 'rita',
+          notes: 'fine',
+          decidedAt: at(20),
+        });
         expect((await store.history(m.id, 3)).map((e) => e.version)).toEqual([4, 5]);
       });
 
@@ -176,10 +217,23 @@ export function describeStoreConformance(engine: string, open: () => Promise<Sto
         await store.change([{ id: m.id, transition: fail({ id: m.id, attempts: 1 }, 'e1', 0) }], T0);
         await claimIds(1);
         await store.change([{ id: m.id, transition: fail({ id: m.id, attempts: 2 }, 'e2', 0) }], T0);
-        expect(await store.get(m.id)).toMatchObject({ status: 'FAILED', deadLettered: true, errorMessage: 'e2', retryCount: 1 });
-        expect(await store.stats(T0, 10)).toMatchObject({ failedCount: 1, deadLetterCount: 1, pendingCount: 0 });
+        expect(await store.get(m.id)).toMatchObject({
+          status: 'FAILED',
+          deadLettered: true,
+          errorMessage: 'e2',
+          retryCount: 1,
+        });
+        expect(await store.stats(T0, 10)).toMatchObject({
+          failedCount: 1,
+          deadLetterCount: 1,
+          pendingCount: 0,
+        });
         await store.change([{ id: m.id, transition: retry() }], T0);
-        expect(await store.get(m.id)).toMatchObject({ status: 'PENDING', deadLettered: false, retryCount: 0 });
+        expect(await store.get(m.id)).toMatchObject({
+          status: 'PENDING',
+          deadLettered: false,
+          retryCount: 0,
+        });
       });
 
       it('answers a change that does not apply with its domain error', async () => {
@@ -197,7 +251,15 @@ export function describeStoreConformance(engine: string, open: () => Promise<Sto
         const b = await enqueue();
         await claimIds(2);
         await store.change([{ id: b.id, transition: cancel() }], T0);
-        const lost = await store.renewLeases('w1', [{ id: a.id, attempts: 1 }, { id: b.id, attempts: 1 }], 10_000, at(5000));
+        const lost = await store.renewLeases(
+          'w1',
+          [
+            { id: a.id, attempts: 1 },
+            { id: b.id, attempts: 1 },
+          ],
+          10_000,
+          at(5000),
+        );
         expect(lost).toEqual([b.id]);
         expect(await store.expiredLeases(at(14_999), 10)).toEqual([]);
         expect(await store.expiredLeases(at(15_001), 10)).toEqual([{ id: a.id, attempts: 1 }]);
@@ -235,7 +297,13 @@ export function describeStoreConformance(engine: string, open: () => Promise<Sto
         await store.change(
           [
             { id: done.id, transition: complete({ id: done.id, attempts: 1 }, OK) },
-            { id: referred.id, transition: complete({ id: referred.id, attempts: 1 }, { result: {}, review: { required: true, reasons: ['x'] } }) },
+            {
+              id: referred.id,
+              transition: complete(
+                { id: referred.id, attempts: 1 },
+                { result: {}, review: { required: true, reasons: ['x'] } },
+              ),
+            },
             { id: dead.id, transition: fail({ id: dead.id, attempts: 1 }, 'boom', 0) },
           ],
           T0,
@@ -253,7 +321,11 @@ export function describeStoreConformance(engine: string, open: () => Promise<Sto
         const high = await enqueue({ priority: 'HIGH' });
         expect(await store.agePriorities(at(999), 1000)).toBe(0);
         expect(await store.agePriorities(at(2000), 1000)).toBe(2);
-        expect(await store.get(low.id)).toMatchObject({ priority: 'LOW', effectivePriority: 'HIGH', version: 1 });
+        expect(await store.get(low.id)).toMatchObject({
+          priority: 'LOW',
+          effectivePriority: 'HIGH',
+          version: 1,
+        });
         expect(await store.get(high.id)).toMatchObject({ effectivePriority: 'URGENT' });
         // Both now rank URGENT-or-HIGH: the low one, aged to HIGH, still follows the aged HIGH one.
         expect(await claimIds(2, at(2000))).toEqual([high.id, low.id]);
@@ -264,7 +336,10 @@ export function describeStoreConformance(engine: string, open: () => Promise<Sto
         const b = await enqueue({ priority: 'HIGH', owner: 'bob' });
         const c = await enqueue({ priority: 'LOW' });
         expect((await store.list({}, { limit: 10 })).map((m) => m.id)).toEqual([c.id, b.id, a.id]);
-        expect((await store.list({ priorities: ['LOW'] }, { limit: 10 })).map((m) => m.id)).toEqual([c.id, a.id]);
+        expect((await store.list({ priorities: ['LOW'] }, { limit: 10 })).map((m) => m.id)).toEqual([
+          c.id,
+          a.id,
+        ]);
         expect((await store.list({ owner: 'bob' }, { limit: 10 })).map((m) => m.id)).toEqual([b.id]);
         expect((await store.list({}, { limit: 10, beforeSeq: b.seq })).map((m) => m.id)).toEqual([a.id]);
         expect(await store.count({ statuses: ['PENDING'] })).toBe(3);
