@@ -57,6 +57,7 @@ export class SqliteQueueStore implements QueueStore {
   private readonly orm: BetterSQLite3Database;
   private readonly s;
   private readonly enqueueTx;
+  private readonly enqueueManyTx;
   private readonly claimTx;
   private readonly changeTx;
   private readonly renewTx;
@@ -135,7 +136,7 @@ export class SqliteQueueStore implements QueueStore {
       rollback: p('ROLLBACK'),
     };
 
-    this.enqueueTx = db.transaction((m: NewMessage, options: EnqueueOptions, now: number) => {
+    const enqueueOne = (m: NewMessage, options: EnqueueOptions, now: number) => {
       if (m.idempotencyKey !== null) {
         const existing = this.s.byKey.get(m.owner, m.idempotencyKey) as MessageRow | undefined;
         if (existing) return { message: rowToMessage(existing), created: false };
@@ -174,7 +175,12 @@ export class SqliteQueueStore implements QueueStore {
       }) as MessageRow;
       this.appendEvent(claimed, now, 'claimed');
       return { message: rowToMessage(claimed), created: true };
-    });
+    };
+    this.enqueueTx = db.transaction(enqueueOne);
+
+    this.enqueueManyTx = db.transaction((list: NewMessage[], options: EnqueueOptions, now: number) =>
+      list.map((m) => enqueueOne(m, options, now)),
+    );
 
     this.claimTx = db.transaction((o: ClaimOptions) => {
       const now = o.now.getTime();
@@ -201,6 +207,11 @@ export class SqliteQueueStore implements QueueStore {
 
   async enqueue(message: NewMessage, options: EnqueueOptions, now: Date) {
     return this.guard(() => this.enqueueTx.immediate(message, options, now.getTime()));
+  }
+
+  async enqueueMany(list: NewMessage[], options: EnqueueOptions, now: Date) {
+    if (list.length === 0) return [];
+    return this.guard(() => this.enqueueManyTx.immediate(list, options, now.getTime()));
   }
 
   async claim(options: ClaimOptions): Promise<Message[]> {

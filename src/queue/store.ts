@@ -63,6 +63,12 @@ export interface QueueStore {
   ): Promise<{ message: Message; created: boolean }>;
   /** Takes up to `limit` due PENDING messages, highest effective priority then oldest first, and leases them. */
   claim(options: ClaimOptions): Promise<Message[]>;
+  /** Enqueues several messages in one transaction: all are accepted, or none (QUEUE_FULL, bad input). */
+  enqueueMany(
+    messages: NewMessage[],
+    options: Omit<EnqueueOptions, 'claimFor'>,
+    now: Date,
+  ): Promise<{ message: Message; created: boolean }[]>;
   /** Applies each transition in one transaction, each writing the message and appending its event. */
   change(requests: ChangeRequest[], now: Date): Promise<ChangeOutcome[]>;
   /** Extends the leases still held by this worker; returns the ids it no longer holds. */

@@ -15,8 +15,9 @@ export function spawnTs(
   entry: string,
   env: Record<string, string>,
   readyText: string | RegExp = 'ready',
+  args: string[] = [],
 ): Promise<Child> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

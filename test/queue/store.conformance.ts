@@ -89,6 +89,22 @@ export function describeStoreConformance(engine: string, open: () => Promise<Sto
       });
     });
 
+    describe('enqueueMany', () => {
+      it('accepts a batch in one go, in order, or none of it when it does not fit', async () => {
+        const batch = [newMessage({ priority: 'LOW' }), newMessage({ priority: 'HIGH' })];
+        const out = await store.enqueueMany(batch, { maxSize: 3 }, T0);
+        expect(out.map((o) => [o.created, o.message.id, o.message.version])).toEqual([
+          [true, batch[0]!.id, 1],
+          [true, batch[1]!.id, 1],
+        ]);
+        expect(out[1]!.message.seq).toBeGreaterThan(out[0]!.message.seq);
+        await expect(
+          store.enqueueMany([newMessage(), newMessage()], { maxSize: 3 }, T0),
+        ).rejects.toBeInstanceOf(QueueFullError);
+        expect(await store.count({})).toBe(2);
+      });
+    });
+
     describe('claim order', () => {
       it('takes the highest priority first and the oldest first within a priority', async () => {
         const order: [Priority, string][] = [];

@@ -1,0 +1,87 @@
+// Workload 4, depth: the cost of one claim with 1,000 and with 1,000,000 PENDING messages behind it.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqlite } from '../src/db/sqlite.js';
+import { SqliteQueueStore } from '../src/db/sqlite-store.js';
+import type { NewMessage, Priority } from '../src/queue/types.js';
+import { median, round } from './stats.js';
+
+const PRIORITIES: Priority[] = ['URGENT', 'HIGH', 'NORMAL', 'LOW'];
+
+export interface DepthResult {
+  claimMsAt1k: number;
+  claimMsAt1M: number;
+  ratio: number;
+  depths: Record<string, { depth: number; claimMs: number; rounds: number[] }>;
+}
+
+/** Seeds a queue `depth` deep, then times single claims; each round's figure is its median claim. */
+export async function measureClaimAtDepth(
+  depth: number,
+  rounds: number,
+  claimsPerRound: number,
+): Promise<number[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-depth-'));
+  const store = new SqliteQueueStore(openSqlite(join(dir, 'q.db')));
+  try {
+    const now = new Date();
+    const chunk = 10_000;
+    for (let done = 0; done < depth; done += chunk) {
+      const batch: NewMessage[] = [];
+      for (let i = done; i < Math.min(depth, done + chunk); i++) {
+        batch.push({
+          id: `m${i}`,
+          priority: PRIORITIES[i % 4]!,
+          payload: {
+            applicantName: 'Bench',
+            address: '1 Main St, Austin, TX 78701',
+            coverageAmount: 250_000,
+          },
+          useAgentic: false,
+          simulate: null,
+          maxRetries: 3,
+          timeoutSeconds: 300,
+          owner: 'bench',
+          idempotencyKey: null,
+          createdAt: now,
+        });
+      }
+      await store.enqueueMany(batch, { maxSize: depth + 1 }, now);
+    }
+    const medians: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const times: number[] = [];
+      for (let i = 0; i < claimsPerRound; i++) {
+        const t0 = process.hrtime.bigint();
+        const [m] = await store.claim({ workerId: 'bench', limit: 1, leaseMs: 60_000, now: new Date() });
+        times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        if (!m) throw new Error('queue ran dry');
+      }
+      medians.push(median(times));
+    }
+    return medians;
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function runDepth(quick: boolean): Promise<DepthResult> {
+  const big = quick ? 20_000 : 1_000_000;
+  const rounds = 3;
+  const claims = quick ? 50 : 200;
+  const small = await measureClaimAtDepth(1000, rounds, claims);
+  const large = await measureClaimAtDepth(big, rounds, claims);
+  const claimMsAt1k = round(median(small), 4);
+  const claimMsAt1M = round(median(large), 4);
+  return {
+    claimMsAt1k,
+    claimMsAt1M,
+    ratio: round(claimMsAt1M / claimMsAt1k, 2),
+    depths: {
+      small: { depth: 1000, claimMs: claimMsAt1k, rounds: small.map((v) => round(v, 4)) },
+      large: { depth: big, claimMs: claimMsAt1M, rounds: large.map((v) => round(v, 4)) },
+    },
+  };
+}

@@ -1,0 +1,55 @@
+// Configuration: every variable of the contract, its defaults, and clear refusals of bad values.
+import { describe, expect, it } from 'vitest';
+import { ConfigError, isLoopback, loadConfig } from '../src/config.js';
+
+describe('loadConfig', () => {
+  it('applies the contract defaults', () => {
+    expect(loadConfig({})).toMatchObject({
+      PORT: 4000,
+      HOST: '127.0.0.1',
+      DATABASE_URL: './data/quotes.db',
+      WORKER_CONCURRENCY: 4,
+      MAX_QUEUE_SIZE: 1000,
+      RETENTION_HOURS: 24,
+      ALLOW_FAULT_INJECTION: false,
+      PROCESSING_DELAY_MS: 0,
+      RETRY_BACKOFF_MS: 1000,
+      PRIORITY_AGING_SECONDS: 0,
+    });
+    const c = loadConfig({});
+    expect([c.REDIS_URL, c.API_KEYS, c.RATE_LIMIT_PER_SECOND]).toEqual([undefined, undefined, undefined]);
+  });
+
+  it.each([
+    ['MAX_QUEUE_SIZE', 'abc', /MAX_QUEUE_SIZE="abc": expected a whole number from 1 to/],
+    ['PORT', '70000', /PORT="70000": expected a whole number from 0 to 65535/],
+    ['WORKER_CONCURRENCY', '-1', /WORKER_CONCURRENCY="-1"/],
+    ['ALLOW_FAULT_INJECTION', 'maybe', /ALLOW_FAULT_INJECTION="maybe": expected true or false/],
+    ['API_KEYS', 'k1:superuser', /API_KEYS=.*role one of submitter, reviewer, admin/],
+    ['REDIS_URL', 'localhost:6379', /REDIS_URL=.*redis:\/\//],
+  ])('refuses %s=%s naming the variable and what it accepts', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('parses API keys with roles and optional names, and then limits rate at 200/s by default', () => {
+    const c = loadConfig({ API_KEYS: 'k1:submitter, k2:reviewer:Rita ,k3:admin:ops', HOST: '0.0.0.0' });
+    expect(c.API_KEYS).toEqual([
+      { key: 'k1', role: 'submitter', name: undefined },
+      { key: 'k2', role: 'reviewer', name: 'Rita' },
+      { key: 'k3', role: 'admin', name: 'ops' },
+    ]);
+    expect(c.RATE_LIMIT_PER_SECOND).toBe(200);
+  });
+
+  it('refuses open mode on a non-loopback HOST and allows it on loopback', () => {
+    expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(/Refusing to start in open mode on HOST=0.0.0.0/);
+    for (const host of ['localhost', '127.0.0.1', '127.1.2.3', '::1', '[::1]'])
+      expect(isLoopback(host)).toBe(true);
+    for (const host of ['0.0.0.0', '10.0.0.1', 'example.com', '::']) expect(isLoopback(host)).toBe(false);
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ PORT: '', MAX_QUEUE_SIZE: '' })).toMatchObject({ PORT: 4000, MAX_QUEUE_SIZE: 1000 });
+  });
+});
