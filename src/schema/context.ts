@@ -1,0 +1,14 @@
+// What every resolver receives: the authenticated caller and the queue parts it may use (never SQL).
+import type { Actor } from '../queue/access.js';
+import type { QueueEvents } from '../queue/events.js';
+import type { QueueService } from '../queue/service.js';
+import type { StatsFeed } from './live-stats.js';
+
+export interface GraphQLContext {
+  actor: Actor;
+  service: QueueService;
+  /** Every stored change, as it is published (subscriptions follow it). */
+  events: QueueEvents;
+  /** The shared, throttled feed of queue figures behind the `queueStats` subscription. */
+  stats: StatsFeed;
+}

@@ -1,0 +1,111 @@
+// Mutation fields: each maps its arguments onto one queue-service call; the service checks roles and bounds.
+import type { SubmitResult } from '../queue/service.js';
+import { builder } from './builder.js';
+import { MessagePriority, QueueStatus, ReviewAction } from './enums.js';
+import { RunQuoteInput, SubmitQuoteInput } from './inputs.js';
+import { QueueMessageRef } from './message.js';
+
+const SubmitQuotePayloadRef = builder.objectRef<SubmitResult>('SubmitQuotePayload').implement({
+  description: 'What submitQuote accepted.',
+  fields: (t) => ({
+    messageId: t.id({ description: 'The id of the message.', resolve: (r) => r.message.id }),
+    status: t.field({
+      type: QueueStatus,
+      description: 'PENDING for a new message (an idempotent repeat shows where the first one is now).',
+      resolve: (r) => r.message.status,
+    }),
+    priority: t.field({
+      type: MessagePriority,
+      description: 'The priority.',
+      resolve: (r) => r.message.priority,
+    }),
+    estimatedProcessingTime: t.exposeString('estimatedProcessingTime', {
+      description: 'How long until it is done, in words, from its place in line and recent attempt times.',
+    }),
+    queuePosition: t.exposeInt('queuePosition', {
+      description:
+        '1 = next to be taken, counting PENDING messages due now, by take order; 0 when it is not waiting.',
+    }),
+    created: t.exposeBoolean('created', {
+      description: 'False when an idempotency key returned an earlier message.',
+    }),
+    message: t.field({ type: QueueMessageRef, description: 'The message.', resolve: (r) => r.message }),
+  }),
+});
+
+builder.mutationField('submitQuote', (t) =>
+  t.field({
+    type: SubmitQuotePayloadRef,
+    description: 'Queues a quote; QUEUE_FULL when MAX_QUEUE_SIZE messages are PENDING or PROCESSING.',
+    args: { input: t.arg({ type: SubmitQuoteInput, required: true, description: 'What to queue.' }) },
+    resolve: (_root, { input }, ctx) =>
+      ctx.service.submit(ctx.actor, {
+        payload: input.submission,
+        useAgentic: input.useAgentic,
+        priority: input.priority,
+        idempotencyKey: input.idempotencyKey,
+        maxRetries: input.maxRetries,
+        timeoutSeconds: input.timeoutSeconds,
+        simulate: input.simulate && {
+          failAttempts: input.simulate.failAttempts ?? undefined,
+          processingMs: input.simulate.processingMs ?? undefined,
+        },
+      }),
+  }),
+);
+
+builder.mutationField('runQuote', (t) =>
+  t.field({
+    type: QueueMessageRef,
+    description: 'Processes a quote within the request (recorded as a message); it ends COMPLETED or FAILED.',
+    args: { input: t.arg({ type: RunQuoteInput, required: true, description: 'What to process.' }) },
+    resolve: (_root, { input }, ctx) =>
+      ctx.service.run(ctx.actor, { payload: input.submission, useAgentic: input.useAgentic }),
+  }),
+);
+
+builder.mutationField('cancelMessage', (t) =>
+  t.field({
+    type: QueueMessageRef,
+    description: 'Cancels a PENDING or PROCESSING message (aborting its attempt); INVALID_STATE otherwise.',
+    args: { id: t.arg.id({ required: true, description: 'The message id.' }) },
+    resolve: (_root, args, ctx) => ctx.service.cancel(ctx.actor, String(args.id)),
+  }),
+);
+
+builder.mutationField('retryMessage', (t) =>
+  t.field({
+    type: QueueMessageRef,
+    description: 'Admins: sends a FAILED message back to PENDING with retryCount 0 and a full retry budget.',
+    args: { id: t.arg.id({ required: true, description: 'The message id.' }) },
+    resolve: (_root, args, ctx) => ctx.service.retry(ctx.actor, String(args.id)),
+  }),
+);
+
+builder.mutationField('reviewQuote', (t) =>
+  t.field({
+    type: QueueMessageRef,
+    description: 'Reviewers and admins: answers a quote whose review is PENDING; INVALID_STATE otherwise.',
+    args: {
+      id: t.arg.id({ required: true, description: 'The message id.' }),
+      action: t.arg({ type: ReviewAction, required: true, description: 'Approve or reject.' }),
+      notes: t.arg.string({ description: 'Why, up to 2000 characters.' }),
+    },
+    resolve: (_root, args, ctx) =>
+      ctx.service.review(ctx.actor, String(args.id), args.action, args.notes ?? null),
+  }),
+);
+
+builder.mutationField('pauseWorker', (t) =>
+  t.boolean({
+    description: "Admins: this process's worker stops taking messages (running ones finish). Returns paused.",
+    resolve: (_root, _args, ctx) => ctx.service.pause(ctx.actor),
+  }),
+);
+
+builder.mutationField('resumeWorker', (t) =>
+  t.boolean({
+    description: "Admins: this process's worker takes messages again. Returns paused.",
+    resolve: (_root, _args, ctx) => ctx.service.resume(ctx.actor),
+  }),
+);

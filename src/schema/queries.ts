@@ -1,0 +1,65 @@
+// Query fields that read messages: one by id, and paged lists (all, awaiting review, dead letters).
+import { builder } from './builder.js';
+import { loadPage, MAX_PAGE, QueueMessageConnectionRef } from './connection.js';
+import { MessagePriority, QueueStatus } from './enums.js';
+import { QueueMessageRef } from './message.js';
+
+builder.queryField('queueMessage', (t) =>
+  t.field({
+    type: QueueMessageRef,
+    nullable: true,
+    description:
+      "A message by id; null when unknown, or when it is another key's and the caller is a submitter.",
+    args: { id: t.arg.id({ required: true, description: 'The message id.' }) },
+    resolve: (_root, args, ctx) => ctx.service.get(ctx.actor, String(args.id)),
+  }),
+);
+
+const pageArgs = {
+  first: `How many messages, 1..${MAX_PAGE} (default 20).`,
+  after: 'The endCursor of the previous page.',
+} as const;
+
+builder.queryField('queueMessages', (t) =>
+  t.field({
+    type: QueueMessageConnectionRef,
+    description: 'Messages newest first, optionally filtered; a submitter sees only its own.',
+    args: {
+      first: t.arg.int({ defaultValue: 20, description: pageArgs.first }),
+      after: t.arg.string({ description: pageArgs.after }),
+      status: t.arg({ type: [QueueStatus], description: 'Only these statuses.' }),
+      priority: t.arg({ type: [MessagePriority], description: 'Only these priorities.' }),
+    },
+    resolve: (_root, args, ctx) =>
+      loadPage(
+        ctx,
+        { statuses: args.status ?? undefined, priorities: args.priority ?? undefined },
+        args.first,
+        args.after,
+      ),
+  }),
+);
+
+builder.queryField('reviewQueue', (t) =>
+  t.field({
+    type: QueueMessageConnectionRef,
+    description: 'Quotes waiting for a human review (review.state PENDING), newest first.',
+    args: {
+      first: t.arg.int({ defaultValue: 20, description: pageArgs.first }),
+      after: t.arg.string({ description: pageArgs.after }),
+    },
+    resolve: (_root, args, ctx) => loadPage(ctx, { reviewState: 'PENDING' }, args.first, args.after),
+  }),
+);
+
+builder.queryField('deadLetters', (t) =>
+  t.field({
+    type: QueueMessageConnectionRef,
+    description: 'FAILED messages with no attempts left (retryMessage sends one back), newest first.',
+    args: {
+      first: t.arg.int({ defaultValue: 20, description: pageArgs.first }),
+      after: t.arg.string({ description: pageArgs.after }),
+    },
+    resolve: (_root, args, ctx) => loadPage(ctx, { deadLettered: true }, args.first, args.after),
+  }),
+);

@@ -1,0 +1,86 @@
+// QueueStats: the queue's figures, as a query and as a live subscription.
+import { PRIORITIES, type Priority, type QueueStats } from '../queue/types.js';
+import { builder } from './builder.js';
+import { MessagePriority } from './enums.js';
+
+const PriorityCountRef = builder.objectRef<{ priority: Priority; count: number }>('PriorityCount').implement({
+  description: 'How many PENDING messages wait at one priority.',
+  fields: (t) => ({
+    priority: t.field({ type: MessagePriority, description: 'The priority.', resolve: (p) => p.priority }),
+    count: t.exposeInt('count', { description: 'PENDING messages at it.' }),
+  }),
+});
+
+export const QueueStatsRef = builder.objectRef<QueueStats>('QueueStats').implement({
+  description:
+    "The queue's figures now. failedCount equals deadLetterCount: FAILED always means dead-lettered.",
+  fields: (t) => ({
+    pendingCount: t.exposeInt('pendingCount', {
+      description: 'Messages PENDING (including retries not yet due).',
+    }),
+    processingCount: t.exposeInt('processingCount', { description: 'Messages PROCESSING.' }),
+    completedCount: t.exposeInt('completedCount', { description: 'Messages COMPLETED (within retention).' }),
+    failedCount: t.exposeInt('failedCount', { description: 'Messages FAILED (dead-lettered).' }),
+    cancelledCount: t.exposeInt('cancelledCount', { description: 'Messages CANCELLED (within retention).' }),
+    deadLetterCount: t.exposeInt('deadLetterCount', {
+      description: 'Messages FAILED with no attempts left.',
+    }),
+    maxSize: t.exposeInt('maxSize', {
+      description: 'Most messages PENDING or PROCESSING at once (MAX_QUEUE_SIZE).',
+    }),
+    oldestPending: t.expose('oldestPending', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the oldest PENDING message was created; null when none.',
+    }),
+    longestProcessing: t.exposeFloat('longestProcessing', {
+      nullable: true,
+      description: 'Seconds the longest-running PROCESSING message has run; null when none.',
+    }),
+    pendingByPriority: t.field({
+      type: [PriorityCountRef],
+      description: 'PENDING messages by priority, URGENT first.',
+      resolve: (s) =>
+        (Object.keys(PRIORITIES) as Priority[]).map((priority) => ({
+          priority,
+          count: s.pendingByPriority[priority] ?? 0,
+        })),
+    }),
+    meanProcessingMs: t.exposeFloat('meanProcessingMs', {
+      nullable: true,
+      description: 'Mean duration of attempts completed in the last 5 minutes; null when none.',
+    }),
+    recentErrorRate: t.exposeFloat('recentErrorRate', {
+      nullable: true,
+      description: 'Share (0..1) of attempts ended in the last 5 minutes that failed; null when none.',
+    }),
+    recentAttempts: t.exposeInt('recentAttempts', { description: 'Attempts ended in the last 5 minutes.' }),
+    scheduledRetries: t.exposeInt('scheduledRetries', {
+      description: 'PENDING messages waiting for a retry that is not yet due.',
+    }),
+    reviewPendingCount: t.exposeInt('reviewPendingCount', {
+      description: 'REFERRED quotes waiting for a human.',
+    }),
+    workerPaused: t.boolean({
+      description: "Whether this process's worker is paused (pauseWorker).",
+      resolve: (_s, _args, ctx) => ctx.service.paused,
+    }),
+  }),
+});
+
+builder.queryField('queueStats', (t) =>
+  t.field({
+    type: QueueStatsRef,
+    description: 'The figures now; open to every role.',
+    resolve: (_root, _args, ctx) => ctx.service.stats(),
+  }),
+);
+
+builder.subscriptionField('queueStats', (t) =>
+  t.field({
+    type: QueueStatsRef,
+    description: 'The figures now, then again whenever they change, at most 10 times a second.',
+    subscribe: (_root, _args, ctx) => ctx.stats.subscribe(),
+    resolve: (stats) => stats,
+  }),
+);

@@ -1,0 +1,174 @@
+// GraphQL over WebSocket (graphql-transport-ws, graphql-ws) on the HTTP server's /graphql path, through the
+// same yoga pipeline as HTTP (limits, masking, tracking). The key travels in connection_init's
+// connectionParams.authorization; a bad one closes the socket with 4401 before anything runs.
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { ExecutionArgs, GraphQLError } from 'graphql';
+import { CloseCode } from 'graphql-ws';
+import { useServer as serveGraphQLWs } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Logger } from '../logger.js';
+import type { Actor } from '../queue/access.js';
+import { codedError, normalizeCode, toClientError } from '../schema/errors.js';
+import type { Authenticator } from './auth.js';
+import type { RateLimiter } from './rate-limit.js';
+import { GRAPHQL_PATH, type GraphQLHandler, MAX_BODY_BYTES } from './yoga.js';
+
+export interface WebSocketOptions {
+  server: Server;
+  yoga: GraphQLHandler;
+  auth: Authenticator;
+  limiter: RateLimiter;
+  logger: Logger;
+  /** True while the server drains: new sockets are refused. */
+  draining(): boolean;
+  /** Subscriptions one socket may hold at once. Default 100. */
+  maxSubscriptionsPerSocket?: number;
+  /** How long a socket may wait before connection_init. Default 5000 ms. */
+  initTimeoutMs?: number;
+}
+
+export interface WebSocketEndpoint {
+  /** Completes every subscription and closes every socket (1001 going away). */
+  dispose(): Promise<void>;
+  readonly socketCount: number;
+}
+
+type SocketState = {
+  actor?: Actor;
+  operations?: Set<string>;
+};
+
+type Enveloped = ReturnType<GraphQLHandler['getEnveloped']>;
+
+export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
+  const { yoga, auth, limiter, logger } = options;
+  const maxSubscriptions = options.maxSubscriptionsPerSocket ?? 100;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES });
+  // The enveloped functions of each operation, found again from its context in execute/subscribe.
+  const envelopedOf = new WeakMap<object, Enveloped>();
+
+  options.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path !== GRAPHQL_PATH) return refuse(socket, 404, 'Not Found');
+    if (options.draining()) return refuse(socket, 503, 'Service Unavailable');
+    if (!sameOrigin(req)) return refuse(socket, 403, 'Forbidden');
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+
+  const run = (args: ExecutionArgs, kind: 'execute' | 'subscribe') => {
+    const enveloped = envelopedOf.get(args.contextValue as object);
+    if (!enveloped) throw new Error('operation context lost');
+    return enveloped[kind](args) as ReturnType<Enveloped['execute']>;
+  };
+
+  const server = serveGraphQLWs<Record<string, unknown> | undefined, SocketState>(
+    {
+      isProd: true,
+      connectionInitWaitTimeout: options.initTimeoutMs ?? 5000,
+      execute: (args) => run(args, 'execute') as never,
+      subscribe: (args) => run(args, 'subscribe') as never,
+      onConnect(ctx) {
+        try {
+          ctx.extra.actor = auth.authenticate(authorizationOf(ctx.connectionParams));
+          ctx.extra.operations = new Set();
+          return true;
+        } catch (error) {
+          ctx.extra.socket.close(
+            CloseCode.Unauthorized,
+            `UNAUTHENTICATED: ${(error as Error).message}`.slice(0, 120),
+          );
+          return false;
+        }
+      },
+      async onSubscribe(ctx, id, payload) {
+        const actor = ctx.extra.actor;
+        const operations = ctx.extra.operations;
+        if (!actor || !operations) return [codedError('Not authenticated', 'UNAUTHENTICATED')];
+        if (operations.size >= maxSubscriptions) {
+          return [
+            codedError(`At most ${maxSubscriptions} subscriptions may be open on one socket`, 'RATE_LIMITED'),
+          ];
+        }
+        try {
+          limiter.take(actor.id);
+        } catch (error) {
+          return [toClientError(error)];
+        }
+        const enveloped = yoga.getEnveloped({ actor, req: ctx.extra.request, params: payload });
+        let document: ReturnType<Enveloped['parse']>;
+        try {
+          document = enveloped.parse(payload.query);
+        } catch (error) {
+          return [toClientError(error)];
+        }
+        const errors = enveloped.validate(enveloped.schema, document);
+        if (errors.length > 0) return errors.map((e: GraphQLError) => normalizeCode(e));
+        let contextValue: object;
+        try {
+          contextValue = await enveloped.contextFactory();
+        } catch (error) {
+          return [toClientError(error)];
+        }
+        envelopedOf.set(contextValue, enveloped);
+        operations.add(id);
+        return {
+          schema: enveloped.schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue,
+        };
+      },
+      onError: (_ctx, _id, _payload, errors) =>
+        errors.map((e) =>
+          toClientError(e, (err) => logger.error({ err }, 'unexpected error in a subscription')).toJSON(),
+        ),
+      onComplete(ctx, id) {
+        ctx.extra.operations?.delete(id);
+      },
+    },
+    wss,
+  );
+
+  return {
+    async dispose() {
+      await server.dispose();
+    },
+    get socketCount() {
+      return wss.clients.size;
+    },
+  };
+}
+
+/** The key from connectionParams: `authorization` as the contract says, or a headers object (GraphiQL). */
+function authorizationOf(params: Record<string, unknown> | undefined): string | undefined {
+  const direct = params?.authorization ?? params?.Authorization;
+  if (typeof direct === 'string') return direct;
+  const headers = params?.headers;
+  if (headers && typeof headers === 'object') {
+    const h = headers as Record<string, unknown>;
+    const value = h.authorization ?? h.Authorization;
+    if (typeof value === 'string') return value;
+  }
+  return undefined;
+}
+
+/**
+ * Browsers always send Origin on WebSocket upgrades and never enforce CORS on them, so a page on another
+ * site could otherwise open a socket here (in open mode, as an admin). Same origin and no Origin (non-browser
+ * clients) are allowed.
+ */
+function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+function refuse(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}

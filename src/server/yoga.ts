@@ -1,0 +1,120 @@
+// The GraphQL over HTTP handler (graphql-yoga): queries and mutations by GET/POST, subscriptions over SSE,
+// GraphiQL from local assets; authentication, rate limits, document limits and error words plugged in.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { type ExecutionResult, GraphQLError, type GraphQLSchema } from 'graphql';
+import {
+  createYoga,
+  type GraphiQLOptions,
+  isAsyncIterable,
+  type Plugin,
+  type YogaServerInstance,
+} from 'graphql-yoga';
+import type { Logger } from '../logger.js';
+import type { Actor } from '../queue/access.js';
+import type { QueueEvents } from '../queue/events.js';
+import type { QueueService } from '../queue/service.js';
+import type { GraphQLContext } from '../schema/context.js';
+import { normalizeCode, toClientError } from '../schema/errors.js';
+import type { StatsFeed } from '../schema/live-stats.js';
+import type { Authenticator } from './auth.js';
+import { DEFAULT_LIMITS, documentLimitsPlugin } from './limits.js';
+import type { RateLimiter } from './rate-limit.js';
+import type { SubscriptionTracker } from './subscriptions.js';
+
+export const GRAPHQL_PATH = '/graphql';
+/** Largest request body accepted; a query document plus variables never needs more. */
+export const MAX_BODY_BYTES = 100_000;
+
+/** What the HTTP server (req/res) or the WebSocket server (actor) hands to each operation. */
+export interface ServerContext {
+  req?: IncomingMessage;
+  res?: ServerResponse;
+  /** Set once the caller is authenticated (by `onParams` on HTTP, at connection_init on WebSocket). */
+  actor?: Actor;
+}
+
+export type GraphQLHandler = YogaServerInstance<ServerContext, GraphQLContext>;
+
+export interface GraphQLHandlerOptions {
+  schema: GraphQLSchema;
+  service: QueueService;
+  events: QueueEvents;
+  stats: StatsFeed;
+  auth: Authenticator;
+  limiter: RateLimiter;
+  tracker: SubscriptionTracker;
+  logger: Logger;
+}
+
+export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHandler {
+  const { service, events, stats, auth, limiter, logger } = options;
+  const onUnexpected = (error: unknown) =>
+    logger.error({ err: error }, 'unexpected error in a GraphQL operation');
+  let graphiqlPage: string | undefined;
+
+  return createYoga<ServerContext, GraphQLContext>({
+    schema: options.schema,
+    graphqlEndpoint: GRAPHQL_PATH,
+    landingPage: false,
+    batching: false,
+    // Same-origin only: no CORS headers, so other sites' pages cannot read answers or send JSON requests.
+    cors: false,
+    maxRequestBodySize: MAX_BODY_BYTES,
+    graphiql: {
+      title: 'Quote queue · GraphiQL',
+      subscriptionsProtocol: 'WS',
+      defaultQuery: '{\n  queueStats {\n    pendingCount\n    processingCount\n    completedCount\n  }\n}\n',
+    },
+    // GraphiQL from the package's inlined assets, never a CDN; the 9 MB page is rendered once.
+    renderGraphiQL: (opts?: GraphiQLOptions) => {
+      graphiqlPage ??= renderGraphiQL(opts);
+      return graphiqlPage;
+    },
+    maskedErrors: { maskError: (error) => toClientError(error, onUnexpected) },
+    // Yoga's own lines are chatter at our level; unexpected errors are logged by `onUnexpected`.
+    logging: {
+      debug: (...args: unknown[]) => logger.trace({ yoga: args }, 'yoga'),
+      info: (...args: unknown[]) => logger.trace({ yoga: args }, 'yoga'),
+      warn: (...args: unknown[]) => logger.debug({ yoga: args }, 'yoga'),
+      error: (...args: unknown[]) => logger.debug({ yoga: args }, 'yoga'),
+    },
+    context: ({ actor }): GraphQLContext => {
+      if (!actor) throw new GraphQLError('Not authenticated', { extensions: { code: 'UNAUTHENTICATED' } });
+      return { actor, service, events, stats };
+    },
+    plugins: [
+      documentLimitsPlugin(DEFAULT_LIMITS),
+      options.tracker.plugin,
+      callerCheckPlugin(auth, limiter),
+      clientErrorCodesPlugin(),
+    ],
+  });
+}
+
+/** Every HTTP operation needs a valid key (unless open mode) and a token of its key's rate budget. */
+function callerCheckPlugin(auth: Authenticator, limiter: RateLimiter): Plugin<object, ServerContext> {
+  return {
+    onParams({ request, context, setResult }) {
+      try {
+        const actor = auth.authenticate(request.headers.get('authorization'));
+        limiter.take(actor.id);
+        context.actor = actor;
+      } catch (error) {
+        setResult({ errors: [toClientError(error)] });
+      }
+    },
+  };
+}
+
+/** Request-level errors (bad JSON, syntax, validation, wrong variable types) get a code from the contract. */
+function clientErrorCodesPlugin(): Plugin {
+  const fix = (result: ExecutionResult): ExecutionResult =>
+    result.errors ? { ...result, errors: result.errors.map((e) => normalizeCode(e)) } : result;
+  return {
+    onResultProcess({ result, setResult }) {
+      if (isAsyncIterable(result)) return;
+      setResult(Array.isArray(result) ? result.map(fix) : fix(result));
+    },
+  };
+}

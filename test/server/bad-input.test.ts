@@ -1,0 +1,143 @@
+// Bad input of every kind gets a clear error with a code, and the service goes on serving.
+import { getIntrospectionQuery } from 'graphql';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+let t: TestServer;
+beforeAll(async () => {
+  t = await startTestServer({ WORKER_CONCURRENCY: '0' });
+});
+afterAll(() => t.stop());
+// After each bad request the service must still answer a good one.
+afterEach(async () => {
+  const res = await t.gql<{ queueStats: { maxSize: number } }>('{ queueStats { maxSize } }');
+  expect(res.data?.queueStats.maxSize).toBe(1000);
+});
+
+async function post(
+  body: string,
+  contentType = 'application/json',
+): Promise<{ status: number; json: { errors?: { message: string; extensions?: { code?: string } }[] } }> {
+  const res = await fetch(t.url, { method: 'POST', headers: { 'content-type': contentType }, body });
+  return { status: res.status, json: (await res.json()) as never };
+}
+
+/** A query exactly `levels` deep: queueMessage (1), then history/message alternating, then a leaf. */
+function nested(levels: number): string {
+  const names = Array.from({ length: levels - 2 }, (_, i) => (i % 2 === 0 ? 'history' : 'message'));
+  let inner = names.length % 2 === 0 ? 'id' : 'version';
+  for (const name of names.reverse()) inner = `${name} { ${inner} }`;
+  return `{ queueMessage(id: "x") { ${inner} } }`;
+}
+
+describe('malformed requests', () => {
+  it('a body that is not JSON', async () => {
+    const { json } = await post('{"query": ');
+    expect(json.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('a query with a syntax error', async () => {
+    const { json } = await post(JSON.stringify({ query: '{ queueStats { ' }));
+    expect(json.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('a field that does not exist', async () => {
+    const res = await t.gql('{ queueStats { nope } }');
+    expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(res.errors?.[0]?.message).toContain('nope');
+  });
+
+  it('a variable of the wrong type, or missing', async () => {
+    const wrong = await t.gql(
+      'mutation($input: SubmitQuoteInput!) { submitQuote(input: $input) { messageId } }',
+      {
+        input: { submission: { applicantName: 'A', address: 'B', coverageAmount: 'lots' } },
+      },
+    );
+    expect(wrong.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(wrong.errors?.[0]?.message).toContain('coverageAmount');
+    const missing = await t.gql('query($id: ID!) { queueMessage(id: $id) { id } }', {});
+    expect(missing.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('a form post (which a browser may send cross-site) is refused', async () => {
+    const { status, json } = await post(
+      'query=%7BqueueStats%7BmaxSize%7D%7D',
+      'application/x-www-form-urlencoded',
+    );
+    expect(status).toBe(415);
+    expect(json.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('a body over 100 KB', async () => {
+    const { json } = await post(
+      JSON.stringify({ query: '{ queueStats { maxSize } }', variables: { pad: 'x'.repeat(200_000) } }),
+    );
+    expect(json.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('a mutation over GET is refused', async () => {
+    const res = await fetch(`${t.url}?query=${encodeURIComponent('mutation { pauseWorker }')}`);
+    const json = (await res.json()) as { errors?: { extensions?: { code?: string } }[] };
+    expect(json.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('document limits', () => {
+  it('refuses a document nested deeper than 20 levels, accepts 20', async () => {
+    const deep = await t.gql(nested(21));
+    expect(deep.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(deep.errors?.[0]?.message).toMatch(/levels deep/);
+    const ok = await t.gql(nested(20));
+    expect(ok.errors).toBeUndefined();
+  });
+
+  it('counts depth through fragments', async () => {
+    const fragment = `fragment F on QueueMessage { history { message { history { message { history { message { history { message { history { message { id } } } } } } } } } } }`;
+    const deep = await t.gql(
+      `{ queueMessage(id: "x") { history { message { history { message { history { message { history { message { history { message { ...F } } } } } } } } } } } } ${fragment}`,
+    );
+    expect(deep.errors?.[0]?.message).toMatch(/levels deep/);
+  });
+
+  it('refuses more than 100 aliases, accepts 100', async () => {
+    const aliases = (n: number) =>
+      `{ ${Array.from({ length: n }, (_, i) => `a${i}: queueStats { maxSize }`).join(' ')} }`;
+    const many = await t.gql(aliases(101));
+    expect(many.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(many.errors?.[0]?.message).toMatch(/aliases/);
+    expect((await t.gql(aliases(100))).errors).toBeUndefined();
+  });
+
+  it('limits introspection too, yet GraphiQL’s own introspection query passes', async () => {
+    const res = await t.gql<{ __schema: { types: unknown[] } }>(
+      getIntrospectionQuery({
+        descriptions: true,
+        specifiedByUrl: true,
+        directiveIsRepeatable: true,
+        schemaDescription: true,
+        inputValueDeprecation: true,
+      }),
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.__schema.types.length).toBeGreaterThan(10);
+    let deep = 'name';
+    for (let i = 0; i < 21; i++) deep = `ofType { ${deep} }`;
+    const tooDeep = await t.gql(`{ __type(name: "Query") { fields { type { ${deep} } } } }`);
+    expect(tooDeep.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('refuses a document with too many tokens', async () => {
+    const res = await t.gql(`{ ${'__typename '.repeat(20_000)} }`);
+    expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('masking', () => {
+  it('never shows stack traces or SQL', async () => {
+    const res = await post(
+      JSON.stringify({ query: '{ queueMessage(id: "x\'; DROP TABLE messages; --") { id } }' }),
+    );
+    expect(JSON.stringify(res.json)).not.toMatch(/stack|sqlite|SELECT/i);
+  });
+});

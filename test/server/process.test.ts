@@ -1,0 +1,82 @@
+// The service as a real process: it prints the port it bound, refuses open mode off loopback, drains on SIGTERM.
+import { createClient } from 'graphql-ws';
+import { afterAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { StorageUnavailableError } from '../../src/queue/errors.js';
+import type { QueueStore } from '../../src/queue/store.js';
+import { readiness } from '../../src/server/health.js';
+import { spawnTs } from '../helpers/child.js';
+import { tempDb } from '../helpers/sqlite.js';
+
+const db = tempDb();
+afterAll(() => db.cleanup());
+
+const BASE_ENV = { PORT: '0', DATABASE_URL: '', LOG_LEVEL: 'warn', RETRY_BACKOFF_MS: '10', API_KEYS: '' };
+
+describe('starting', () => {
+  it('refuses open mode on a non-loopback HOST with a clear message', async () => {
+    await expect(
+      spawnTs('src/main.ts', { ...BASE_ENV, DATABASE_URL: db.path, HOST: '0.0.0.0' }, 'listening on'),
+    ).rejects.toThrow(/exited \(1\)[\s\S]*open mode[\s\S]*API_KEYS/);
+  });
+
+  it('refuses an invalid variable naming it', async () => {
+    await expect(
+      spawnTs(
+        'src/main.ts',
+        { ...BASE_ENV, DATABASE_URL: db.path, WORKER_CONCURRENCY: 'many' },
+        'listening on',
+      ),
+    ).rejects.toThrow(/exited \(1\)[\s\S]*WORKER_CONCURRENCY/);
+  });
+});
+
+describe('SIGTERM', () => {
+  it('completes open subscriptions, drains and exits 0', async () => {
+    const child = await spawnTs(
+      'src/main.ts',
+      { ...BASE_ENV, DATABASE_URL: db.path, HOST: '127.0.0.1' },
+      /listening on (\S+)/,
+    );
+    const url = /listening on (\S+)/.exec(child.output())![1]!;
+    const health = await fetch(url.replace('/graphql', '/health'));
+    expect(health.status).toBe(200);
+    expect(((await health.json()) as { status: string }).status).toBe('ok');
+    const client = createClient({
+      url: url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+    });
+    let first: () => void = () => {};
+    const gotFirst = new Promise<void>((r) => {
+      first = r;
+    });
+    const ended = new Promise<string>((resolve) => {
+      client.subscribe(
+        { query: 'subscription { queueStats { pendingCount } }' },
+        { next: () => first(), complete: () => resolve('complete'), error: () => resolve('closed') },
+      );
+    });
+    await gotFirst;
+    child.proc.kill('SIGTERM');
+    expect(await child.exited).toBe(0);
+    expect(['complete', 'closed']).toContain(await ended);
+    await client.dispose();
+  });
+});
+
+describe('/ready', () => {
+  const store = (fail: boolean) =>
+    ({
+      async checkWritable() {
+        if (fail) throw new StorageUnavailableError('read-only');
+      },
+    }) as unknown as QueueStore;
+
+  it('answers 200 while accepting work, 503 while draining or when storage cannot take writes', async () => {
+    expect((await readiness(store(false), false)).status).toBe(200);
+    expect((await readiness(store(false), true)).status).toBe(503);
+    const broken = await readiness(store(true), false);
+    expect(broken).toEqual({ status: 503, body: { status: 'storage-unavailable', reason: 'read-only' } });
+  });
+});
