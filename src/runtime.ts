@@ -60,6 +60,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     onError: (e) => onError(e, 'feed'),
   });
   await feed.start();
+  // Every stored change, wherever it was made, as one log line naming the message (debug: one per change).
+  if (logger.isLevelEnabled('debug')) {
+    events.onChange((e) =>
+      logger.debug({ messageId: e.messageId, version: e.version, kind: e.kind, status: e.message.status }, 'message changed'),
+    );
+  }
   const processor =
     options.processor ?? createQuoteProcessor({ processingDelayMs: config.PROCESSING_DELAY_MS });
   const onAttempt = (info: AttemptInfo) => {
