@@ -94,7 +94,13 @@ export function rowToMessage(r: MessageRow): Message {
   };
 }
 
-export function messageToRow(m: Message): MessageRow {
+/**
+ * The row of a message. With `before` (the message as read and its row), JSON columns whose value is the very
+ * object read reuse the stored text: a transition copies what it does not change, so most are not re-encoded.
+ */
+export function messageToRow(m: Message, before?: { message: Message; row: MessageRow }): MessageRow {
+  const was = before?.message;
+  const row = before?.row;
   return {
     seq: m.seq,
     id: m.id,
@@ -115,13 +121,14 @@ export function messageToRow(m: Message): MessageRow {
     attempts: m.attempts,
     lease_owner: m.leaseOwner,
     lease_expires_at: ms(m.leaseExpiresAt),
-    payload: JSON.stringify(m.payload),
+    payload: row && m.payload === was!.payload ? row.payload : JSON.stringify(m.payload),
     use_agentic: m.useAgentic ? 1 : 0,
-    simulate: m.simulate === null ? null : JSON.stringify(m.simulate),
-    result: m.result === null ? null : JSON.stringify(m.result),
-    progress: m.progress === null ? null : JSON.stringify(m.progress),
+    simulate: row && m.simulate === was!.simulate ? row.simulate : jsonText(m.simulate),
+    result: row && m.result === was!.result ? row.result : jsonText(m.result),
+    progress: row && m.progress === was!.progress ? row.progress : jsonText(m.progress),
     review_state: m.review.state,
-    review_reasons: JSON.stringify(m.review.reasons),
+    review_reasons:
+      row && m.review.reasons === was!.review.reasons ? row.review_reasons : JSON.stringify(m.review.reasons),
     reviewer: m.review.reviewer,
     review_notes: m.review.notes,
     review_decided_at: ms(m.review.decidedAt),
@@ -129,3 +136,86 @@ export function messageToRow(m: Message): MessageRow {
     idempotency_key: m.idempotencyKey,
   };
 }
+
+const jsonText = (value: unknown): string | null => (value === null ? null : JSON.stringify(value));
+
+/**
+ * Reads `messages` rows that a statement returns as arrays (better-sqlite3's `raw` mode): building an object
+ * of 31 named properties in the driver cost more than the statement itself, and a literal built here is
+ * also one fast shape for everything downstream (JSON snapshots, conversion).
+ */
+export function rowReader(columns: string[]): (v: unknown[]) => MessageRow {
+  const i = Object.fromEntries(columns.map((name, index) => [name, index])) as Record<
+    keyof MessageRow,
+    number
+  >;
+  const missing = ROW_KEYS.filter((k) => i[k] === undefined);
+  if (missing.length > 0) throw new Error(`rowReader: the statement returns no ${missing.join(', ')}`);
+  return (v) => ({
+    seq: v[i.seq] as MessageRow['seq'],
+    id: v[i.id] as MessageRow['id'],
+    status: v[i.status] as MessageRow['status'],
+    priority: v[i.priority] as MessageRow['priority'],
+    effective_priority: v[i.effective_priority] as MessageRow['effective_priority'],
+    created_at: v[i.created_at] as MessageRow['created_at'],
+    queued_at: v[i.queued_at] as MessageRow['queued_at'],
+    started_at: v[i.started_at] as MessageRow['started_at'],
+    completed_at: v[i.completed_at] as MessageRow['completed_at'],
+    error_message: v[i.error_message] as MessageRow['error_message'],
+    retry_count: v[i.retry_count] as MessageRow['retry_count'],
+    max_retries: v[i.max_retries] as MessageRow['max_retries'],
+    timeout_seconds: v[i.timeout_seconds] as MessageRow['timeout_seconds'],
+    next_attempt_at: v[i.next_attempt_at] as MessageRow['next_attempt_at'],
+    dead_lettered: v[i.dead_lettered] as MessageRow['dead_lettered'],
+    version: v[i.version] as MessageRow['version'],
+    attempts: v[i.attempts] as MessageRow['attempts'],
+    lease_owner: v[i.lease_owner] as MessageRow['lease_owner'],
+    lease_expires_at: v[i.lease_expires_at] as MessageRow['lease_expires_at'],
+    payload: v[i.payload] as MessageRow['payload'],
+    use_agentic: v[i.use_agentic] as MessageRow['use_agentic'],
+    simulate: v[i.simulate] as MessageRow['simulate'],
+    result: v[i.result] as MessageRow['result'],
+    progress: v[i.progress] as MessageRow['progress'],
+    review_state: v[i.review_state] as MessageRow['review_state'],
+    review_reasons: v[i.review_reasons] as MessageRow['review_reasons'],
+    reviewer: v[i.reviewer] as MessageRow['reviewer'],
+    review_notes: v[i.review_notes] as MessageRow['review_notes'],
+    review_decided_at: v[i.review_decided_at] as MessageRow['review_decided_at'],
+    owner: v[i.owner] as MessageRow['owner'],
+    idempotency_key: v[i.idempotency_key] as MessageRow['idempotency_key'],
+  });
+}
+
+const ROW_KEYS: (keyof MessageRow)[] = [
+  'seq',
+  'id',
+  'status',
+  'priority',
+  'effective_priority',
+  'created_at',
+  'queued_at',
+  'started_at',
+  'completed_at',
+  'error_message',
+  'retry_count',
+  'max_retries',
+  'timeout_seconds',
+  'next_attempt_at',
+  'dead_lettered',
+  'version',
+  'attempts',
+  'lease_owner',
+  'lease_expires_at',
+  'payload',
+  'use_agentic',
+  'simulate',
+  'result',
+  'progress',
+  'review_state',
+  'review_reasons',
+  'reviewer',
+  'review_notes',
+  'review_decided_at',
+  'owner',
+  'idempotency_key',
+];

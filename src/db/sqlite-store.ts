@@ -27,12 +27,17 @@ import {
   type Priority,
   type QueueStats,
 } from '../queue/types.js';
-import { type MessageRow, messageToRow, priorityName, rowToMessage } from './rows.js';
+import { type MessageRow, messageToRow, priorityName, rowReader, rowToMessage } from './rows.js';
 import { messages } from './schema.js';
 
 const COLUMNS = Object.values(getTableColumns(messages)).map((c) => c.name);
-const WRITABLE = COLUMNS.filter((c) => c !== 'seq');
+const WRITABLE = COLUMNS.filter((c) => c !== 'seq') as (keyof MessageRow)[];
 const RECENT_MS = 5 * 60_000;
+/**
+ * A hot statement never binds a bare `LIMIT ?`: SQLite (3.47+) plans a LIMIT by the value bound to it, which
+ * marks the statement to be compiled again whenever that parameter is bound, i.e. on every run (it was a
+ * fifth of the claim's cost). `LIMIT ? + 0` is an expression, read at run time.
+ */
 
 interface EventRow {
   seq: number;
@@ -60,33 +65,43 @@ export class SqliteQueueStore implements QueueStore {
   private readonly enqueueManyTx;
   private readonly claimTx;
   private readonly changeTx;
+  private readonly changeAndClaimTx;
   private readonly renewTx;
+  /** UPDATE statements by the set of columns they write, prepared on first use. */
+  private readonly updates = new Map<string, Database.Statement>();
+  private readonly appendListeners = new Set<(events: MessageEvent[]) => void>();
+  /** Events appended by the write transaction under way, when someone listens; handed out after commit. */
+  private appended: MessageEvent[] | null = null;
+  /** Turns the arrays of the raw statements below (hot paths) into rows. */
+  private readonly readRow: (values: unknown[]) => MessageRow;
 
   constructor(private readonly db: Database.Database) {
     this.orm = drizzle({ client: db });
     const p = (text: string) => db.prepare(text);
+    /** Hot statements returning whole rows read them as arrays (see rowReader). */
+    const raw = (text: string) => db.prepare(text).raw(true);
     this.s = {
       byId: p('SELECT * FROM messages WHERE id = ?'),
+      byIdRaw: raw('SELECT * FROM messages WHERE id = ?'),
       byKey: p('SELECT * FROM messages WHERE owner = ? AND idempotency_key = ?'),
       active: p(
         "SELECT COALESCE(SUM(n), 0) AS n FROM status_counts WHERE status IN ('PENDING', 'PROCESSING')",
       ),
-      insert: p(
+      insert: raw(
         `INSERT INTO messages (${WRITABLE.join(', ')}) VALUES (${WRITABLE.map((c) => `@${c}`).join(', ')}) RETURNING *`,
       ),
-      update: p(`UPDATE messages SET ${WRITABLE.map((c) => `${c} = @${c}`).join(', ')} WHERE seq = @seq`),
       // One statement takes the head of messages_claim_idx: no read-then-write window for another process to
       // slip into, and the sub-select walks the partial index in order, so its cost does not grow with depth.
-      claim: p(`UPDATE messages
+      claim: raw(`UPDATE messages
         SET status = 'PROCESSING', attempts = attempts + 1, version = version + 1, started_at = @now,
             lease_owner = @worker, lease_expires_at = @until, next_attempt_at = NULL, progress = NULL
         WHERE seq IN (
           SELECT seq FROM messages INDEXED BY messages_claim_idx
           WHERE status = 'PENDING' AND (next_attempt_at IS NULL OR next_attempt_at <= @now)
           ORDER BY effective_priority DESC, seq
-          LIMIT @limit)
+          LIMIT @limit + 0)
         RETURNING *`),
-      claimOne: p(`UPDATE messages
+      claimOne: raw(`UPDATE messages
         SET status = 'PROCESSING', attempts = attempts + 1, version = version + 1, started_at = @now,
             lease_owner = @worker, lease_expires_at = @until, next_attempt_at = NULL, progress = NULL
         WHERE seq = @seq AND status = 'PENDING' RETURNING *`),
@@ -97,8 +112,8 @@ export class SqliteQueueStore implements QueueStore {
       renew: p(`UPDATE messages SET lease_expires_at = ?
         WHERE id = ? AND status = 'PROCESSING' AND attempts = ? AND lease_owner = ?`),
       expired: p(`SELECT id, attempts FROM messages INDEXED BY messages_lease_idx
-        WHERE status = 'PROCESSING' AND lease_expires_at < ? ORDER BY lease_expires_at LIMIT ?`),
-      eventsAfter: p('SELECT * FROM message_events WHERE seq > ? ORDER BY seq LIMIT ?'),
+        WHERE status = 'PROCESSING' AND lease_expires_at < ? ORDER BY lease_expires_at LIMIT ? + 0`),
+      eventsAfter: p('SELECT * FROM message_events WHERE seq > ? ORDER BY seq LIMIT ? + 0'),
       history: p('SELECT * FROM message_events WHERE message_id = ? AND version > ? ORDER BY version'),
       lastEvent: p('SELECT COALESCE(MAX(seq), 0) AS seq FROM message_events'),
       attemptsOf: p('SELECT * FROM attempts WHERE message_id = ? ORDER BY attempt, seq'),
@@ -122,10 +137,11 @@ export class SqliteQueueStore implements QueueStore {
       nextDue: p(
         "SELECT MIN(next_attempt_at) AS at FROM messages WHERE status = 'PENDING' AND next_attempt_at > ?",
       ),
+      // JS numbers bind as REAL, so the division is cast: a rank is a whole level, never 3.00003.
       age: p(`UPDATE messages
-        SET effective_priority = MIN(4, priority + (@now - queued_at) / @aging)
+        SET effective_priority = MIN(4, priority + CAST((@now - queued_at) / @aging AS INTEGER))
         WHERE status = 'PENDING' AND effective_priority < 4 AND queued_at <= @now - @aging
-          AND MIN(4, priority + (@now - queued_at) / @aging) > effective_priority`),
+          AND MIN(4, priority + CAST((@now - queued_at) / @aging AS INTEGER)) > effective_priority`),
       purgeBatch: p(`SELECT seq, id FROM messages
         WHERE status IN ('COMPLETED', 'CANCELLED') AND completed_at < ? AND review_state <> 'PENDING' LIMIT 500`),
       purgeEvents: p('DELETE FROM message_events WHERE message_id = ?'),
@@ -135,6 +151,7 @@ export class SqliteQueueStore implements QueueStore {
       beginWrite: p('BEGIN IMMEDIATE'),
       rollback: p('ROLLBACK'),
     };
+    this.readRow = rowReader(this.s.byIdRaw.columns().map((c) => c.name));
 
     const enqueueOne = (m: NewMessage, options: EnqueueOptions, now: number) => {
       if (m.idempotencyKey !== null) {
@@ -143,38 +160,44 @@ export class SqliteQueueStore implements QueueStore {
       }
       const active = (this.s.active.get() as { n: number }).n;
       if (active >= options.maxSize) throw new QueueFullError(options.maxSize);
-      const row = this.s.insert.get(
-        messageToRow({
-          ...m,
-          seq: 0,
-          status: 'PENDING',
-          effectivePriority: m.priority,
-          queuedAt: m.createdAt,
-          startedAt: null,
-          completedAt: null,
-          errorMessage: null,
-          retryCount: 0,
-          nextAttemptAt: null,
-          deadLettered: false,
-          version: 1,
-          attempts: 0,
-          leaseOwner: null,
-          leaseExpiresAt: null,
-          result: null,
-          progress: null,
-          review: { state: 'NOT_REQUIRED', reasons: [], reviewer: null, notes: null, decidedAt: null },
-        }),
-      ) as MessageRow;
-      this.appendEvent(row, now, 'enqueued');
-      if (!options.claimFor) return { message: rowToMessage(row), created: true };
-      const claimed = this.s.claimOne.get({
-        seq: row.seq,
-        now,
-        worker: options.claimFor.workerId,
-        until: now + options.claimFor.leaseMs,
-      }) as MessageRow;
-      this.appendEvent(claimed, now, 'claimed');
-      return { message: rowToMessage(claimed), created: true };
+      const row = this.readRow(
+        this.s.insert.get(
+          messageToRow({
+            ...m,
+            seq: 0,
+            status: 'PENDING',
+            effectivePriority: m.priority,
+            queuedAt: m.createdAt,
+            startedAt: null,
+            completedAt: null,
+            errorMessage: null,
+            retryCount: 0,
+            nextAttemptAt: null,
+            deadLettered: false,
+            version: 1,
+            attempts: 0,
+            leaseOwner: null,
+            leaseExpiresAt: null,
+            result: null,
+            progress: null,
+            review: { state: 'NOT_REQUIRED', reasons: [], reviewer: null, notes: null, decidedAt: null },
+          }),
+        ) as unknown[],
+      );
+      const message = rowToMessage(row);
+      this.appendEvent(row, now, 'enqueued', message);
+      if (!options.claimFor) return { message, created: true };
+      const claimedRow = this.readRow(
+        this.s.claimOne.get({
+          seq: row.seq,
+          now,
+          worker: options.claimFor.workerId,
+          until: now + options.claimFor.leaseMs,
+        }) as unknown[],
+      );
+      const claimed = rowToMessage(claimedRow);
+      this.appendEvent(claimedRow, now, 'claimed', claimed);
+      return { message: claimed, created: true };
     };
     this.enqueueTx = db.transaction(enqueueOne);
 
@@ -182,23 +205,36 @@ export class SqliteQueueStore implements QueueStore {
       list.map((m) => enqueueOne(m, options, now)),
     );
 
-    this.claimTx = db.transaction((o: ClaimOptions) => {
+    const claimMany = (o: ClaimOptions): Message[] => {
+      if (o.limit <= 0) return [];
       const now = o.now.getTime();
-      const rows = this.s.claim.all({
-        now,
-        worker: o.workerId,
-        until: now + o.leaseMs,
-        limit: o.limit,
-      }) as MessageRow[];
+      const rows = (
+        this.s.claim.all({
+          now,
+          worker: o.workerId,
+          until: now + o.leaseMs,
+          limit: o.limit,
+        }) as unknown[][]
+      ).map(this.readRow);
       // RETURNING gives no order; hand the messages out in take order.
       rows.sort((a, b) => b.effective_priority - a.effective_priority || a.seq - b.seq);
-      for (const row of rows) this.appendEvent(row, now, 'claimed');
-      return rows.map(rowToMessage);
-    });
+      return rows.map((row) => {
+        const message = rowToMessage(row);
+        this.appendEvent(row, now, 'claimed', message);
+        return message;
+      });
+    };
+    this.claimTx = db.transaction(claimMany);
 
     this.changeTx = db.transaction((requests: ChangeRequest[], now: Date): ChangeOutcome[] =>
       requests.map((request) => this.changeOne(request, now)),
     );
+
+    // Settling and refilling the freed slots in one transaction halves the commits of a busy worker.
+    this.changeAndClaimTx = db.transaction((requests: ChangeRequest[], now: Date, claim: ClaimOptions) => ({
+      outcomes: requests.map((request) => this.changeOne(request, now)),
+      claimed: claimMany(claim),
+    }));
 
     this.renewTx = db.transaction((workerId: string, held: Held[], until: number) =>
       held.filter((h) => this.s.renew.run(until, h.id, h.attempts, workerId).changes === 0).map((h) => h.id),
@@ -206,22 +242,35 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   async enqueue(message: NewMessage, options: EnqueueOptions, now: Date) {
-    return this.guard(() => this.enqueueTx.immediate(message, options, now.getTime()));
+    return this.write(() => this.enqueueTx.immediate(message, options, now.getTime()));
   }
 
   async enqueueMany(list: NewMessage[], options: EnqueueOptions, now: Date) {
     if (list.length === 0) return [];
-    return this.guard(() => this.enqueueManyTx.immediate(list, options, now.getTime()));
+    return this.write(() => this.enqueueManyTx.immediate(list, options, now.getTime()));
   }
 
   async claim(options: ClaimOptions): Promise<Message[]> {
     if (options.limit <= 0) return [];
-    return this.guard(() => this.claimTx.immediate(options));
+    return this.write(() => this.claimTx.immediate(options));
   }
 
   async change(requests: ChangeRequest[], now: Date): Promise<ChangeOutcome[]> {
     if (requests.length === 0) return [];
-    return this.guard(() => this.changeTx.immediate(requests, now));
+    return this.write(() => this.changeTx.immediate(requests, now));
+  }
+
+  async changeAndClaim(
+    requests: ChangeRequest[],
+    now: Date,
+    claim: ClaimOptions,
+  ): Promise<{ outcomes: ChangeOutcome[]; claimed: Message[] }> {
+    return this.write(() => this.changeAndClaimTx.immediate(requests, now, claim));
+  }
+
+  onAppended(listener: (events: MessageEvent[]) => void): () => void {
+    this.appendListeners.add(listener);
+    return () => this.appendListeners.delete(listener);
   }
 
   async renewLeases(workerId: string, held: Held[], leaseMs: number, now: Date): Promise<string[]> {
@@ -381,10 +430,14 @@ export class SqliteQueueStore implements QueueStore {
     this.db.close();
   }
 
-  /** Reads the message, applies its transition, writes it back with version + 1 and appends the event. */
+  /**
+   * Reads the message, applies its transition, writes back with version + 1 only the columns that changed
+   * (so SQLite leaves alone every index whose columns did not), and appends the event.
+   */
   private changeOne(request: ChangeRequest, now: Date): ChangeOutcome {
-    const row = this.s.byId.get(request.id) as MessageRow | undefined;
-    if (!row) return { ok: false, skipped: false, error: new NotFoundError(request.id) };
+    const values = this.s.byIdRaw.get(request.id) as unknown[] | undefined;
+    if (!values) return { ok: false, skipped: false, error: new NotFoundError(request.id) };
+    const row = this.readRow(values);
     const current = rowToMessage(row);
     let next: ReturnType<ChangeRequest['transition']>;
     try {
@@ -394,9 +447,11 @@ export class SqliteQueueStore implements QueueStore {
       throw error;
     }
     if (next === null) return { ok: false, skipped: true, current };
-    const written = messageToRow({ ...next.message, seq: row.seq, version: row.version + 1 });
-    this.s.update.run(written);
-    this.appendEvent(written, now.getTime(), next.kind);
+    const message: Message = { ...next.message, seq: row.seq, version: row.version + 1 };
+    const written = messageToRow(message, { message: current, row });
+    const changed = WRITABLE.filter((c) => written[c] !== row[c]);
+    this.updateOf(changed).run(written);
+    this.appendEvent(written, now.getTime(), next.kind, message);
     const a = next.attempt;
     if (a) {
       this.s.attempt.run(
@@ -409,11 +464,50 @@ export class SqliteQueueStore implements QueueStore {
         a.error,
       );
     }
-    return { ok: true, message: rowToMessage(written) };
+    return { ok: true, message };
   }
 
-  private appendEvent(row: MessageRow, at: number, kind: string): void {
-    this.s.event.run(row.id, row.version, at, kind, JSON.stringify(row));
+  /** `UPDATE messages SET <columns> WHERE seq = @seq`, one prepared statement per column set. */
+  private updateOf(columns: (keyof MessageRow)[]): Database.Statement {
+    const key = columns.join(',');
+    let statement = this.updates.get(key);
+    if (!statement) {
+      statement = this.db.prepare(
+        `UPDATE messages SET ${columns.map((c) => `${c} = @${c}`).join(', ')} WHERE seq = @seq`,
+      );
+      this.updates.set(key, statement);
+    }
+    return statement;
+  }
+
+  /** Appends the event of a change; `message` is the row as a Message, handed to listeners after commit. */
+  private appendEvent(row: MessageRow, at: number, kind: string, message: Message): void {
+    const { lastInsertRowid } = this.s.event.run(row.id, row.version, at, kind, JSON.stringify(row));
+    this.appended?.push({
+      seq: Number(lastInsertRowid),
+      messageId: row.id,
+      version: row.version,
+      at: new Date(at),
+      kind,
+      message,
+    });
+  }
+
+  /** Runs a write transaction; once it has committed, hands the events it appended to the listeners. */
+  private write<T>(work: () => T): T {
+    const listening = this.appendListeners.size > 0;
+    if (listening) this.appended = [];
+    try {
+      const result = this.guard(work);
+      const events = this.appended;
+      this.appended = null;
+      if (listening && events && events.length > 0) {
+        for (const listener of this.appendListeners) listener(events);
+      }
+      return result;
+    } finally {
+      this.appended = null;
+    }
   }
 
   private filterSql(filter: MessageFilter, beforeSeq?: number): SQL | undefined {

@@ -56,9 +56,12 @@ export interface EventFeed {
 }
 
 /**
- * Follows the event log from where it stood at start and publishes each event once, in log order. Changes
- * of this process arrive through `nudge()` at once; other processes' changes are noticed by polling a cheap
- * change token (SQLite's data_version), so every subscriber sees every change wherever it was made.
+ * Follows the event log from where it stood at start and publishes each event once, in log order (`seq`).
+ * Changes made through this process's store arrive as the events its transactions appended
+ * (`store.onAppended`), published without reading them back; other processes' changes are noticed by
+ * polling a cheap change token (SQLite's data_version, which only other connections move) and read from the
+ * log. A local event that does not continue the log (another process committed in between) waits until the
+ * gap before it has been read, so each `seq` is published exactly once and in order.
  * In SQLite a writer holds the only write lock, so log positions commit in order and none is skipped.
  */
 export function createEventFeed(options: EventFeedOptions): EventFeed {
@@ -71,15 +74,50 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
   let running: Promise<void> | null = null;
   let again = false;
   let stopped = false;
+  /** Events this process appended and has not published yet, in log order. */
+  let local: MessageEvent[] = [];
+  let head = 0;
+  /** Whether the log may hold events that `local` has not: another process wrote, or someone asked. */
+  let readLog = true;
+  let unlisten: (() => void) | undefined;
+
+  function publish(event: MessageEvent): void {
+    position = event.seq;
+    events.publish(event);
+  }
+
+  /**
+   * Publishes the local events that continue the log; false when one waits behind a gap. A gap before an
+   * event at or below `skipGapsTo` was looked for in the log and is not there (nothing else can fill it), so
+   * it is passed over rather than waited on forever.
+   */
+  function publishLocal(skipGapsTo = 0): boolean {
+    while (head < local.length) {
+      const event = local[head]!;
+      if (event.seq <= position) head++;
+      else if (event.seq === position + 1 || event.seq <= skipGapsTo) {
+        head++;
+        publish(event);
+      } else return false;
+    }
+    local = [];
+    head = 0;
+    return true;
+  }
 
   async function readAll(): Promise<void> {
     for (;;) {
-      const batch = await store.eventsAfter(position, 1000);
-      for (const event of batch) {
-        position = event.seq;
-        events.publish(event);
+      if (publishLocal() && !readLog) return;
+      // Everything committed before this read is in the log: a local event already known has nothing before it
+      // that the read could miss.
+      const known = local.length > 0 ? local[local.length - 1]!.seq : 0;
+      readLog = false;
+      for (;;) {
+        const batch = await store.eventsAfter(position, 1000);
+        for (const event of batch) publish(event);
+        if (batch.length < 1000) break;
       }
-      if (batch.length < 1000) return;
+      publishLocal(known);
     }
   }
 
@@ -95,6 +133,7 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
           await readAll();
         } while (again && !stopped);
       } catch (error) {
+        readLog = true;
         options.onError?.(error);
       } finally {
         running = null;
@@ -103,13 +142,28 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
     return running;
   }
 
+  /** Publishes soon (the next turn of the event loop), coalescing the calls of one turn. */
+  function schedule(): void {
+    if (scheduled || stopped) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      void drain();
+    });
+  }
+
+  async function checkToken(): Promise<void> {
+    const now = await store.changeToken();
+    if (now !== token) {
+      token = now;
+      readLog = true;
+    }
+  }
+
   async function poll(): Promise<void> {
     try {
-      const now = await store.changeToken();
-      if (now !== token) {
-        token = now;
-        await drain();
-      }
+      await checkToken();
+      if (readLog) await drain();
     } catch (error) {
       options.onError?.(error);
     }
@@ -118,22 +172,38 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
 
   return {
     async start() {
+      // Listen before reading the position: an event appended in between is then either at or below it
+      // (dropped as already stored before start) or above it (published).
+      unlisten = store.onAppended?.((appended) => {
+        for (const event of appended) local.push(event);
+        schedule();
+      });
+      // Without local events, every nudge has to read the log.
+      if (!unlisten) readLog = true;
       position = await store.lastEventSeq();
       token = await store.changeToken();
+      readLog = !unlisten;
       timer = setTimeout(poll, pollMs).unref();
     },
     nudge() {
-      if (scheduled || stopped) return;
-      scheduled = true;
-      setImmediate(() => {
-        scheduled = false;
-        void drain();
-      });
+      if (stopped) return;
+      if (!unlisten) readLog = true;
+      // A change through another connection of this process moves the token: look now, not at the next poll.
+      else
+        void checkToken().then(
+          () => readLog && schedule(),
+          (error) => options.onError?.(error),
+        );
+      schedule();
     },
-    drain,
+    drain() {
+      readLog = true;
+      return drain();
+    },
     stop() {
       stopped = true;
       clearTimeout(timer);
+      unlisten?.();
     },
     get position() {
       return position;

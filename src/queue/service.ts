@@ -1,9 +1,9 @@
 // The queue's operations as callers see them: validation, access rules and the store, with no transport.
-import { randomUUID } from 'node:crypto';
 import { type Actor, canCancel, canOperate, canRead, canRetry, canReview } from './access.js';
 import { BadInputError, type DomainError, ForbiddenError, NotFoundError } from './errors.js';
 import { estimateProcessingTime } from './estimate.js';
 import type { EventFeed, QueueEvents } from './events.js';
+import { newMessageId } from './ids.js';
 import type { QueueStore, Transition } from './store.js';
 import { cancel, retry, review } from './transitions.js';
 import type {
@@ -133,7 +133,7 @@ export function createQueueService(options: QueueServiceOptions) {
       }
     }
     return {
-      id: randomUUID(),
+      id: newMessageId(),
       priority: input.priority ?? options.priorityFor(payload),
       payload,
       useAgentic: input.useAgentic ?? false,

@@ -1,5 +1,5 @@
 // Batches the changes workers make (results, failures, progress) into one write transaction per tick.
-import type { ChangeRequest, QueueStore } from './store.js';
+import type { ChangeOutcome, ChangeRequest, ClaimOptions, QueueStore } from './store.js';
 import type { Message } from './types.js';
 
 export interface SettlerOptions {
@@ -10,6 +10,13 @@ export interface SettlerOptions {
   onError?: (error: unknown, context: string) => void;
   /** Tries of a batch that storage refused before its attempts are left to lease expiry. Default 5. */
   tries?: number;
+  /**
+   * Asked right before each batch is written, with its requests: a claim to make in the same transaction (the
+   * worker refilling the slots that the batch's attempts free), or null. Every claim is answered by `onClaimed`.
+   */
+  claim?: (batch: ChangeRequest[]) => ClaimOptions | null;
+  /** What the batch's claim took; `ok` is false when the transaction failed (nothing was claimed). */
+  onClaimed?: (claimed: Message[], claim: ClaimOptions, ok: boolean) => void;
 }
 
 export interface Settler {
@@ -37,23 +44,28 @@ export function createSettler(options: SettlerOptions): Settler {
   let inFlight: Promise<void> = Promise.resolve();
 
   async function write(batch: Queued[]): Promise<void> {
+    const requests = batch.map((q) => q.request);
     for (let attempt = 1; ; attempt++) {
+      const claim = options.claim?.(requests) ?? null;
+      let written: { outcomes: ChangeOutcome[]; claimed: Message[] };
       try {
-        const outcomes = await options.store.change(
-          batch.map((q) => q.request),
-          options.clock(),
-        );
-        options.onStored?.();
-        for (const [i, o] of outcomes.entries()) batch[i]?.resolve(o.ok ? o.message : null);
-        return;
+        written = claim
+          ? await options.store.changeAndClaim(requests, options.clock(), claim)
+          : { outcomes: await options.store.change(requests, options.clock()), claimed: [] };
       } catch (error) {
+        if (claim) options.onClaimed?.([], claim, false);
         options.onError?.(error, 'settle');
         if (attempt >= tries) {
           for (const q of batch) q.resolve(null);
           return;
         }
         await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+        continue;
       }
+      if (claim) options.onClaimed?.(written.claimed, claim, true);
+      options.onStored?.();
+      for (const [i, o] of written.outcomes.entries()) batch[i]?.resolve(o.ok ? o.message : null);
+      return;
     }
   }
 

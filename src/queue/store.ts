@@ -71,6 +71,22 @@ export interface QueueStore {
   ): Promise<{ message: Message; created: boolean }[]>;
   /** Applies each transition in one transaction, each writing the message and appending its event. */
   change(requests: ChangeRequest[], now: Date): Promise<ChangeOutcome[]>;
+  /**
+   * `change`, then `claim` in the same transaction: a worker settles the attempts that ended and refills the
+   * slots they freed with one commit. The claim sees the batch's changes (a retry due at once may be retaken).
+   */
+  changeAndClaim(
+    requests: ChangeRequest[],
+    now: Date,
+    claim: ClaimOptions,
+  ): Promise<{ outcomes: ChangeOutcome[]; claimed: Message[] }>;
+  /**
+   * Listens to the events this store instance appends, called once per committed write transaction with its
+   * events in log order (never for a rollback), so the process can publish its own changes without reading
+   * them back. Changes made through other connections are not reported: follow them with `eventsAfter`.
+   * The messages are shared with the write's result: treat them as read-only. Returns the unsubscribe.
+   */
+  onAppended?(listener: (events: MessageEvent[]) => void): () => void;
   /** Extends the leases still held by this worker; returns the ids it no longer holds. */
   renewLeases(workerId: string, held: Held[], leaseMs: number, now: Date): Promise<string[]>;
   /** PROCESSING messages whose lease ran out before `now`. */

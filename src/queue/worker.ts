@@ -6,6 +6,9 @@
 //                               ├─ timeout ──────────▶ settle fail ─────┤   settlements of the same tick)
 //                               ├─ shutdown (grace) ─▶ settle release ──┤
 //                               └─ cancelled / lease lost ─▶ dropped ───┴─▶ slot freed ─▶ claim more
+// A slot is freed when its attempt hands its settlement to the settler, and the settler refills the slots freed
+// by a batch in the batch's own transaction (one commit settles and claims); `pump()` claims otherwise: at
+// start, when a message becomes due, on the fallback poll, and when a settlement could not claim.
 // Leases are renewed every `heartbeatMs` while an attempt runs; a reaper in every worker process turns
 // expired leases (a dead worker) into failed attempts, so the message is taken again within seconds.
 import { randomUUID } from 'node:crypto';
@@ -13,7 +16,7 @@ import { backoffMs } from './backoff.js';
 import type { EventFeed, QueueEvents } from './events.js';
 import type { Processor } from './processor.js';
 import { createSettler } from './settler.js';
-import type { Held, QueueStore } from './store.js';
+import type { ChangeRequest, Held, QueueStore, Transition } from './store.js';
 import { complete, fail, progress, release } from './transitions.js';
 import type { Json, Message } from './types.js';
 
@@ -79,6 +82,8 @@ export class AttemptAborted extends Error {
 
 interface Running {
   fence: Held;
+  /** The attempt no longer holds a slot (its settlement was handed over, or it ended). */
+  freed: boolean;
   /** The version the claim wrote: events at or below it are older news, published late. */
   version: number;
   controller: AbortController;
@@ -95,13 +100,41 @@ export function createWorker(options: WorkerOptions): Worker {
   const clock = options.clock ?? (() => new Date());
   const random = options.random ?? Math.random;
   const onError = options.onError ?? (() => {});
-  const settler = createSettler({ store, clock, onStored: () => feed?.nudge(), onError });
-
   const running = new Map<string, Running>();
+  /** Attempts holding a slot. */
+  let busy = 0;
+  /** Slots promised to a claim under way (pump's, or a settlement's). */
+  let reserved = 0;
+  /** Last settlements of attempts, waiting to be written: each frees its slot when its batch is written. */
+  const lastWords = new Map<ChangeRequest, () => void>();
   let accepting = false;
   let paused = false;
   let claiming = false;
   let wantMore = false;
+
+  const freeSlots = () => options.concurrency - busy - reserved;
+  const settler = createSettler({
+    store,
+    clock,
+    onStored: () => feed?.nudge(),
+    onError,
+    claim(batch) {
+      for (const request of batch) {
+        lastWords.get(request)?.();
+        lastWords.delete(request);
+      }
+      if (!accepting || paused) return null;
+      const free = freeSlots();
+      if (free <= 0) return null;
+      reserved += free;
+      return { workerId: id, limit: free, leaseMs, now: clock() };
+    },
+    onClaimed(claimed, claim, ok) {
+      reserved -= claim.limit;
+      start(claimed);
+      if (!ok) void pump();
+    },
+  });
   const timers = new Set<NodeJS.Timeout>();
   let wakeTimer: NodeJS.Timeout | undefined;
   let wakeAt = Number.POSITIVE_INFINITY;
@@ -144,9 +177,10 @@ export function createWorker(options: WorkerOptions): Worker {
       wantMore = true;
       return;
     }
-    const free = options.concurrency - running.size;
+    const free = freeSlots();
     if (free <= 0) return;
     claiming = true;
+    reserved += free;
     let claimed: Message[] = [];
     try {
       claimed = await store.claim({ workerId: id, limit: free, leaseMs, now: clock() });
@@ -154,20 +188,41 @@ export function createWorker(options: WorkerOptions): Worker {
       onError(error, 'claim');
     } finally {
       claiming = false;
+      reserved -= free;
     }
-    if (claimed.length > 0) feed?.nudge();
-    for (const message of claimed) void run(message);
+    start(claimed);
     if (wantMore || (claimed.length > 0 && claimed.length === free)) {
       wantMore = false;
       setImmediate(() => void pump());
     }
   }
 
+  function start(claimed: Message[]): void {
+    if (claimed.length === 0) return;
+    feed?.nudge();
+    for (const message of claimed) void run(message);
+  }
+
   async function run(message: Message): Promise<Message | null> {
     const fence: Held = { id: message.id, attempts: message.attempts };
     const controller = new AbortController();
     const started = Date.now();
-    running.set(message.id, { fence, controller, started, version: message.version });
+    const self: Running = { fence, freed: false, controller, started, version: message.version };
+    busy++;
+    running.set(message.id, self);
+    /** Hands the slot back; true the first time. */
+    const free = () => {
+      if (self.freed) return false;
+      self.freed = true;
+      busy--;
+      return true;
+    };
+    /** The attempt's last word: its slot goes back when the batch storing it is written, which refills it. */
+    const settle = (transition: Transition) => {
+      const request = { id: message.id, transition };
+      lastWords.set(request, free);
+      return settler.submit(request);
+    };
     const timeout = setTimeout(
       () =>
         controller.abort(
@@ -200,7 +255,7 @@ export function createWorker(options: WorkerOptions): Worker {
         ),
         controller.signal,
       );
-      const stored = await settler.submit({ id: message.id, transition: complete(fence, outcome) });
+      const stored = await settle(complete(fence, outcome));
       report({ outcome: 'COMPLETED', stored });
       return stored;
     } catch (error) {
@@ -214,24 +269,23 @@ export function createWorker(options: WorkerOptions): Worker {
         return store.get(message.id);
       }
       if (reason instanceof AttemptAborted && reason.why === 'shutdown') {
-        const stored = await settler.submit({ id: message.id, transition: release(fence) });
+        const stored = await settle(release(fence));
         report({ outcome: 'RELEASED', stored });
         return stored;
       }
       const timedOut = reason instanceof AttemptAborted && reason.why === 'timeout';
       const text = errorText(reason);
       const delay = backoffMs(message.retryCount + 1, options.backoffBaseMs, random());
-      const stored = await settler.submit({
-        id: message.id,
-        transition: fail(fence, text, delay, timedOut ? 'TIMED_OUT' : 'FAILED'),
-      });
+      const stored = await settle(fail(fence, text, delay, timedOut ? 'TIMED_OUT' : 'FAILED'));
       report({ outcome: timedOut ? 'TIMED_OUT' : 'FAILED', error: text, stored });
       return stored;
     } finally {
       clearTimeout(timeout);
-      running.delete(message.id);
+      // The message may already run again here (a retry due at once, retaken by the batch that settled it).
+      if (running.get(message.id) === self) running.delete(message.id);
+      // A slot freed without a settlement (cancelled, lost) was not refilled by one: look for work now.
+      if (free()) void pump();
       if (running.size === 0) idle?.();
-      void pump();
     }
   }
 
@@ -294,16 +348,24 @@ export function createWorker(options: WorkerOptions): Worker {
     async stop(graceMs = 10_000) {
       accepting = false;
       clearTimeout(wakeTimer);
-      if (running.size > 0) {
-        const allIdle = new Promise<void>((resolve) => {
-          idle = resolve;
-        });
-        const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
-        await Promise.race([allIdle, grace]);
-        for (const r of running.values()) r.controller.abort(new AttemptAborted('shutdown', 'shutting down'));
-        if (running.size > 0) await allIdle;
+      const deadline = Date.now() + graceMs;
+      // Loops because a claim already under way when stop() began may still hand this worker messages.
+      for (;;) {
+        if (running.size > 0) {
+          const allIdle = new Promise<void>((resolve) => {
+            idle = resolve;
+          });
+          const grace = new Promise<void>((resolve) =>
+            setTimeout(resolve, Math.max(0, deadline - Date.now())).unref(),
+          );
+          await Promise.race([allIdle, grace]);
+          for (const r of running.values())
+            r.controller.abort(new AttemptAborted('shutdown', 'shutting down'));
+          if (running.size > 0) await allIdle;
+        }
+        await settler.flush();
+        if (running.size === 0) break;
       }
-      await settler.flush();
       for (const t of timers) clearInterval(t);
       timers.clear();
       unsubscribe?.();

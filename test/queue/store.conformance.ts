@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { QueueFullError } from '../../src/queue/errors.js';
 import type { QueueStore } from '../../src/queue/store.js';
 import { cancel, complete, fail, progress, retry, review } from '../../src/queue/transitions.js';
-import type { NewMessage, Priority } from '../../src/queue/types.js';
+import type { MessageEvent, NewMessage, Priority } from '../../src/queue/types.js';
 
 export interface StoreHarness {
   store: QueueStore;
@@ -258,6 +258,47 @@ export function describeStoreConformance(engine: string, open: () => Promise<Sto
         expect(out).toMatchObject({ ok: false, skipped: false, error: { code: 'INVALID_STATE' } });
         const [missing] = await store.change([{ id: 'nope', transition: cancel() }], T0);
         expect(missing).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+      });
+
+      it('settles and claims in one transaction: the claim sees the settled batch, in take order', async () => {
+        const a = await enqueue({ maxRetries: 1 });
+        const b = await enqueue();
+        const c = await enqueue({ priority: 'HIGH' });
+        const [held] = await store.claim({ workerId: 'w1', limit: 1, leaseMs: 10_000, now: T0 });
+        expect(held!.id).toBe(c.id);
+        // c fails with a retry due at once: the claim in the same transaction retakes it first (HIGH).
+        const { outcomes, claimed } = await store.changeAndClaim(
+          [{ id: c.id, transition: fail({ id: c.id, attempts: held!.attempts }, 'boom', 0) }],
+          T0,
+          { workerId: 'w1', limit: 5, leaseMs: 10_000, now: T0 },
+        );
+        expect(outcomes).toMatchObject([{ ok: true, message: { status: 'PENDING', retryCount: 1 } }]);
+        expect(claimed.map((m) => m.id)).toEqual([c.id, a.id, b.id]);
+        expect(claimed.map((m) => m.status)).toEqual(['PROCESSING', 'PROCESSING', 'PROCESSING']);
+        const history = await store.history(c.id, 0);
+        expect(history.map((e) => e.kind)).toEqual(['enqueued', 'claimed', 'retry-scheduled', 'claimed']);
+        expect(await store.get(c.id)).toEqual(claimed[0]);
+      });
+
+      it('hands the events of each committed write to its listeners, as the log stores them', async () => {
+        const heard: MessageEvent[][] = [];
+        const off = store.onAppended?.((events) => heard.push(events));
+        if (!off) return;
+        const m = await enqueue();
+        await store.claim({ workerId: 'w1', limit: 1, leaseMs: 10_000, now: T0 });
+        await expect(store.enqueue(newMessage(), { maxSize: 1 }, T0)).rejects.toBeInstanceOf(QueueFullError);
+        await store.change([{ id: m.id, transition: cancel() }], T0);
+        off();
+        await enqueue();
+        const log = await store.eventsAfter(0, 100);
+        // Three writes committed while listening, one event each; the refused one appended nothing.
+        expect(heard.map((events) => events.map((e) => e.seq))).toEqual([
+          [log[0]!.seq],
+          [log[1]!.seq],
+          [log[2]!.seq],
+        ]);
+        expect(heard.flat()).toEqual(log.slice(0, 3));
+        expect(log).toHaveLength(4);
       });
     });
 

@@ -1,0 +1,87 @@
+// Our queue as the service runs it: SQLite store, event log feed, pub-sub and a worker from src/queue,
+// with every guarantee on (an event per change, fencing, leases, IMMEDIATE transactions, synchronous=NORMAL).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqlite } from '../../src/db/sqlite.js';
+import { SqliteQueueStore } from '../../src/db/sqlite-store.js';
+import { createEventFeed, createQueueEvents } from '../../src/queue/events.js';
+import { newMessageId } from '../../src/queue/ids.js';
+import type { NewMessage } from '../../src/queue/types.js';
+import { createWorker, type Worker } from '../../src/queue/worker.js';
+import type { BenchPayload, Instance, Subject } from './subject.js';
+
+const MAX_SIZE = 10_000_000;
+
+function newMessage(payload: BenchPayload, now: Date): NewMessage {
+  return {
+    // The id the service gives a submission (time-ordered UUIDv7).
+    id: newMessageId(),
+    priority: 'NORMAL',
+    payload,
+    useAgentic: false,
+    simulate: null,
+    maxRetries: 3,
+    timeoutSeconds: 300,
+    owner: 'bench',
+    idempotencyKey: null,
+    createdAt: now,
+  };
+}
+
+export const quoteQueue: Subject = {
+  name: 'quote-queue',
+  note: 'store + event feed + worker from src/queue, no-op processor; done = its COMPLETED event published',
+  async open(): Promise<Instance> {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-qq-'));
+    const store = new SqliteQueueStore(openSqlite(join(dir, 'q.db')));
+    const events = createQueueEvents();
+    const feed = createEventFeed({ store, events });
+    await feed.start();
+    let worker: Worker | undefined;
+    let off: (() => void) | undefined;
+    return {
+      async add(payload) {
+        const now = new Date();
+        await store.enqueue(newMessage(payload, now), { maxSize: MAX_SIZE }, now);
+        feed.nudge();
+      },
+      async addBatch(payloads) {
+        const now = new Date();
+        await store.enqueueMany(
+          payloads.map((p) => newMessage(p, now)),
+          { maxSize: MAX_SIZE },
+          now,
+        );
+        feed.nudge();
+      },
+      async work(concurrency, done) {
+        // What was enqueued before is published first, so the timing starts on a quiet feed.
+        await feed.drain();
+        off = events.onChange((e) => {
+          if (e.message.status === 'COMPLETED') done((e.message.payload as { n: number }).n);
+        });
+        worker = createWorker({
+          store,
+          events,
+          feed,
+          concurrency,
+          backoffBaseMs: 1000,
+          processor: {
+            async process() {
+              return { result: null, review: { required: false, reasons: [] } };
+            },
+          },
+        });
+        await worker.start();
+      },
+      async close() {
+        await worker?.stop(0);
+        off?.();
+        feed.stop();
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+};

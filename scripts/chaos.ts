@@ -1,0 +1,75 @@
+// npm run chaos -- --seconds S [--workers N]: worker processes and a submitter on one SQLite file, a random
+// one kill -9ed every 1-3 s and restarted; then prints `chaos: K kills, M messages, L lost, D completed twice`.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { openSqlite } from '../src/db/sqlite.js';
+import { SqliteQueueStore } from '../src/db/sqlite-store.js';
+import { startFleet } from './chaos/fleet.js';
+import { judge, unfinished } from './chaos/verdict.js';
+
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '60' }, workers: { type: 'string', default: '3' } },
+});
+const seconds = Number(values.seconds);
+const workers = Number(values.workers);
+if (!(seconds > 0) || !Number.isInteger(workers) || workers < 1) {
+  process.stderr.write('usage: npm run chaos -- [--seconds S (> 0)] [--workers N (>= 1)]\n');
+  process.exit(2);
+}
+/** After submissions stop: a dead worker's lease (6 s) must expire and every retry run out. */
+const DRAIN_MS = 90_000;
+const say = (text: string) => process.stderr.write(`chaos: ${text}\n`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Every phase below is bounded; this is the last resort should one of them hang all the same.
+setTimeout(
+  () => {
+    say('the run overran its time bound; giving up');
+    process.exit(2);
+  },
+  seconds * 1000 + 180_000,
+).unref();
+
+const dir = mkdtempSync(join(tmpdir(), 'quotes-chaos-'));
+const dbPath = join(dir, 'chaos.db');
+// Created (and migrated) here, so the first processes do not all race to build the schema.
+const store = new SqliteQueueStore(openSqlite(dbPath));
+const start = Date.now();
+const fleet = startFleet({ dbPath, workers, submitUntil: start + seconds * 1000 });
+
+let kills = 0;
+while (Date.now() - start < seconds * 1000) {
+  await sleep(1000 + Math.random() * 2000);
+  if (Date.now() - start >= seconds * 1000) break;
+  const victim = await fleet.killRandom();
+  if (victim) kills++;
+}
+say(`${kills} kills in ${seconds} s; waiting for the submitter and the queue to drain`);
+await Promise.race([fleet.submitterDone(), sleep(30_000)]);
+const drainStart = Date.now();
+while ((await unfinished(store).catch(() => 1)) > 0 && Date.now() - drainStart < DRAIN_MS) await sleep(200);
+say(`drained in ${((Date.now() - drainStart) / 1000).toFixed(1)} s`);
+await fleet.stop(10_000);
+await store.close();
+
+const v = await judge(dbPath, fleet.accepted);
+process.stdout.write(
+  `chaos: ${kills} kills, ${v.messages} messages, ${v.lost.length} lost, ${v.completedTwice.length} completed twice\n`,
+);
+const problems = [
+  v.lost.length > 0 ? `lost: ${v.lost.slice(0, 10).join(' ')}` : '',
+  v.completedTwice.length > 0 ? `completed twice: ${v.completedTwice.slice(0, 10).join(' ')}` : '',
+  v.gaps.length > 0 ? `event versions not 1..n: ${v.gaps.slice(0, 10).join(' ')}` : '',
+  v.integrity !== 'ok' ? `integrity_check: ${v.integrity}` : '',
+  v.messages === 0 ? 'no message was accepted' : '',
+  ...fleet.unexpectedExits,
+].filter(Boolean);
+if (problems.length > 0) {
+  for (const p of problems) say(p);
+  say(`the database is kept for inspection: ${dbPath}\n${fleet.tails()}`);
+  process.exit(1);
+}
+rmSync(dir, { recursive: true, force: true });
+process.exit(0);
