@@ -63,7 +63,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   // Every stored change, wherever it was made, as one log line naming the message (debug: one per change).
   if (logger.isLevelEnabled('debug')) {
     events.onChange((e) =>
-      logger.debug({ messageId: e.messageId, version: e.version, kind: e.kind, status: e.message.status }, 'message changed'),
+      logger.debug(
+        { messageId: e.messageId, version: e.version, kind: e.kind, status: e.message.status },
+        'message changed',
+      ),
     );
   }
   const processor =
