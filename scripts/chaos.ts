@@ -1,6 +1,7 @@
-// npm run chaos -- --seconds S [--workers N]: worker processes and a submitter on one SQLite file, a random
-// one kill -9ed every 1-3 s and restarted; then prints `chaos: K kills, M messages, L lost, D completed twice`.
+// npm run chaos -- --seconds S [--workers N]: worker processes, the API and a submitter speaking HTTP to it, on
+// one SQLite file; a random one kill -9ed every 1-3 s and restarted; then `chaos: K kills, M messages, L lost, D completed twice`.
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,7 +38,7 @@ const dbPath = join(dir, 'chaos.db');
 // Created (and migrated) here, so the first processes do not all race to build the schema.
 const store = new SqliteQueueStore(openSqlite(dbPath));
 const start = Date.now();
-const fleet = startFleet({ dbPath, workers, submitUntil: start + seconds * 1000 });
+const fleet = startFleet({ dbPath, workers, submitUntil: start + seconds * 1000, apiPort: await freePort() });
 
 let kills = 0;
 while (Date.now() - start < seconds * 1000) {
@@ -73,3 +74,15 @@ if (problems.length > 0) {
 }
 rmSync(dir, { recursive: true, force: true });
 process.exit(0);
+
+/** A loopback port free now, for the API to keep across its restarts. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}

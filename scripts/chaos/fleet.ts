@@ -1,11 +1,13 @@
-// The processes of a chaos run on one SQLite file: worker processes (the production entry point) and the
-// submitter, each restarted after a kill -9, with the ids the submitter acknowledged collected from its output.
+// The processes of a chaos run on one SQLite file: worker processes and the API (the production entry points)
+// and a submitter speaking HTTP to the API, each restarted after a kill -9, with the ids the API acknowledged
+// collected from the submitter's output.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WORKER_ENTRY = 'src/worker-main.ts';
+const API_ENTRY = 'src/main.ts';
 const SUBMITTER_ENTRY = 'scripts/chaos/submitter.ts';
 
 export interface FleetOptions {
@@ -13,6 +15,8 @@ export interface FleetOptions {
   workers: number;
   /** Epoch ms after which the submitter stops submitting and exits. */
   submitUntil: number;
+  /** The loopback port the API listens on (the same across its restarts). */
+  apiPort: number;
 }
 
 interface Member {
@@ -60,9 +64,20 @@ export function startFleet(options: FleetOptions): Fleet {
   };
   const members: Member[] = [];
   for (let i = 0; i < options.workers; i++) members.push(launch(`worker-${i}`, WORKER_ENTRY, workerEnv));
+  // The API takes no work itself here, so every attempt runs in a worker process that may be killed.
+  members.push(
+    launch('api', API_ENTRY, {
+      ...workerEnv,
+      HOST: '127.0.0.1',
+      PORT: String(options.apiPort),
+      WORKER_CONCURRENCY: '0',
+      ALLOW_FAULT_INJECTION: 'true',
+      MAX_QUEUE_SIZE: '10000000',
+    }),
+  );
   members.push(
     launch('submitter', SUBMITTER_ENTRY, {
-      CHAOS_DB: options.dbPath,
+      CHAOS_API_URL: `http://127.0.0.1:${options.apiPort}/graphql`,
       CHAOS_SUBMIT_UNTIL: String(options.submitUntil),
     }),
   );
