@@ -79,6 +79,13 @@ const schema = z.object({
   SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL'], { message: 'NORMAL or FULL' }).default('NORMAL'),
   /** Beyond the contract: seconds running attempts get to finish on SIGTERM before they go back to PENDING. */
   SHUTDOWN_GRACE_SECONDS: int(0, 3600).default(10),
+  /**
+   * Beyond the contract: the most pages (4 KiB each) the SQLite file may grow to (PRAGMA max_page_count);
+   * past it writes answer STORAGE_UNAVAILABLE ("full"). Unset: no cap. Also how tests fill the disk.
+   */
+  SQLITE_MAX_PAGES: int(1, 2_147_483_647).optional(),
+  /** Beyond the contract: WebSockets one client address may hold open at once; more are refused (429). */
+  WS_MAX_CONNECTIONS_PER_CLIENT: int(1, 100_000).default(50),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

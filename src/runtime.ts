@@ -1,4 +1,5 @@
 // Assembles the queue for one process from the configuration: storage, events, workers, upkeep, service.
+import type Database from 'better-sqlite3';
 import type { Config } from './config.js';
 import { openSqlite } from './db/sqlite.js';
 import { SqliteQueueStore } from './db/sqlite-store.js';
@@ -28,6 +29,11 @@ export interface RuntimeOptions {
   /** Run the claiming worker (default: WORKER_CONCURRENCY > 0). */
   withWorker?: boolean;
   onAttempt?: (info: AttemptInfo) => void;
+  /**
+   * Test hook for storage-fault tests: receives the store's SQLite connection once it is open, e.g. to
+   * make it read-only (`PRAGMA query_only`) or change its size cap. Never used by the service itself.
+   */
+  onSqliteOpen?: (db: Database.Database) => void;
 }
 
 export interface Runtime {
@@ -47,9 +53,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   if (/^postgres(ql)?:\/\//.test(config.DATABASE_URL)) {
     throw new Error('DATABASE_URL: PostgreSQL is not supported yet; use a file path, file: URL or :memory:');
   }
-  const store = new SqliteQueueStore(
-    openSqlite(config.DATABASE_URL, { synchronous: config.SQLITE_SYNCHRONOUS }),
-  );
+  const db = openSqlite(config.DATABASE_URL, {
+    synchronous: config.SQLITE_SYNCHRONOUS,
+    maxPageCount: config.SQLITE_MAX_PAGES,
+  });
+  options.onSqliteOpen?.(db);
+  const store = new SqliteQueueStore(db);
   const events = createQueueEvents();
   const onError = (error: unknown, context: string) =>
     logger.error({ err: error, context }, 'queue background task failed');

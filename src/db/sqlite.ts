@@ -14,6 +14,8 @@ export interface SqliteOptions {
   synchronous?: 'NORMAL' | 'FULL';
   /** How long a writer waits for another process's write lock before STORAGE_UNAVAILABLE. Default 5000. */
   busyTimeoutMs?: number;
+  /** PRAGMA max_page_count: the file never grows past this many pages; writes beyond it fail SQLITE_FULL. */
+  maxPageCount?: number;
 }
 
 /** Turns DATABASE_URL (a path, a `file:` URL or `:memory:`) into a better-sqlite3 filename. */
@@ -36,5 +38,8 @@ export function openSqlite(url: string, options: SqliteOptions = {}): Database.D
   db.pragma('temp_store = MEMORY');
   db.pragma('cache_size = -32000');
   applyMigrations(db);
+  // After the migrations, so a cap below the schema's own size still lets the file open (SQLite raises a
+  // cap below the current size to the current size).
+  if (options.maxPageCount !== undefined) db.pragma(`max_page_count = ${Math.trunc(options.maxPageCount)}`);
   return db;
 }

@@ -8,9 +8,11 @@ import type { Runtime } from '../runtime.js';
 import { schema } from '../schema/index.js';
 import { createStatsFeed } from '../schema/live-stats.js';
 import { createAuthenticator } from './auth.js';
-import { health, type Probe, readiness } from './health.js';
+import { answerClientError } from './client-error.js';
+import { createReadiness, health, type Probe } from './health.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createRateLimiter } from './rate-limit.js';
+import { BASE_HEADERS, WEB_CSP } from './security-headers.js';
 import { createSubscriptionTracker } from './subscriptions.js';
 import { serveWeb } from './web.js';
 import { attachWebSocket } from './websocket.js';
@@ -24,7 +26,39 @@ export interface ServerOptions {
   metrics?: Metrics;
   /** How long requests in flight get to finish at close before their connections are cut. Default 5000. */
   closeGraceMs?: number;
+  /** Connection deadlines and readiness timings; tests shorten them. */
+  timeouts?: Partial<ServerTimeouts>;
 }
+
+export interface ServerTimeouts {
+  /** A client must send a request's headers within this (slowloris). Default 10000 ms. */
+  headersMs: number;
+  /** ...and the whole request within this. Default 30000 ms. */
+  requestMs: number;
+  /** An idle keep-alive connection is closed after this. Default 5000 ms. */
+  keepAliveMs: number;
+  /** How often Node checks the two deadlines above. Default 1000 ms. */
+  checkEveryMs: number;
+  /** WebSocket: ping interval; a socket that misses a pong is terminated. Default 12000 ms. */
+  heartbeatMs: number;
+  /** WebSocket: connection_init must arrive within this. Default 5000 ms. */
+  initMs: number;
+  /** /ready: least time between two storage probes. Default 1000 ms. */
+  readyRefreshMs: number;
+  /** /ready: how long a failed write keeps it at 503 before probing again. Default 5000 ms. */
+  readyHoldMs: number;
+}
+
+const DEFAULT_TIMEOUTS: ServerTimeouts = {
+  headersMs: 10_000,
+  requestMs: 30_000,
+  keepAliveMs: 5000,
+  checkEveryMs: 1000,
+  heartbeatMs: 12_000,
+  initMs: 5000,
+  readyRefreshMs: 1000,
+  readyHoldMs: 5000,
+};
 
 export interface AppServer {
   /** http://host:port/graphql, with the port actually bound. */
@@ -34,6 +68,9 @@ export interface AppServer {
   metrics: Metrics;
   /** Subscriptions open now (WebSocket and SSE). */
   readonly openSubscriptions: number;
+  /** WebSockets open now, and the remote addresses holding them. */
+  readonly openSockets: number;
+  readonly socketClients: number;
   /** Stops accepting work (ready → 503), completes subscriptions, waits for requests; the runtime stays up. */
   close(): Promise<void>;
 }
@@ -46,7 +83,14 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
   const { runtime, config, logger } = options;
   const metrics = options.metrics ?? createMetrics();
   const startedAt = new Date();
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   let draining = false;
+  const readiness = createReadiness({
+    probe: () => runtime.store.checkWritable(),
+    draining: () => draining,
+    refreshMs: timeouts.readyRefreshMs,
+    holdMs: timeouts.readyHoldMs,
+  });
 
   const stats = createStatsFeed({
     service: runtime.service,
@@ -67,11 +111,12 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
     limiter,
     tracker,
     logger,
+    readiness,
   });
 
   async function route(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
     if (pathname === '/health') return sendJson(res, health(startedAt));
-    if (pathname === '/ready') return sendJson(res, await readiness(runtime.store, draining));
+    if (pathname === '/ready') return sendJson(res, await readiness.check());
     if (pathname === '/metrics') {
       const body = await metrics.registry.metrics();
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
@@ -95,12 +140,15 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
       await yoga(req, res);
       return;
     }
+    res.setHeader('content-security-policy', WEB_CSP);
     if (await serveWeb(req, res, pathname)) return;
+    res.setHeader('content-security-policy', BASE_HEADERS['content-security-policy']!);
     sendJson(res, { status: 404, body: { error: 'Not found', graphql: GRAPHQL_PATH } });
   }
 
-  const server = createHttpServer((req, res) => {
+  const server = createHttpServer({ connectionsCheckingInterval: timeouts.checkEveryMs }, (req, res) => {
     const started = performance.now();
+    for (const [name, value] of Object.entries(BASE_HEADERS)) res.setHeader(name, value);
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
     res.on('close', () => {
       const seconds = (performance.now() - started) / 1000;
@@ -117,10 +165,24 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
       else res.destroy();
     });
   });
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  // Idle and half-open connections are cut: headers and the whole request have deadlines, idle keep-alive
+  // sockets are closed (SSE responses are not requests in progress, so streams are not cut).
+  server.headersTimeout = timeouts.headersMs;
+  server.requestTimeout = timeouts.requestMs;
+  server.keepAliveTimeout = timeouts.keepAliveMs;
+  server.on('clientError', answerClientError);
 
-  const ws = attachWebSocket({ server, yoga, auth, limiter, logger, draining: () => draining });
+  const ws = attachWebSocket({
+    server,
+    yoga,
+    auth,
+    limiter,
+    logger,
+    draining: () => draining,
+    heartbeatMs: timeouts.heartbeatMs,
+    initTimeoutMs: timeouts.initMs,
+    maxSocketsPerClient: config.WS_MAX_CONNECTIONS_PER_CLIENT,
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -142,6 +204,12 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
     metrics,
     get openSubscriptions() {
       return tracker.size;
+    },
+    get openSockets() {
+      return ws.socketCount;
+    },
+    get socketClients() {
+      return ws.clientCount;
     },
     close() {
       closing ??= (async () => {

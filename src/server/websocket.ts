@@ -4,9 +4,8 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ExecutionArgs, GraphQLError } from 'graphql';
-import { CloseCode } from 'graphql-ws';
-import { useServer as serveGraphQLWs } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { CloseCode, makeServer } from 'graphql-ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../logger.js';
 import type { Actor } from '../queue/access.js';
 import { codedError, normalizeCode, toClientError } from '../schema/errors.js';
@@ -26,15 +25,26 @@ export interface WebSocketOptions {
   maxSubscriptionsPerSocket?: number;
   /** How long a socket may wait before connection_init. Default 5000 ms. */
   initTimeoutMs?: number;
+  /**
+   * Heartbeat: every this many ms the server pings; a socket that has not answered by the next beat is
+   * dead (a half-open TCP connection, a frozen client) and is terminated. Default 12000 ms.
+   */
+  heartbeatMs?: number;
+  /** Sockets one remote address may hold open at once; more upgrades are refused with 429. Default 50. */
+  maxSocketsPerClient?: number;
 }
 
 export interface WebSocketEndpoint {
   /** Completes every subscription and closes every socket (1001 going away). */
   dispose(): Promise<void>;
   readonly socketCount: number;
+  /** Remote addresses holding at least one socket (or upgrade) now. */
+  readonly clientCount: number;
 }
 
 type SocketState = {
+  readonly socket: WebSocket;
+  readonly request: IncomingMessage;
   actor?: Actor;
   operations?: Set<string>;
 };
@@ -44,7 +54,10 @@ type Enveloped = ReturnType<GraphQLHandler['getEnveloped']>;
 export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
   const { yoga, auth, limiter, logger } = options;
   const maxSubscriptions = options.maxSubscriptionsPerSocket ?? 100;
+  const maxPerClient = options.maxSocketsPerClient ?? 50;
+  // A frame larger than a request body may be is refused by ws itself (close 1009) before it is buffered.
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES });
+  const perClient = new Map<string, number>();
   // The enveloped functions of each operation, found again from its context in execute/subscribe.
   const envelopedOf = new WeakMap<object, Enveloped>();
 
@@ -53,6 +66,16 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
     if (path !== GRAPHQL_PATH) return refuse(socket, 404, 'Not Found');
     if (options.draining()) return refuse(socket, 503, 'Service Unavailable');
     if (!sameOrigin(req)) return refuse(socket, 403, 'Forbidden');
+    // Counted from the upgrade until the TCP socket closes, whichever way it ends (exact, no sweeping).
+    const client = req.socket.remoteAddress ?? 'unknown';
+    const open = perClient.get(client) ?? 0;
+    if (open >= maxPerClient) return refuse(socket, 429, 'Too Many Requests');
+    perClient.set(client, open + 1);
+    socket.once('close', () => {
+      const left = (perClient.get(client) ?? 1) - 1;
+      if (left > 0) perClient.set(client, left);
+      else perClient.delete(client);
+    });
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
@@ -62,81 +85,129 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
     return enveloped[kind](args) as ReturnType<Enveloped['execute']>;
   };
 
-  const server = serveGraphQLWs<Record<string, unknown> | undefined, SocketState>(
-    {
-      isProd: true,
-      connectionInitWaitTimeout: options.initTimeoutMs ?? 5000,
-      execute: (args) => run(args, 'execute') as never,
-      subscribe: (args) => run(args, 'subscribe') as never,
-      onConnect(ctx) {
-        try {
-          ctx.extra.actor = auth.authenticate(authorizationOf(ctx.connectionParams));
-          ctx.extra.operations = new Set();
-          return true;
-        } catch (error) {
-          ctx.extra.socket.close(
-            CloseCode.Unauthorized,
-            `UNAUTHENTICATED: ${(error as Error).message}`.slice(0, 120),
-          );
-          return false;
-        }
-      },
-      async onSubscribe(ctx, id, payload) {
-        const actor = ctx.extra.actor;
-        const operations = ctx.extra.operations;
-        if (!actor || !operations) return [codedError('Not authenticated', 'UNAUTHENTICATED')];
-        if (operations.size >= maxSubscriptions) {
-          return [
-            codedError(`At most ${maxSubscriptions} subscriptions may be open on one socket`, 'RATE_LIMITED'),
-          ];
-        }
-        try {
-          limiter.take(actor.id);
-        } catch (error) {
-          return [toClientError(error)];
-        }
-        const enveloped = yoga.getEnveloped({ actor, req: ctx.extra.request, params: payload });
-        let document: ReturnType<Enveloped['parse']>;
-        try {
-          document = enveloped.parse(payload.query);
-        } catch (error) {
-          return [toClientError(error)];
-        }
-        const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length > 0) return errors.map((e: GraphQLError) => normalizeCode(e));
-        let contextValue: object;
-        try {
-          contextValue = await enveloped.contextFactory();
-        } catch (error) {
-          return [toClientError(error)];
-        }
-        envelopedOf.set(contextValue, enveloped);
-        operations.add(id);
-        return {
-          schema: enveloped.schema,
-          document,
-          operationName: payload.operationName,
-          variableValues: payload.variables,
-          contextValue,
-        };
-      },
-      onError: (_ctx, _id, _payload, errors) =>
-        errors.map((e) =>
-          toClientError(e, (err) => logger.error({ err }, 'unexpected error in a subscription')).toJSON(),
-        ),
-      onComplete(ctx, id) {
-        ctx.extra.operations?.delete(id);
-      },
+  const server = makeServer<Record<string, unknown> | undefined, SocketState>({
+    connectionInitWaitTimeout: options.initTimeoutMs ?? 5000,
+    execute: (args) => run(args, 'execute') as never,
+    subscribe: (args) => run(args, 'subscribe') as never,
+    onConnect(ctx) {
+      try {
+        ctx.extra.actor = auth.authenticate(authorizationOf(ctx.connectionParams));
+        ctx.extra.operations = new Set();
+        return true;
+      } catch (error) {
+        ctx.extra.socket.close(
+          CloseCode.Unauthorized,
+          `UNAUTHENTICATED: ${(error as Error).message}`.slice(0, 120),
+        );
+        return false;
+      }
     },
-    wss,
-  );
+    async onSubscribe(ctx, id, payload) {
+      const actor = ctx.extra.actor;
+      const operations = ctx.extra.operations;
+      if (!actor || !operations) return [codedError('Not authenticated', 'UNAUTHENTICATED')];
+      if (operations.size >= maxSubscriptions) {
+        return [
+          codedError(`At most ${maxSubscriptions} subscriptions may be open on one socket`, 'RATE_LIMITED'),
+        ];
+      }
+      try {
+        limiter.take(actor.id);
+      } catch (error) {
+        return [toClientError(error)];
+      }
+      const enveloped = yoga.getEnveloped({ actor, req: ctx.extra.request, params: payload });
+      let document: ReturnType<Enveloped['parse']>;
+      try {
+        document = enveloped.parse(payload.query);
+      } catch (error) {
+        return [toClientError(error)];
+      }
+      const errors = enveloped.validate(enveloped.schema, document);
+      if (errors.length > 0) return errors.map((e: GraphQLError) => normalizeCode(e));
+      let contextValue: object;
+      try {
+        contextValue = await enveloped.contextFactory();
+      } catch (error) {
+        return [toClientError(error)];
+      }
+      envelopedOf.set(contextValue, enveloped);
+      operations.add(id);
+      return {
+        schema: enveloped.schema,
+        document,
+        operationName: payload.operationName,
+        variableValues: payload.variables,
+        contextValue,
+      };
+    },
+    onError: (_ctx, _id, _payload, errors) =>
+      errors.map((e) =>
+        toClientError(e, (err) => logger.error({ err }, 'unexpected error in a subscription')).toJSON(),
+      ),
+    onComplete(ctx, id) {
+      ctx.extra.operations?.delete(id);
+    },
+  });
+  const heartbeatMs = options.heartbeatMs ?? 12_000;
+
+  // The glue between ws sockets and graphql-ws (what graphql-ws/use/ws does), owned here so that a client's
+  // protocol error closes with 4400 and a log line rather than 4500 and a stack trace on stderr, and so
+  // that dead sockets are found by a heartbeat.
+  wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
+    socket.once('error', () => socket.terminate());
+    let alive = true;
+    socket.on('pong', () => {
+      alive = true;
+    });
+    const beat = setInterval(() => {
+      // No pong since the last ping: a half-open connection or a frozen client.
+      if (!alive) return socket.terminate();
+      alive = false;
+      socket.ping();
+    }, heartbeatMs);
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) =>
+          new Promise<void>((resolve, reject) => {
+            if (socket.readyState !== socket.OPEN) return resolve();
+            socket.send(data, (err) => (err ? reject(err) : resolve()));
+          }),
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (handle) =>
+          socket.on('message', async (data) => {
+            try {
+              await handle(String(data));
+            } catch (error) {
+              const byClient = error instanceof Error && /^Unexpected message/.test(error.message);
+              if (byClient) logger.debug({ err: error }, 'websocket protocol error by the client');
+              else logger.error({ err: error }, 'websocket message handling failed');
+              socket.close(
+                byClient ? CloseCode.BadRequest : CloseCode.InternalServerError,
+                byClient ? 'Invalid message received' : 'Internal server error',
+              );
+            }
+          }),
+      },
+      { socket, request },
+    );
+    socket.once('close', (code, reason) => {
+      clearInterval(beat);
+      void closed(code, String(reason));
+    });
+  });
 
   return {
     async dispose() {
-      await server.dispose();
+      for (const socket of wss.clients) socket.close(1001, 'Going away');
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
     get socketCount() {
       return wss.clients.size;
+    },
+    get clientCount() {
+      return perClient.size;
     },
   };
 }

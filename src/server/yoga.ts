@@ -18,8 +18,11 @@ import type { GraphQLContext } from '../schema/context.js';
 import { normalizeCode, toClientError } from '../schema/errors.js';
 import type { StatsFeed } from '../schema/live-stats.js';
 import type { Authenticator } from './auth.js';
+import type { Readiness } from './health.js';
 import { DEFAULT_LIMITS, documentLimitsPlugin } from './limits.js';
 import type { RateLimiter } from './rate-limit.js';
+import { graphiqlCsp } from './security-headers.js';
+import { storageWatchPlugin } from './storage-watch.js';
 import type { SubscriptionTracker } from './subscriptions.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -45,6 +48,8 @@ export interface GraphQLHandlerOptions {
   limiter: RateLimiter;
   tracker: SubscriptionTracker;
   logger: Logger;
+  /** Told of storage failures and successful writes seen in GraphQL traffic. */
+  readiness?: Readiness;
 }
 
 export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHandler {
@@ -52,6 +57,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHan
   const onUnexpected = (error: unknown) =>
     logger.error({ err: error }, 'unexpected error in a GraphQL operation');
   let graphiqlPage: string | undefined;
+  let graphiqlPolicy: string | undefined;
 
   return createYoga<ServerContext, GraphQLContext>({
     schema: options.schema,
@@ -69,6 +75,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHan
     // GraphiQL from the package's inlined assets, never a CDN; the 9 MB page is rendered once.
     renderGraphiQL: (opts?: GraphiQLOptions) => {
       graphiqlPage ??= renderGraphiQL(opts);
+      graphiqlPolicy ??= graphiqlCsp(graphiqlPage);
       return graphiqlPage;
     },
     maskedErrors: { maskError: (error) => toClientError(error, onUnexpected) },
@@ -88,8 +95,25 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHan
       options.tracker.plugin,
       callerCheckPlugin(auth, limiter),
       clientErrorCodesPlugin(),
+      ...(options.readiness ? [storageWatchPlugin(options.readiness)] : []),
+      {
+        // GraphiQL is the only HTML yoga serves; its policy allows exactly its own inline scripts.
+        onResponse({ response, setResponse }) {
+          if (graphiqlPolicy && response.headers.get('content-type')?.startsWith('text/html')) {
+            response.headers.set('content-security-policy', graphiqlPolicy);
+          }
+          // Yoga answers a subscription asked for as plain JSON (no event-stream Accept) with an empty 406.
+          if (response.status === 406) setResponse(notAcceptable());
+        },
+      },
     ],
   });
+}
+
+function notAcceptable(): Response {
+  const message =
+    'This operation streams its results: ask for them with "Accept: text/event-stream" (SSE) or use the WebSocket';
+  return Response.json({ errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] }, { status: 406 });
 }
 
 /** Every HTTP operation needs a valid key (unless open mode) and a token of its key's rate budget. */

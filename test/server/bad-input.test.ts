@@ -127,6 +127,20 @@ describe('document limits', () => {
     expect(tooDeep.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
+  it('refuses more than 1,000 fields before graphql’s quadratic validation runs, at once', async () => {
+    const started = performance.now();
+    const res = await t.gql(`{ queueStats { ${'maxSize '.repeat(9000)} } }`);
+    expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(res.errors?.[0]?.message).toMatch(/9001 fields; at most 1000/);
+    // Validated, the same document held the event loop for about 10 s.
+    expect(performance.now() - started).toBeLessThan(1000);
+    const fragment = `fragment F on QueueStats { ${'maxSize '.repeat(40)} }`;
+    const spread = await t.gql(
+      `{ ${Array.from({ length: 30 }, (_, i) => `a${i}: queueStats { ...F }`).join(' ')} } ${fragment}`,
+    );
+    expect(spread.errors?.[0]?.message).toMatch(/1230 fields/);
+  });
+
   it('refuses a document with too many tokens', async () => {
     const res = await t.gql(`{ ${'__typename '.repeat(20_000)} }`);
     expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');

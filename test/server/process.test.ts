@@ -2,9 +2,6 @@
 import { createClient } from 'graphql-ws';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { StorageUnavailableError } from '../../src/queue/errors.js';
-import type { QueueStore } from '../../src/queue/store.js';
-import { readiness } from '../../src/server/health.js';
 import { spawnTs } from '../helpers/child.js';
 import { tempDb } from '../helpers/sqlite.js';
 
@@ -62,21 +59,5 @@ describe('SIGTERM', () => {
     expect(await child.exited).toBe(0);
     expect(['complete', 'closed']).toContain(await ended);
     await client.dispose();
-  });
-});
-
-describe('/ready', () => {
-  const store = (fail: boolean) =>
-    ({
-      async checkWritable() {
-        if (fail) throw new StorageUnavailableError('read-only');
-      },
-    }) as unknown as QueueStore;
-
-  it('answers 200 while accepting work, 503 while draining or when storage cannot take writes', async () => {
-    expect((await readiness(store(false), false)).status).toBe(200);
-    expect((await readiness(store(false), true)).status).toBe(503);
-    const broken = await readiness(store(true), false);
-    expect(broken).toEqual({ status: 503, body: { status: 'storage-unavailable', reason: 'read-only' } });
   });
 });

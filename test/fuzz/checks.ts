@@ -1,0 +1,102 @@
+// What every fuzzed answer must satisfy, whatever was asked: JSON with errors that carry a contract code, no
+// unexpected (masked) failure, nothing internal leaked; and /health keeps answering within a second.
+import { expect } from 'vitest';
+
+const CODES = new Set([
+  'BAD_USER_INPUT',
+  'QUEUE_FULL',
+  'NOT_FOUND',
+  'INVALID_STATE',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'RATE_LIMITED',
+  'STORAGE_UNAVAILABLE',
+]);
+
+/** Traces of internals: stack frames, source files, paths, SQL and the engine's error names. */
+const LEAKS = [
+  /\bat [\w$.<>]+ \(/,
+  /[\w-]+\.(ts|js|mjs|cjs):\d+/,
+  /node_modules|\/work\/|\/tmp\/|file:\/\//,
+  /sqlite|SQLITE_\w+/i,
+  /\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM)\b/,
+  /"stack"/,
+];
+
+export interface GraphQLErrorShape {
+  message?: unknown;
+  extensions?: { code?: unknown };
+}
+
+/** Asserts the errors of one GraphQL result have contract codes (never the masked INTERNAL_SERVER_ERROR). */
+export function expectCodedErrors(errors: unknown, context: string): void {
+  if (errors === undefined) return;
+  expect(Array.isArray(errors), context).toBe(true);
+  for (const error of errors as GraphQLErrorShape[]) {
+    expect(typeof error.message, context).toBe('string');
+    expect(CODES.has(String(error.extensions?.code)), `${context}\n${JSON.stringify(error)}`).toBe(true);
+  }
+}
+
+/** Asserts no internal detail reached the client, unless the client itself sent that text. */
+export function expectNoLeak(response: string, request: string): void {
+  for (const pattern of LEAKS) {
+    const found = pattern.exec(response)?.[0];
+    if (found && !request.toLowerCase().includes(found.toLowerCase())) {
+      expect.fail(`response leaks ${JSON.stringify(found)}:\n${response.slice(0, 2000)}`);
+    }
+  }
+}
+
+/** A JSON GraphQL response: parsed, with coded errors and no leaks; `data` or `errors` present. */
+export function expectGraphQLBody(body: string, request: string): void {
+  expectNoLeak(body, request);
+  let parsed: { data?: unknown; errors?: unknown };
+  try {
+    parsed = JSON.parse(body) as typeof parsed;
+  } catch {
+    throw new Error(`not JSON: ${JSON.stringify(body.slice(0, 500))} for ${request.slice(0, 300)}`);
+  }
+  expect('data' in parsed || 'errors' in parsed, body.slice(0, 500)).toBe(true);
+  expectCodedErrors(parsed.errors, `request: ${request.slice(0, 500)}`);
+}
+
+export interface HealthWatch {
+  /** Stops polling; the slowest answer in ms and any failures seen. */
+  stop(): Promise<{ slowestMs: number; answers: number; failures: string[] }>;
+}
+
+/** Polls /health back to back (one at a time) while fuzzing runs. */
+export function watchHealth(base: string): HealthWatch {
+  let running = true;
+  let slowestMs = 0;
+  let answers = 0;
+  const failures: string[] = [];
+  const loop = (async () => {
+    while (running) {
+      const started = performance.now();
+      try {
+        const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(2000) });
+        await res.arrayBuffer();
+        if (res.status !== 200) failures.push(`status ${res.status}`);
+      } catch (error) {
+        failures.push(String(error));
+      }
+      slowestMs = Math.max(slowestMs, performance.now() - started);
+      answers += 1;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return { slowestMs, answers, failures };
+    },
+  };
+}
+
+/** fast-check settings: as many runs as fit in `ms`, then stop (an interrupt is not a failure). */
+export function timeBox(ms: number, seed?: number) {
+  return { numRuns: 100_000, interruptAfterTimeLimit: ms, markInterruptAsFailure: false, seed };
+}
