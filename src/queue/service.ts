@@ -36,9 +36,13 @@ export interface SubmitResult {
   message: Message;
   /** False when an idempotency key returned an earlier message. */
   created: boolean;
-  /** 1 = next to be taken; 0 when the message is not waiting (already running, done, or a retry not yet due). */
-  queuePosition: number;
-  estimatedProcessingTime: string;
+  /**
+   * 1 = next to be taken; 0 when the message is not waiting (already running, done, or a retry not yet due).
+   * Computed when first asked (then kept): counting the line costs more than the submission itself.
+   */
+  queuePosition(): Promise<number>;
+  /** In words, from the position and recent attempt times; computed when first asked. */
+  estimatedProcessingTime(): Promise<string>;
 }
 
 export interface QueueServiceOptions {
@@ -75,6 +79,23 @@ export type QueueService = ReturnType<typeof createQueueService>;
 export function createQueueService(options: QueueServiceOptions) {
   const { store, feed } = options;
   const clock = options.clock ?? (() => new Date());
+
+  // The mean attempt time for estimates, read at most once a second: the full figures cost a few queries.
+  let mean: { value: number | null; at: number; pending?: Promise<number | null> } = { value: null, at: -Infinity };
+  async function meanAttemptMs(): Promise<number | null> {
+    const now = clock().getTime();
+    if (now - mean.at < 1000) return mean.value;
+    mean.pending ??= store
+      .stats(clock(), options.maxSize)
+      .then((s) => {
+        mean = { value: s.meanProcessingMs, at: now };
+        return s.meanProcessingMs;
+      })
+      .finally(() => {
+        mean.pending = undefined;
+      });
+    return mean.pending;
+  }
 
   /** Reads a message the actor may see; another submitter's message reads as unknown. */
   async function visible(actor: Actor, id: string): Promise<Message> {
@@ -155,17 +176,17 @@ export function createQueueService(options: QueueServiceOptions) {
         now,
       );
       if (created) feed.nudge();
-      const position = (await store.queuePosition(message.id, now)) ?? 0;
-      const stats = await store.stats(now, options.maxSize);
+      let position: Promise<number> | undefined;
+      const queuePosition = () => {
+        position ??= store.queuePosition(message.id, now).then((p) => p ?? 0);
+        return position;
+      };
       return {
         message,
         created,
-        queuePosition: position,
-        estimatedProcessingTime: estimateProcessingTime(
-          position,
-          stats.meanProcessingMs,
-          options.workerCount,
-        ),
+        queuePosition,
+        estimatedProcessingTime: async () =>
+          estimateProcessingTime(await queuePosition(), await meanAttemptMs(), options.workerCount),
       };
     },
 

@@ -19,12 +19,15 @@ const SubmitQuotePayloadRef = builder.objectRef<SubmitResult>('SubmitQuotePayloa
       description: 'The priority.',
       resolve: (r) => r.message.priority,
     }),
-    estimatedProcessingTime: t.exposeString('estimatedProcessingTime', {
+    estimatedProcessingTime: t.string({
       description: 'How long until it is done, in words, from its place in line and recent attempt times.',
+      // Computed only when asked for: counting the line costs more than the submission itself.
+      resolve: (r) => r.estimatedProcessingTime(),
     }),
-    queuePosition: t.exposeInt('queuePosition', {
+    queuePosition: t.int({
       description:
         '1 = next to be taken, counting PENDING messages due now, by take order; 0 when it is not waiting.',
+      resolve: (r) => r.queuePosition(),
     }),
     created: t.exposeBoolean('created', {
       description: 'False when an idempotency key returned an earlier message.',

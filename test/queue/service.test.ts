@@ -73,8 +73,8 @@ describe('submitQuote', () => {
     const first = await r.service.submit(alice, { payload: submission() });
     const second = await r.service.submit(alice, { payload: submission() });
     expect(first.message.payload).toMatchObject({ applicantName: 'Jane Doe' });
-    expect([first.queuePosition, second.queuePosition]).toEqual([1, 2]);
-    expect(second.estimatedProcessingTime).toMatch(/^about \d+ (second|seconds|minutes|hours)$/);
+    expect([await first.queuePosition(), await second.queuePosition()]).toEqual([1, 2]);
+    expect(await second.estimatedProcessingTime()).toMatch(/^about \d+ (second|seconds|minutes|hours)$/);
   });
 
   it('names the field at fault in BAD_USER_INPUT', async () => {
