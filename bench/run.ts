@@ -2,26 +2,29 @@
 //
 // Workloads 1-3 (enqueue, drain, end-to-end latency) run for our queue and its peers in the same process,
 // round-robin (subject after subject within each round) so that a noisy moment hits all alike; each figure
-// is the median of the rounds. Workload 4 (depth) is ours alone. Workloads 5 (GraphQL submit) and 6
-// (subscriptions) are listed as pending (see PENDING below): each is to be its own module, bench/graphql.ts
-// and bench/subscriptions.ts, returning figures like the ones here, pushed into `figures` by this file.
+// is the median of the rounds. Workload 4 (depth) is ours alone. Workloads 5 (GraphQL submit, bench/graphql.ts)
+// and 6 (subscriptions, bench/subscriptions.ts) drive the real service in a child process over HTTP and
+// WebSocket; their figures go into the same `figures` and get a table of their own.
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { runDepth } from './depth.js';
+import type { Figure } from './figures.js';
+import { runGraphqlSubmit } from './graphql.js';
 import { median, round } from './stats.js';
 import { bullmq, redisReachable } from './subjects/bullmq.js';
 import { plainjob } from './subjects/plainjob.js';
 import { quoteQueue } from './subjects/quote-queue.js';
 import { rawSqlite } from './subjects/raw-sqlite.js';
 import type { Subject } from './subjects/subject.js';
+import { runSubscriptions } from './subscriptions.js';
 import { drainRate, enqueueRate, latency } from './workloads.js';
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     out: { type: 'string', default: new URL('./results.json', import.meta.url).pathname },
-    /** Only these workloads, comma-separated: enqueue,drain,latency,depth. */
+    /** Only these workloads, comma-separated: enqueue,drain,latency,depth,graphql,subscriptions. */
     only: { type: 'string' },
   },
 });
@@ -35,29 +38,9 @@ const RATE = 500;
 const LATENCY_CONCURRENCY = 10;
 const ROUNDS = 3;
 
-/** Workloads that need the GraphQL server (src/server/app.ts `createServer`), not written yet. */
-const PENDING = [
-  {
-    workload: 'graphql-submit',
-    what: 'submitQuote over HTTP from 50 connections (autocannon) beside a bare yoga + SQLite server',
-    reason: 'not written yet: needs src/server (createServer) and autocannon',
-  },
-  {
-    workload: 'subscriptions',
-    what: '1,000 and 10,000 graphql-ws subscribers: delivery p50/p99 and memory per subscriber',
-    reason: 'not written yet: needs src/server (createServer) and graphql-ws clients',
-  },
-];
+/** Workloads 5 and 6, against a server process: their own table (ours, bare yoga, and the ratio). */
+const SERVER_WORKLOADS = new Set(['graphql-submit', 'subscriptions']);
 
-interface Figure {
-  workload: string;
-  subject: string;
-  metric: string;
-  value: number;
-  unit: string;
-  better: 'higher' | 'lower';
-  rounds: number[];
-}
 interface NotMeasured {
   workload: string;
   subject: string;
@@ -71,7 +54,10 @@ const notes: string[] = [];
 const started = Date.now();
 
 const subjects: Subject[] = [quoteQueue, rawSqlite, plainjob];
-if (await redisReachable()) subjects.push(bullmq);
+const peerWorkloads = ['enqueue', 'drain', 'latency'].filter(wants);
+if (peerWorkloads.length === 0) {
+  // No workload that uses the peers: Redis is not needed.
+} else if (await redisReachable()) subjects.push(bullmq);
 else if (quick && process.env.CI !== 'true') {
   notes.push('BullMQ skipped: Redis is not reachable at 127.0.0.1:6379 (a quick run outside CI only).');
   for (const w of ['enqueue', 'drain', 'latency'])
@@ -179,6 +165,15 @@ if (wants('depth')) {
   depthFigure('ratio deep / shallow', d.ratio, 'x', []);
 }
 
+if (wants('graphql')) {
+  figures.push(...(await runGraphqlSubmit(quick, ROUNDS)));
+  process.stderr.write('graphql-submit done\n');
+}
+if (wants('subscriptions')) {
+  figures.push(...(await runSubscriptions(quick, ROUNDS)));
+  process.stderr.write('subscriptions done\n');
+}
+
 const results = {
   date: new Date().toISOString(),
   node: process.version,
@@ -187,7 +182,13 @@ const results = {
   quick,
   seconds: Math.round((Date.now() - started) / 1000),
   note: `Each figure is the median of ${ROUNDS} rounds, all subjects measured in one run on this machine.`,
-  subjects: Object.fromEntries([quoteQueue, rawSqlite, plainjob, bullmq].map((s) => [s.name, s.note])),
+  subjects: {
+    ...Object.fromEntries([quoteQueue, rawSqlite, plainjob, bullmq].map((s) => [s.name, s.note])),
+    'bare-yoga':
+      'graphql-submit only: graphql-yoga on node:http, one mutation inserting one row (better-sqlite3, WAL, synchronous=NORMAL), in its own process',
+  },
+  servers:
+    'graphql-submit and subscriptions: each server runs in its own child process (bench/servers/); autocannon and the graphql-ws clients run in the bench process. quote-queue there is the real service (startRuntime + createServer, WORKER_CONCURRENCY=0, open mode on 127.0.0.1).',
   ...(depth
     ? {
         depth: {
@@ -201,13 +202,12 @@ const results = {
     : {}),
   figures,
   notMeasured,
-  pending: PENDING,
   notes,
 };
 writeFileSync(values.out!, `${JSON.stringify(results, null, 2)}\n`);
-console.log(table());
+if (figures.some((f) => !SERVER_WORKLOADS.has(f.workload))) console.log(table());
+if (figures.some((f) => SERVER_WORKLOADS.has(f.workload))) console.log(`\n${serverTable()}`);
 for (const note of notes) console.log(note);
-for (const p of PENDING) console.log(`pending: ${p.workload} (${p.what}): ${p.reason}`);
 console.log(
   `\n${quick ? 'quick run' : 'full run'} in ${results.seconds} s on ${results.cores} cores, Node ${results.node}; written to ${values.out}`,
 );
@@ -216,7 +216,11 @@ console.log(
 function table(): string {
   const names = [quoteQueue, rawSqlite, plainjob, bullmq].map((s) => s.name);
   const peers = names.slice(1);
-  const keys = [...new Set(figures.map((f) => `${f.workload}\u0000${f.metric}`))];
+  const keys = [
+    ...new Set(
+      figures.filter((f) => !SERVER_WORKLOADS.has(f.workload)).map((f) => `${f.workload}\u0000${f.metric}`),
+    ),
+  ];
   const lines = [
     `| workload | figure | ${names.join(' | ')} | ${peers.map((p) => `ours / ${p}`).join(' | ')} |`,
     `| --- | --- | ${names.map(() => '---:').join(' | ')} | ${peers.map(() => '---:').join(' | ')} |`,
@@ -242,6 +246,25 @@ function table(): string {
     lines.push(
       `| ${workload} | ${metric} | ${names.map(cell).join(' | ')} | ${peers.map(ratio).join(' | ')} |`,
     );
+  }
+  return lines.join('\n');
+}
+
+/** Workloads 5 and 6: ours, the bare yoga + SQLite server where it applies, and ours / bare per round. */
+function serverTable(): string {
+  const columns = ['quote-queue', 'bare-yoga', 'ours / bare-yoga'];
+  const lines = [
+    `| workload | figure | ${columns.join(' | ')} |`,
+    `| --- | --- | ${columns.map(() => '---:').join(' | ')} |`,
+  ];
+  const server = figures.filter((f) => SERVER_WORKLOADS.has(f.workload));
+  for (const key of [...new Set(server.map((f) => `${f.workload}\u0000${f.metric}`))]) {
+    const [workload, metric] = key.split('\u0000') as [string, string];
+    const cell = (subject: string) => {
+      const f = server.find((x) => x.workload === workload && x.metric === metric && x.subject === subject);
+      return f ? `${f.value.toLocaleString('en-US')} ${f.unit}` : '';
+    };
+    lines.push(`| ${workload} | ${metric} | ${columns.map(cell).join(' | ')} |`);
   }
   return lines.join('\n');
 }

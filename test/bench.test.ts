@@ -42,6 +42,31 @@ it('npm run bench -- --quick runs every workload for every subject and writes ea
         ).toBe(true);
       }
     }
+    // Workloads 5 and 6: the real service and the bare yoga server, each in its own process.
+    const of = (workload: string, subject: string) =>
+      results.figures.filter(
+        (f: { workload: string; subject: string }) => f.workload === workload && f.subject === subject,
+      );
+    for (const subject of ['quote-queue', 'bare-yoga', 'ours / bare-yoga']) {
+      const metrics = of('graphql-submit', subject).map((f: { metric: string }) => f.metric);
+      expect(
+        metrics.some((m: string) => m.endsWith('throughput')),
+        `graphql-submit for ${subject}`,
+      ).toBe(true);
+      expect(
+        metrics.some((m: string) => m.endsWith('p99')),
+        `graphql-submit p99 for ${subject}`,
+      ).toBe(true);
+    }
+    for (const f of of('graphql-submit', 'quote-queue')) expect(f.value).toBeGreaterThan(0);
+    const subs = of('subscriptions', 'quote-queue');
+    expect(subs.find((f: { metric: string }) => f.metric.endsWith('delivery, p99'))).toMatchObject({
+      unit: 'ms',
+      value: expect.any(Number),
+    });
+    expect(subs.find((f: { metric: string }) => f.metric.endsWith('heap per subscriber'))).toMatchObject({
+      unit: 'KB',
+    });
   } finally {
     await db.cleanup();
   }

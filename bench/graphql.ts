@@ -1,0 +1,161 @@
+// Workload 5, GraphQL submit: `submitQuote` over HTTP from 50 concurrent keep-alive connections (a closed
+// loop: each connection sends its next request when the last one is answered), driven by autocannon in
+// this process against a server in its own child process (bench/servers/child.ts), so the load generator
+// and the server never share an event loop. Two servers in the same run, in alternating rounds:
+//   quote-queue: the real service (startRuntime + createServer, no claiming worker);
+//   bare-yoga:   graphql-yoga with one mutation inserting one row into SQLite, the stack's own ceiling.
+// Both get the same document and variables. Each round: a fixed duration of load per server; the order
+// flips every round, and the ratio figures are the median of the per-round ratios.
+import autocannon from 'autocannon';
+import type { Figure } from './figures.js';
+import { figureOf } from './figures.js';
+import { type ServerChild, startServerChild } from './servers/child.js';
+
+export const CONNECTIONS = 50;
+const SUBMIT =
+  'mutation Submit($input: SubmitQuoteInput!) { submitQuote(input: $input) { messageId status priority } }';
+const BODY = JSON.stringify({
+  query: SUBMIT,
+  variables: {
+    input: {
+      submission: {
+        applicantName: 'Bench Applicant',
+        address: '1 Main St, Austin, TX 78701',
+        coverageAmount: 250_000,
+        yearBuilt: 1998,
+      },
+    },
+  },
+});
+
+interface Load {
+  rate: number;
+  p50: number;
+  p99: number;
+  ok: number;
+}
+
+async function load(url: string, seconds: number): Promise<Load> {
+  const t0 = performance.now();
+  const r = await autocannon({
+    url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+    body: BODY,
+    connections: CONNECTIONS,
+    pipelining: 1,
+    duration: seconds,
+  });
+  const elapsed = (performance.now() - t0) / 1000;
+  if (r.non2xx > 0 || r.errors > 0 || r.timeouts > 0) {
+    throw new Error(`${url}: ${r.non2xx} non-2xx answers, ${r.errors} errors, ${r.timeouts} timeouts`);
+  }
+  return { rate: r['2xx'] / elapsed, p50: r.latency.p50, p99: r.latency.p99, ok: r['2xx'] };
+}
+
+async function post(url: string, query: string, variables?: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data?: Record<string, unknown>; errors?: unknown };
+  if (!res.ok || body.errors || !body.data) throw new Error(`${url}: ${res.status} ${JSON.stringify(body)}`);
+  return body.data;
+}
+
+/** How many submissions the server holds: each 2xx answer must have stored exactly one. */
+async function stored(name: string, server: ServerChild): Promise<number> {
+  if (name === 'bare-yoga') return (await post(server.url, '{ count }')).count as number;
+  const data = await post(server.url, '{ queueStats { pendingCount } }');
+  return (data.queueStats as { pendingCount: number }).pendingCount;
+}
+
+export async function runGraphqlSubmit(quick: boolean, rounds: number): Promise<Figure[]> {
+  const seconds = quick ? 1 : 10;
+  const warmup = quick ? 1 : 3;
+  const names = ['quote-queue', 'bare-yoga'] as const;
+  const servers = new Map<string, ServerChild>();
+  try {
+    servers.set('quote-queue', await startServerChild('service'));
+    servers.set('bare-yoga', await startServerChild('bare-yoga'));
+    const answered = new Map<string, number>();
+    for (const name of names) {
+      const s = servers.get(name)!;
+      // One request by hand first: the answer must be a submission, not an error that is also a 200.
+      const data = await post(s.url, SUBMIT, JSON.parse(BODY).variables);
+      if (!(data.submitQuote as { messageId?: string }).messageId) throw new Error(`${name}: no messageId`);
+      answered.set(name, 1 + (await load(s.url, warmup)).ok);
+    }
+    const per = new Map<string, Load[]>(names.map((n) => [n, []]));
+    for (let r = 0; r < rounds; r++) {
+      for (const name of r % 2 === 0 ? names : [...names].reverse()) {
+        const result = await load(servers.get(name)!.url, seconds);
+        per.get(name)!.push(result);
+        answered.set(name, answered.get(name)! + result.ok);
+      }
+    }
+    // autocannon stops at its deadline with up to one request per connection still in flight, which
+    // the server still stores; beyond those, every stored submission was answered and vice versa.
+    for (const name of names) {
+      const count = await stored(name, servers.get(name)!);
+      const ok = answered.get(name)!;
+      if (count < ok || count > ok + CONNECTIONS * (rounds + 1))
+        throw new Error(`${name}: ${ok} submissions answered but ${count} stored`);
+    }
+    const metric = (what: string) => `submitQuote over HTTP, ${CONNECTIONS} connections, ${what}`;
+    const figures: Figure[] = [];
+    for (const name of names) {
+      const loads = per.get(name)!;
+      figures.push(
+        figureOf(
+          'graphql-submit',
+          name,
+          metric('throughput'),
+          'req/s',
+          'higher',
+          loads.map((l) => l.rate),
+          0,
+        ),
+        figureOf(
+          'graphql-submit',
+          name,
+          metric('p50'),
+          'ms',
+          'lower',
+          loads.map((l) => l.p50),
+          2,
+        ),
+        figureOf(
+          'graphql-submit',
+          name,
+          metric('p99'),
+          'ms',
+          'lower',
+          loads.map((l) => l.p99),
+          2,
+        ),
+      );
+    }
+    const ours = per.get('quote-queue')!;
+    const bare = per.get('bare-yoga')!;
+    const ratio = (what: string, pick: (l: Load) => number) =>
+      figureOf(
+        'graphql-submit',
+        'ours / bare-yoga',
+        metric(what),
+        'x',
+        'higher',
+        ours.map((l, i) => pick(l) / pick(bare[i]!)),
+        2,
+      );
+    figures.push(
+      ratio('throughput', (l) => l.rate),
+      { ...ratio('p50', (l) => l.p50), better: 'lower' },
+      { ...ratio('p99', (l) => l.p99), better: 'lower' },
+    );
+    return figures;
+  } finally {
+    await Promise.all([...servers.values()].map((s) => s.stop()));
+  }
+}

@@ -1,0 +1,100 @@
+// A server under test in its own child process (its own event loop and core), so the load generator or
+// the subscribers in the bench process never share its loop. Talks over IPC: `ready` with the URLs,
+// `memory` (after a full GC) for per-subscriber figures, and `stop`. The child is started with
+// --expose-gc; with BENCH_CPU_PROF=DIR it also runs under --cpu-prof and writes its profile into DIR.
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export interface Memory {
+  rss: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+export type ToChild = { type: 'memory' } | { type: 'stop' };
+export type FromChild =
+  | { type: 'ready'; url: string; wsUrl: string }
+  | ({ type: 'memory' } & Memory)
+  | { type: 'stopped' };
+
+export interface ServerChild {
+  url: string;
+  wsUrl: string;
+  /** The child's memory after a full garbage collection. */
+  memory(): Promise<Memory>;
+  stop(): Promise<void>;
+}
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Starts `bench/servers/<name>.ts` and waits for its `ready`. */
+export function startServerChild(name: 'service' | 'bare-yoga'): Promise<ServerChild> {
+  const prof = process.env.BENCH_CPU_PROF;
+  const proc: ChildProcess = fork(fileURLToPath(new URL(`./${name}.ts`, import.meta.url)), [], {
+    cwd: ROOT,
+    execArgv: [
+      '--expose-gc',
+      '--import',
+      'tsx',
+      ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}/${name}`] : []),
+    ],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const next = (type: FromChild['type']) =>
+    new Promise<FromChild>((resolve, reject) => {
+      const onMessage = (m: FromChild) => {
+        if (m.type !== type) return;
+        proc.off('message', onMessage);
+        proc.off('exit', onExit);
+        resolve(m);
+      };
+      const onExit = (code: number | null) => {
+        proc.off('message', onMessage);
+        reject(new Error(`bench server ${name} exited (${code}) while waiting for ${type}`));
+      };
+      proc.on('message', onMessage);
+      proc.once('exit', onExit);
+    });
+  const send = (m: ToChild) => proc.send(m);
+  return next('ready').then((ready) => {
+    if (ready.type !== 'ready') throw new Error('unexpected');
+    return {
+      url: ready.url,
+      wsUrl: ready.wsUrl,
+      async memory() {
+        const answer = next('memory');
+        send({ type: 'memory' });
+        const { type: _, ...memory } = (await answer) as { type: 'memory' } & Memory;
+        return memory;
+      },
+      async stop() {
+        if (proc.exitCode !== null || proc.signalCode !== null) return;
+        send({ type: 'stop' });
+        const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(timer);
+      },
+    };
+  });
+}
+
+/** The child side: answers `memory` and `stop` (which runs `close` and exits 0, writing any CPU profile). */
+export function serveIpc(ready: { url: string; wsUrl: string }, close: () => Promise<void>): void {
+  const send = (m: FromChild) => process.send?.(m);
+  process.on('message', (m: ToChild) => {
+    if (m.type === 'memory') {
+      (globalThis as { gc?: () => void }).gc?.();
+      const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
+      send({ type: 'memory', rss, heapUsed, external, arrayBuffers });
+    } else if (m.type === 'stop') {
+      void close()
+        .catch((error: unknown) => process.stderr.write(`bench server close failed: ${String(error)}\n`))
+        .finally(() => process.exit(0));
+    }
+  });
+  // The parent went away without a stop: do not linger.
+  process.on('disconnect', () => process.exit(0));
+  send({ type: 'ready', ...ready });
+}
