@@ -81,7 +81,10 @@ export function createQueueService(options: QueueServiceOptions) {
   const clock = options.clock ?? (() => new Date());
 
   // The mean attempt time for estimates, read at most once a second: the full figures cost a few queries.
-  let mean: { value: number | null; at: number; pending?: Promise<number | null> } = { value: null, at: -Infinity };
+  let mean: { value: number | null; at: number; pending?: Promise<number | null> } = {
+    value: null,
+    at: -Infinity,
+  };
   async function meanAttemptMs(): Promise<number | null> {
     const now = clock().getTime();
     if (now - mean.at < 1000) return mean.value;
