@@ -1,4 +1,4 @@
-// Converts between stored rows of `messages` and the queue's Message; event snapshots store the row itself.
+// Converts between stored rows of `messages` and the queue's Message, and rows to and from event snapshots.
 import {
   type Json,
   type Message,
@@ -219,3 +219,30 @@ const ROW_KEYS: (keyof MessageRow)[] = [
   'owner',
   'idempotency_key',
 ];
+
+/**
+ * Event snapshots. Format 1 (before migration 0003) is the row as a JSON object, payload included. Format 2 is
+ * a JSON array `[2, ...the row's values in SNAPSHOT_KEYS order]` without the key names, with the payload left
+ * out (null): an event stores the payload in its own `payload` column only when the change set it (the first
+ * version) or changed it, and a reader takes it from the nearest earlier version that stored it. Every
+ * snapshot still reads back as the whole message as it stood at that version.
+ */
+const SNAPSHOT_KEYS = ROW_KEYS;
+const PAYLOAD_AT = SNAPSHOT_KEYS.indexOf('payload') + 1;
+
+export function snapshotText(row: MessageRow): string {
+  const values: unknown[] = [2];
+  for (const key of SNAPSHOT_KEYS) values.push(key === 'payload' ? null : row[key]);
+  return JSON.stringify(values);
+}
+
+/** The row of a stored snapshot; `payload` is the version's payload (resolved by the reading statement). */
+export function snapshotRow(text: string, payload: string | null): MessageRow {
+  const parsed = JSON.parse(text) as MessageRow | unknown[];
+  if (!Array.isArray(parsed)) return parsed;
+  if (parsed[0] !== 2) throw new Error(`unknown snapshot format ${String(parsed[0])}`);
+  const row: Record<string, unknown> = {};
+  for (let i = 0; i < SNAPSHOT_KEYS.length; i++) row[SNAPSHOT_KEYS[i]!] = parsed[i + 1];
+  row.payload = payload ?? parsed[PAYLOAD_AT];
+  return row as unknown as MessageRow;
+}

@@ -51,8 +51,14 @@ export const messages = sqliteTable(
     uniqueIndex('messages_idempotency_idx')
       .on(t.owner, t.idempotencyKey)
       .where(sql`idempotency_key IS NOT NULL`),
-    // Counts by status, listing by status, and retention clean-up by age.
-    index('messages_status_idx').on(t.status, t.completedAt),
+    // Listing finished messages by status, newest first. Partial, so only the transition that finishes a message
+    // writes it (an index over every status was moved by every claim and settlement); PENDING and PROCESSING
+    // listings use the claim and lease indexes, and counts by status come from status_counts.
+    index('messages_finished_idx')
+      .on(t.status, t.seq)
+      .where(sql`status IN ('COMPLETED', 'FAILED', 'CANCELLED')`),
+    // Retention clean-up by age: only what purge() may remove.
+    index('messages_retention_idx').on(t.completedAt).where(sql`status IN ('COMPLETED', 'CANCELLED')`),
     index('messages_owner_idx').on(t.owner, t.seq),
     // The review queue: only quotes waiting for a human.
     index('messages_review_idx').on(t.seq).where(sql`review_state = 'PENDING'`),
@@ -68,7 +74,11 @@ export const messageEvents = sqliteTable(
     version: integer('version').notNull(),
     at: integer('at').notNull(),
     kind: text('kind').notNull(),
+    // The message at this version: a JSON array without the payload (format 2, see src/db/rows.ts), or before
+    // migration 0003 the row as a JSON object with it.
     snapshot: text('snapshot').notNull(),
+    // The payload as JSON text when this change set or changed it; null when unchanged from the version before.
+    payload: text('payload'),
   },
   (t) => [uniqueIndex('message_events_message_version_idx').on(t.messageId, t.version)],
 );

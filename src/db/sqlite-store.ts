@@ -27,7 +27,16 @@ import {
   type Priority,
   type QueueStats,
 } from '../queue/types.js';
-import { type MessageRow, messageToRow, priorityName, rowReader, rowToMessage } from './rows.js';
+import { type Checkpointer, type CheckpointerOptions, startCheckpointer } from './checkpointer.js';
+import {
+  type MessageRow,
+  messageToRow,
+  priorityName,
+  rowReader,
+  rowToMessage,
+  snapshotRow,
+  snapshotText,
+} from './rows.js';
 import { messages } from './schema.js';
 
 const COLUMNS = Object.values(getTableColumns(messages)).map((c) => c.name);
@@ -39,6 +48,19 @@ const RECENT_MS = 5 * 60_000;
  * fifth of the claim's cost). `LIMIT ? + 0` is an expression, read at run time.
  */
 
+export interface StoreOptions {
+  /**
+   * `thread` (default): a worker thread checkpoints the log on its own connection (see checkpointer.ts), so no
+   * commit blocks the event loop on a checkpoint. `sqlite`: SQLite's automatic checkpoint inside commits.
+   */
+  checkpoint?: 'thread' | 'sqlite';
+  checkpointer?: Omit<CheckpointerOptions, 'onFailure'>;
+}
+
+function isWal(db: Database.Database): boolean {
+  return String(db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
+}
+
 interface EventRow {
   seq: number;
   message_id: string;
@@ -46,7 +68,22 @@ interface EventRow {
   at: number;
   kind: string;
   snapshot: string;
+  /** The payload at this version, resolved by EVENT_COLUMNS (null for format-1 snapshots, which hold it). */
+  payload: string | null;
 }
+
+/**
+ * Events with the payload each stood with: a format-2 snapshot (a JSON array, see rows.ts) without a payload of
+ * its own takes the nearest earlier version's, from that event's column or, before migration 0003, from its
+ * format-1 snapshot (a JSON object). The walk back uses message_events_message_version_idx.
+ */
+const EVENT_COLUMNS = `SELECT e.seq, e.message_id, e.version, e.at, e.kind, e.snapshot,
+    CASE WHEN e.payload IS NOT NULL OR substr(e.snapshot, 1, 1) = '{' THEN e.payload ELSE (
+      SELECT COALESCE(p.payload, p.snapshot ->> '$.payload') FROM message_events p
+      WHERE p.message_id = e.message_id AND p.version < e.version
+        AND (p.payload IS NOT NULL OR substr(p.snapshot, 1, 1) = '{')
+      ORDER BY p.version DESC LIMIT 1) END AS payload
+  FROM message_events e`;
 
 interface AttemptRow {
   message_id: string;
@@ -75,8 +112,24 @@ export class SqliteQueueStore implements QueueStore {
   /** Turns the arrays of the raw statements below (hot paths) into rows. */
   private readonly readRow: (values: unknown[]) => MessageRow;
 
-  constructor(private readonly db: Database.Database) {
+  /** The worker thread that checkpoints the log (file databases opened for writing), or null. */
+  private readonly checkpointer: Checkpointer | null = null;
+
+  constructor(
+    private readonly db: Database.Database,
+    options: StoreOptions = {},
+  ) {
     this.orm = drizzle({ client: db });
+    if (options.checkpoint !== 'sqlite' && !db.memory && !db.readonly && isWal(db)) {
+      // Checkpoints move off the event loop: this connection never checkpoints inside a commit any more.
+      db.pragma('wal_autocheckpoint = 0');
+      this.checkpointer = startCheckpointer(db.name, () => this.checkpointInline(), {
+        ...options.checkpointer,
+        onFailure: () => {
+          if (db.open) db.pragma('wal_autocheckpoint = 1000');
+        },
+      });
+    }
     const p = (text: string) => db.prepare(text);
     /** Hot statements returning whole rows read them as arrays (see rowReader). */
     const raw = (text: string) => db.prepare(text).raw(true);
@@ -105,7 +158,9 @@ export class SqliteQueueStore implements QueueStore {
         SET status = 'PROCESSING', attempts = attempts + 1, version = version + 1, started_at = @now,
             lease_owner = @worker, lease_expires_at = @until, next_attempt_at = NULL, progress = NULL
         WHERE seq = @seq AND status = 'PENDING' RETURNING *`),
-      event: p('INSERT INTO message_events (message_id, version, at, kind, snapshot) VALUES (?, ?, ?, ?, ?)'),
+      event: p(
+        'INSERT INTO message_events (message_id, version, at, kind, snapshot, payload) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
       attempt: p(
         'INSERT INTO attempts (message_id, attempt, worker_id, started_at, ended_at, outcome, error) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -113,8 +168,8 @@ export class SqliteQueueStore implements QueueStore {
         WHERE id = ? AND status = 'PROCESSING' AND attempts = ? AND lease_owner = ?`),
       expired: p(`SELECT id, attempts FROM messages INDEXED BY messages_lease_idx
         WHERE status = 'PROCESSING' AND lease_expires_at < ? ORDER BY lease_expires_at LIMIT ? + 0`),
-      eventsAfter: p('SELECT * FROM message_events WHERE seq > ? ORDER BY seq LIMIT ? + 0'),
-      history: p('SELECT * FROM message_events WHERE message_id = ? AND version > ? ORDER BY version'),
+      eventsAfter: p(`${EVENT_COLUMNS} WHERE e.seq > ? ORDER BY e.seq LIMIT ? + 0`),
+      history: p(`${EVENT_COLUMNS} WHERE e.message_id = ? AND e.version > ? ORDER BY e.version`),
       lastEvent: p('SELECT COALESCE(MAX(seq), 0) AS seq FROM message_events'),
       attemptsOf: p('SELECT * FROM attempts WHERE message_id = ? ORDER BY attempt, seq'),
       counts: p('SELECT status, n FROM status_counts'),
@@ -150,6 +205,7 @@ export class SqliteQueueStore implements QueueStore {
       dataVersion: p('PRAGMA data_version').pluck(),
       beginWrite: p('BEGIN IMMEDIATE'),
       rollback: p('ROLLBACK'),
+      checkpoint: p('PRAGMA wal_checkpoint(PASSIVE)'),
     };
     this.readRow = rowReader(this.s.byIdRaw.columns().map((c) => c.name));
 
@@ -185,7 +241,7 @@ export class SqliteQueueStore implements QueueStore {
         ) as unknown[],
       );
       const message = rowToMessage(row);
-      this.appendEvent(row, now, 'enqueued', message);
+      this.appendEvent(row, now, 'enqueued', message, true);
       if (!options.claimFor) return { message, created: true };
       const claimedRow = this.readRow(
         this.s.claimOne.get({
@@ -305,6 +361,13 @@ export class SqliteQueueStore implements QueueStore {
 
   async count(filter: MessageFilter): Promise<number> {
     return this.guard(() => {
+      if (onlyStatuses(filter)) {
+        // Kept exact by the triggers in every transaction: O(1) instead of a count over the queue.
+        const wanted = new Set<string>(filter.statuses);
+        return (this.s.counts.all() as { status: string; n: number }[])
+          .filter((r) => wanted.has(r.status))
+          .reduce((sum, r) => sum + r.n, 0);
+      }
       const [row] = this.orm
         .select({ n: sql<number>`count(*)` })
         .from(messages)
@@ -407,7 +470,10 @@ export class SqliteQueueStore implements QueueStore {
         return rows.length;
       });
       let total = 0;
-      for (let n = batch.immediate(); n > 0; n = batch.immediate()) total += n;
+      for (let n = batch.immediate(); n > 0; n = batch.immediate()) {
+        total += n;
+        this.checkpointer?.afterCommit();
+      }
       return total;
     });
   }
@@ -421,6 +487,7 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   async close(): Promise<void> {
+    await this.checkpointer?.stop();
     if (!this.db.open) return;
     try {
       this.db.pragma('wal_checkpoint(TRUNCATE)');
@@ -451,7 +518,7 @@ export class SqliteQueueStore implements QueueStore {
     const written = messageToRow(message, { message: current, row });
     const changed = WRITABLE.filter((c) => written[c] !== row[c]);
     this.updateOf(changed).run(written);
-    this.appendEvent(written, now.getTime(), next.kind, message);
+    this.appendEvent(written, now.getTime(), next.kind, message, written.payload !== row.payload);
     const a = next.attempt;
     if (a) {
       this.s.attempt.run(
@@ -480,9 +547,19 @@ export class SqliteQueueStore implements QueueStore {
     return statement;
   }
 
-  /** Appends the event of a change; `message` is the row as a Message, handed to listeners after commit. */
-  private appendEvent(row: MessageRow, at: number, kind: string, message: Message): void {
-    const { lastInsertRowid } = this.s.event.run(row.id, row.version, at, kind, JSON.stringify(row));
+  /**
+   * Appends the event of a change; `message` is the row as a Message, handed to listeners after commit. The
+   * payload is stored with the event only when this change set it (`newPayload`); see snapshotRow.
+   */
+  private appendEvent(row: MessageRow, at: number, kind: string, message: Message, newPayload = false): void {
+    const { lastInsertRowid } = this.s.event.run(
+      row.id,
+      row.version,
+      at,
+      kind,
+      snapshotText(row),
+      newPayload ? row.payload : null,
+    );
     this.appended?.push({
       seq: Number(lastInsertRowid),
       messageId: row.id,
@@ -493,12 +570,22 @@ export class SqliteQueueStore implements QueueStore {
     });
   }
 
+  /** A PASSIVE checkpoint on this connection: never waits; a busy checkpoint lock just means try later. */
+  private checkpointInline(): void {
+    try {
+      this.s.checkpoint.get();
+    } catch {
+      // Busy or failing: the thread or the next commit tries again.
+    }
+  }
+
   /** Runs a write transaction; once it has committed, hands the events it appended to the listeners. */
   private write<T>(work: () => T): T {
     const listening = this.appendListeners.size > 0;
     if (listening) this.appended = [];
     try {
       const result = this.guard(work);
+      this.checkpointer?.afterCommit();
       const events = this.appended;
       this.appended = null;
       if (listening && events && events.length > 0) {
@@ -513,6 +600,7 @@ export class SqliteQueueStore implements QueueStore {
   private filterSql(filter: MessageFilter, beforeSeq?: number): SQL | undefined {
     const parts: (SQL | undefined)[] = [
       filter.statuses?.length ? inArray(messages.status, filter.statuses) : undefined,
+      filter.statuses?.length ? statusIndexTerm(filter.statuses) : undefined,
       filter.priorities?.length
         ? inArray(
             messages.priority,
@@ -546,6 +634,33 @@ export class SqliteQueueStore implements QueueStore {
   }
 }
 
+const FINISHED = new Set<string>(['COMPLETED', 'FAILED', 'CANCELLED']);
+
+/**
+ * The literal WHERE term of the partial index that serves a status filter. SQLite uses a partial index only
+ * when the query holds its WHERE term as written (with literals, not bound parameters), so the filter, bound
+ * as usual, gets this term beside it: finished statuses walk messages_finished_idx, PENDING the claim index and
+ * PROCESSING the lease index. A mix of active and finished statuses walks the table by seq.
+ */
+function statusIndexTerm(statuses: readonly string[]): SQL | undefined {
+  if (statuses.every((s) => FINISHED.has(s)))
+    return sql.raw(`status IN ('COMPLETED', 'FAILED', 'CANCELLED')`);
+  if (statuses.every((s) => s === 'PENDING')) return sql.raw(`status = 'PENDING'`);
+  if (statuses.every((s) => s === 'PROCESSING')) return sql.raw(`status = 'PROCESSING'`);
+  return undefined;
+}
+
+function onlyStatuses(filter: MessageFilter): filter is MessageFilter & { statuses: string[] } {
+  return (
+    filter.statuses !== undefined &&
+    filter.statuses.length > 0 &&
+    !filter.priorities?.length &&
+    filter.owner === undefined &&
+    filter.deadLettered === undefined &&
+    filter.reviewState === undefined
+  );
+}
+
 const FAULTS: [RegExp, string][] = [
   [/^SQLITE_FULL/, 'the database is full'],
   [/^SQLITE_READONLY/, 'the database is read-only'],
@@ -568,7 +683,7 @@ function toEvent(r: EventRow): MessageEvent {
     version: r.version,
     at: new Date(r.at),
     kind: r.kind,
-    message: rowToMessage(JSON.parse(r.snapshot) as MessageRow),
+    message: rowToMessage(snapshotRow(r.snapshot, r.payload)),
   };
 }
 
