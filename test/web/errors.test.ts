@@ -1,0 +1,43 @@
+// Every error code of the contract reads as words, and a BAD_USER_INPUT names its field for the form.
+import { describe, expect, it } from 'vitest';
+import { ERROR_CODES, fromGraphQLError, fromUnknown, wordsFor } from '../../web/src/api/errors.js';
+
+const CONTRACT = [
+  'BAD_USER_INPUT',
+  'QUEUE_FULL',
+  'NOT_FOUND',
+  'INVALID_STATE',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'RATE_LIMITED',
+  'STORAGE_UNAVAILABLE',
+];
+
+describe('error words', () => {
+  it('has a distinct sentence for every contract code', () => {
+    for (const code of CONTRACT) expect(ERROR_CODES).toContain(code);
+    const sentences = CONTRACT.map(wordsFor);
+    expect(new Set(sentences).size).toBe(CONTRACT.length);
+    for (const sentence of sentences) expect(sentence).toMatch(/^[A-Z].{20,}\.$/);
+  });
+
+  it('reads unknown codes as an internal error and transport failures as network', () => {
+    expect(fromGraphQLError({ message: 'x', extensions: { code: 'WHAT' } }).code).toBe(
+      'INTERNAL_SERVER_ERROR',
+    );
+    expect(fromUnknown(new Error('socket closed')).code).toBe('NETWORK');
+  });
+
+  it('finds the field at fault in extensions.field or in the message', () => {
+    const byExtension = fromGraphQLError({
+      message: 'submission.coverageAmount: must be a whole number of US dollars from 1 to 50000000',
+      extensions: { code: 'BAD_USER_INPUT', field: 'submission.coverageAmount' },
+    });
+    expect(byExtension).toMatchObject({ code: 'BAD_USER_INPUT', field: 'coverageAmount' });
+    const byMessage = fromGraphQLError({
+      message: 'input.submission.deductible: must not exceed coverageAmount',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+    expect(byMessage.field).toBe('deductible');
+  });
+});
