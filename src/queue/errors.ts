@@ -1,14 +1,17 @@
 // The closed set of domain errors. Each carries a code the API layer maps to `extensions.code`.
 
-export type ErrorCode =
-  | 'BAD_USER_INPUT'
-  | 'QUEUE_FULL'
-  | 'NOT_FOUND'
-  | 'INVALID_STATE'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'RATE_LIMITED'
-  | 'STORAGE_UNAVAILABLE';
+/** The contract's closed set of codes: the one list the schema, the tests and the docs check against. */
+export const ERROR_CODES = [
+  'BAD_USER_INPUT',
+  'QUEUE_FULL',
+  'NOT_FOUND',
+  'INVALID_STATE',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'RATE_LIMITED',
+  'STORAGE_UNAVAILABLE',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export abstract class DomainError extends Error {
   abstract readonly code: ErrorCode;

@@ -2,19 +2,9 @@
 // own request errors (syntax, validation, wrong variable types, bad bodies) become BAD_USER_INPUT, and
 // anything else is masked as INTERNAL_SERVER_ERROR with no message, stack or SQL of its own.
 import { GraphQLError } from 'graphql';
-import { BadInputError, type ErrorCode, isDomainError } from '../queue/errors.js';
+import { BadInputError, ERROR_CODES, type ErrorCode, isDomainError } from '../queue/errors.js';
 
-const CONTRACT_CODES: ReadonlySet<string> = new Set<ErrorCode | 'INTERNAL_SERVER_ERROR'>([
-  'BAD_USER_INPUT',
-  'QUEUE_FULL',
-  'NOT_FOUND',
-  'INVALID_STATE',
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'RATE_LIMITED',
-  'STORAGE_UNAVAILABLE',
-  'INTERNAL_SERVER_ERROR',
-]);
+const CONTRACT_CODES: ReadonlySet<string> = new Set<string>([...ERROR_CODES, 'INTERNAL_SERVER_ERROR']);
 
 export const UNEXPECTED_MESSAGE = 'Unexpected error: it was logged; try again or contact the operator.';
 

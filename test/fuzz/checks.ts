@@ -1,17 +1,9 @@
 // What every fuzzed answer must satisfy, whatever was asked: JSON with errors that carry a contract code, no
 // unexpected (masked) failure, nothing internal leaked; and /health keeps answering within a second.
 import { expect } from 'vitest';
+import { ERROR_CODES } from '../../src/queue/errors.js';
 
-const CODES = new Set([
-  'BAD_USER_INPUT',
-  'QUEUE_FULL',
-  'NOT_FOUND',
-  'INVALID_STATE',
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'RATE_LIMITED',
-  'STORAGE_UNAVAILABLE',
-]);
+const CODES: ReadonlySet<string> = new Set(ERROR_CODES);
 
 /** Traces of internals: stack frames, source files, paths, SQL and the engine's error names. */
 const LEAKS = [

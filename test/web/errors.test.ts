@@ -1,17 +1,7 @@
 // Every error code of the contract reads as words, and a BAD_USER_INPUT names its field for the form.
 import { describe, expect, it } from 'vitest';
+import { ERROR_CODES as CONTRACT } from '../../src/queue/errors.js';
 import { ERROR_CODES, fromGraphQLError, fromUnknown, wordsFor } from '../../web/src/api/errors.js';
-
-const CONTRACT = [
-  'BAD_USER_INPUT',
-  'QUEUE_FULL',
-  'NOT_FOUND',
-  'INVALID_STATE',
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'RATE_LIMITED',
-  'STORAGE_UNAVAILABLE',
-];
 
 describe('error words', () => {
   it('has a distinct sentence for every contract code', () => {
