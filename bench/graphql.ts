@@ -5,7 +5,9 @@
 //   quote-queue: the real service (startRuntime + createServer, no claiming worker);
 //   bare-yoga:   graphql-yoga with one mutation inserting one row into SQLite, the stack's own ceiling.
 // Both get the same document and variables. Each round: a fixed duration of load per server; the order
-// flips every round, and the ratio figures are the median of the per-round ratios.
+// flips every round, and the ratio figures are the median of the per-round ratios. Beside throughput and
+// latency, each server's CPU time per answered request (all its threads, from the child itself): on a shared
+// machine, where throughput moves with whatever else runs, it is the steadier measure of the work a request costs.
 import autocannon from 'autocannon';
 import type { Figure } from './figures.js';
 import { figureOf } from './figures.js';
@@ -33,9 +35,13 @@ interface Load {
   p50: number;
   p99: number;
   ok: number;
+  /** The server's CPU time per answered request, in microseconds. */
+  cpuUs: number;
 }
 
-async function load(url: string, seconds: number): Promise<Load> {
+async function load(server: ServerChild, seconds: number): Promise<Load> {
+  const { url } = server;
+  const cpu0 = await server.cpuMicros();
   const t0 = performance.now();
   const r = await autocannon({
     url,
@@ -47,10 +53,11 @@ async function load(url: string, seconds: number): Promise<Load> {
     duration: seconds,
   });
   const elapsed = (performance.now() - t0) / 1000;
+  const cpuUs = ((await server.cpuMicros()) - cpu0) / r['2xx'];
   if (r.non2xx > 0 || r.errors > 0 || r.timeouts > 0) {
     throw new Error(`${url}: ${r.non2xx} non-2xx answers, ${r.errors} errors, ${r.timeouts} timeouts`);
   }
-  return { rate: r['2xx'] / elapsed, p50: r.latency.p50, p99: r.latency.p99, ok: r['2xx'] };
+  return { rate: r['2xx'] / elapsed, p50: r.latency.p50, p99: r.latency.p99, ok: r['2xx'], cpuUs };
 }
 
 async function post(url: string, query: string, variables?: unknown): Promise<Record<string, unknown>> {
@@ -85,12 +92,12 @@ export async function runGraphqlSubmit(quick: boolean, rounds: number): Promise<
       // One request by hand first: the answer must be a submission, not an error that is also a 200.
       const data = await post(s.url, SUBMIT, JSON.parse(BODY).variables);
       if (!(data.submitQuote as { messageId?: string }).messageId) throw new Error(`${name}: no messageId`);
-      answered.set(name, 1 + (await load(s.url, warmup)).ok);
+      answered.set(name, 1 + (await load(s, warmup)).ok);
     }
     const per = new Map<string, Load[]>(names.map((n) => [n, []]));
     for (let r = 0; r < rounds; r++) {
       for (const name of r % 2 === 0 ? names : [...names].reverse()) {
-        const result = await load(servers.get(name)!.url, seconds);
+        const result = await load(servers.get(name)!, seconds);
         per.get(name)!.push(result);
         answered.set(name, answered.get(name)! + result.ok);
       }
@@ -135,6 +142,15 @@ export async function runGraphqlSubmit(quick: boolean, rounds: number): Promise<
           loads.map((l) => l.p99),
           2,
         ),
+        figureOf(
+          'graphql-submit',
+          name,
+          metric('server CPU per request'),
+          'µs',
+          'lower',
+          loads.map((l) => l.cpuUs),
+          0,
+        ),
       );
     }
     const ours = per.get('quote-queue')!;
@@ -153,6 +169,7 @@ export async function runGraphqlSubmit(quick: boolean, rounds: number): Promise<
       ratio('throughput', (l) => l.rate),
       { ...ratio('p50', (l) => l.p50), better: 'lower' },
       { ...ratio('p99', (l) => l.p99), better: 'lower' },
+      { ...ratio('server CPU per request', (l) => l.cpuUs), better: 'lower' },
     );
     return figures;
   } finally {

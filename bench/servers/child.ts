@@ -1,6 +1,7 @@
 // A server under test in its own child process (its own event loop and core), so the load generator or
 // the subscribers in the bench process never share its loop. Talks over IPC: `ready` with the URLs,
-// `memory` (after a full GC) for per-subscriber figures, and `stop`. The child is started with
+// `memory` (after a full GC) for per-subscriber figures, `cpu` (the process's CPU time so far, every thread), and
+// `stop`. The child is started with
 // --expose-gc; with BENCH_CPU_PROF=DIR it also runs under --cpu-prof and writes its profile into DIR.
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -12,10 +13,11 @@ export interface Memory {
   arrayBuffers: number;
 }
 
-export type ToChild = { type: 'memory' } | { type: 'stop' };
+export type ToChild = { type: 'memory' } | { type: 'cpu' } | { type: 'stop' };
 export type FromChild =
   | { type: 'ready'; url: string; wsUrl: string }
   | ({ type: 'memory' } & Memory)
+  | { type: 'cpu'; micros: number }
   | { type: 'stopped' };
 
 export interface ServerChild {
@@ -23,6 +25,8 @@ export interface ServerChild {
   wsUrl: string;
   /** The child's memory after a full garbage collection. */
   memory(): Promise<Memory>;
+  /** CPU time the child has used so far, user and system, all its threads, in microseconds. */
+  cpuMicros(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -69,6 +73,11 @@ export function startServerChild(name: 'service' | 'bare-yoga'): Promise<ServerC
         const { type: _, ...memory } = (await answer) as { type: 'memory' } & Memory;
         return memory;
       },
+      async cpuMicros() {
+        const answer = next('cpu');
+        send({ type: 'cpu' });
+        return ((await answer) as { type: 'cpu'; micros: number }).micros;
+      },
       async stop() {
         if (proc.exitCode !== null || proc.signalCode !== null) return;
         send({ type: 'stop' });
@@ -88,6 +97,9 @@ export function serveIpc(ready: { url: string; wsUrl: string }, close: () => Pro
       (globalThis as { gc?: () => void }).gc?.();
       const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
       send({ type: 'memory', rss, heapUsed, external, arrayBuffers });
+    } else if (m.type === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      send({ type: 'cpu', micros: user + system });
     } else if (m.type === 'stop') {
       void close()
         .catch((error: unknown) => process.stderr.write(`bench server close failed: ${String(error)}\n`))

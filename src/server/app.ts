@@ -78,6 +78,7 @@ export interface AppServer {
 /** Content types a browser may POST cross-site without a preflight: refused, so no page can forge a mutation. */
 const SIMPLE_TYPES = /^(application\/x-www-form-urlencoded|multipart\/form-data|text\/plain)/i;
 const ROUTES = new Set(['/health', '/ready', '/metrics', GRAPHQL_PATH, '/']);
+const HEADERS = Object.entries(BASE_HEADERS);
 
 export async function createServer(options: ServerOptions): Promise<AppServer> {
   const { runtime, config, logger } = options;
@@ -148,8 +149,8 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
 
   const server = createHttpServer({ connectionsCheckingInterval: timeouts.checkEveryMs }, (req, res) => {
     const started = performance.now();
-    for (const [name, value] of Object.entries(BASE_HEADERS)) res.setHeader(name, value);
-    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    for (const [name, value] of HEADERS) res.setHeader(name, value);
+    const pathname = pathOf(req.url ?? '/');
     res.on('close', () => {
       const seconds = (performance.now() - started) / 1000;
       const label = ROUTES.has(pathname) ? pathname : 'other';
@@ -226,6 +227,12 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
       return closing;
     },
   };
+}
+
+/** The request's path, as the URL parser normalises it; the GraphQL endpoint, asked on every call, without it. */
+function pathOf(url: string): string {
+  if (url === GRAPHQL_PATH || url.startsWith(`${GRAPHQL_PATH}?`)) return GRAPHQL_PATH;
+  return new URL(url, 'http://localhost').pathname;
 }
 
 function sendJson(res: ServerResponse, probe: Probe): void {

@@ -18,6 +18,7 @@ import type { GraphQLContext } from '../schema/context.js';
 import { normalizeCode, toClientError } from '../schema/errors.js';
 import type { StatsFeed } from '../schema/live-stats.js';
 import type { Authenticator } from './auth.js';
+import { bodyLimitPlugin } from './body-limit.js';
 import type { Readiness } from './health.js';
 import { DEFAULT_LIMITS, documentLimitsPlugin } from './limits.js';
 import type { RateLimiter } from './rate-limit.js';
@@ -66,7 +67,8 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHan
     batching: false,
     // Same-origin only: no CORS headers, so other sites' pages cannot read answers or send JSON requests.
     cors: false,
-    maxRequestBodySize: MAX_BODY_BYTES,
+    // Capped by `bodyLimitPlugin` instead: yoga's own cap streams every body through a counter.
+    maxRequestBodySize: false,
     graphiql: {
       title: 'Quote queue · GraphiQL',
       subscriptionsProtocol: 'WS',
@@ -91,6 +93,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHan
       return { actor, service, events, stats };
     },
     plugins: [
+      bodyLimitPlugin(MAX_BODY_BYTES),
       documentLimitsPlugin(DEFAULT_LIMITS),
       options.tracker.plugin,
       callerCheckPlugin(auth, limiter),

@@ -53,6 +53,16 @@ describe('a valid submission', () => {
     });
   });
 
+  it('reads fields only from the input itself, never through a "__proto__" key of stored JSON', () => {
+    const { applicantName: _, ...rest } = submissionInput();
+    const smuggled = JSON.parse(JSON.stringify({ ...rest, ['__proto__']: { applicantName: 'Hidden' } }));
+    expect(Object.hasOwn(smuggled, '__proto__')).toBe(true);
+    expect(errorOf(smuggled).field).toBe('submission.applicantName');
+    const parsed = parseSubmission({ ...submissionInput(), ...smuggled }, clock);
+    expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);
+    expect(parsed.applicantName).toBe('Jane Doe');
+  });
+
   it('accepts the bounds of every range', () => {
     const low = submissionInput({
       applicantName: 'A',

@@ -1,6 +1,9 @@
 // Bad input of every kind gets a clear error with a code, and the service goes on serving.
+import { request } from 'node:http';
+import { connect } from 'node:net';
 import { getIntrospectionQuery } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_BODY_BYTES } from '../../src/server/yoga.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let t: TestServer;
@@ -80,6 +83,108 @@ describe('malformed requests', () => {
     const res = await fetch(`${t.url}?query=${encodeURIComponent('mutation { pauseWorker }')}`);
     const json = (await res.json()) as { errors?: { extensions?: { code?: string } }[] };
     expect(json.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+});
+
+/** A JSON body of exactly `bytes` bytes, a valid query whose unused variable pads it. */
+function bodyOf(bytes: number): string {
+  const shell = JSON.stringify({ query: '{ queueStats { maxSize } }', variables: { pad: '' } });
+  return JSON.stringify({
+    query: '{ queueStats { maxSize } }',
+    variables: { pad: 'x'.repeat(bytes - shell.length) },
+  });
+}
+
+interface RawAnswer {
+  status: number;
+  connection: string | undefined;
+  json: { data?: unknown; errors?: { extensions?: { code?: string; reason?: string } }[] };
+}
+
+/** POSTs `body` with Transfer-Encoding: chunked (no Content-Length), 10 KB a chunk. */
+function postChunked(body: string): Promise<RawAnswer> {
+  const url = new URL(t.url);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            connection: res.headers.connection,
+            json: JSON.parse(text),
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    for (let i = 0; i < body.length; i += 10_000) req.write(body.slice(i, i + 10_000));
+    req.end();
+  });
+}
+
+/** Sends `text` as it is over a fresh connection; resolves with the status line of the answer. */
+function rawStatus(text: string): Promise<string> {
+  const url = new URL(t.url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname, () => socket.write(text));
+    let answer = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      answer += chunk;
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(answer.split('\r\n')[0] ?? ''));
+  });
+}
+
+describe('request body cap', () => {
+  // The cap trusts Content-Length because node's parser refuses every request whose length is ambiguous.
+  it('refuses a body with both Content-Length and Transfer-Encoding, or two lengths', async () => {
+    const body = JSON.stringify({ query: '{ queueStats { maxSize } }' });
+    const head =
+      'POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n';
+    const both = `${head}Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`;
+    expect(await rawStatus(both)).toBe('HTTP/1.1 400 Bad Request');
+    const twice = `${head}Content-Length: ${body.length}\r\nContent-Length: 5\r\n\r\n${body}`;
+    expect(await rawStatus(twice)).toBe('HTTP/1.1 400 Bad Request');
+    expect(await rawStatus(`${head}Content-Length: ${body.length}\r\n\r\n${body}`)).toBe('HTTP/1.1 200 OK');
+  });
+
+  it('takes a body of exactly the cap and refuses one byte more, by Content-Length', async () => {
+    const at = await post(bodyOf(MAX_BODY_BYTES));
+    expect(at.status).toBe(200);
+    expect(at.json.errors).toBeUndefined();
+    const over = await post(bodyOf(MAX_BODY_BYTES + 1));
+    expect(over.status).toBe(413);
+    expect(over.json.errors?.[0]?.extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      reason: 'REQUEST_ENTITY_TOO_LARGE',
+    });
+  });
+
+  it('counts a chunked body (no Content-Length) and closes the connection once it is over', async () => {
+    const at = await postChunked(bodyOf(MAX_BODY_BYTES));
+    expect(at.status).toBe(200);
+    expect(at.json).toEqual({ data: { queueStats: { maxSize: 1000 } } });
+    const over = await postChunked(bodyOf(MAX_BODY_BYTES * 3));
+    expect(over.status).toBe(413);
+    expect(over.json.errors?.[0]?.extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      reason: 'REQUEST_ENTITY_TOO_LARGE',
+    });
+    expect(over.connection).toBe('close');
   });
 });
 
