@@ -100,6 +100,8 @@ export function createQueueService(options: QueueServiceOptions) {
     return mean.pending;
   }
 
+  const figures: Figures = { store, meanAttemptMs, workerCount: options.workerCount };
+
   /** Reads a message the actor may see; another submitter's message reads as unknown. */
   async function visible(actor: Actor, id: string): Promise<Message> {
     const message = await store.get(id);
@@ -179,18 +181,7 @@ export function createQueueService(options: QueueServiceOptions) {
         now,
       );
       if (created) feed.nudge();
-      let position: Promise<number> | undefined;
-      const queuePosition = () => {
-        position ??= store.queuePosition(message.id, now).then((p) => p ?? 0);
-        return position;
-      };
-      return {
-        message,
-        created,
-        queuePosition,
-        estimatedProcessingTime: async () =>
-          estimateProcessingTime(await queuePosition(), await meanAttemptMs(), options.workerCount),
-      };
+      return new Submitted(message, created, now, figures);
     },
 
     /** Processes a submission within the call, through the same processor, recording the message. */
@@ -282,6 +273,38 @@ export function createQueueService(options: QueueServiceOptions) {
       return options.worker?.paused ?? false;
     },
   };
+}
+
+/** What a submission's position and estimate are computed from. */
+interface Figures {
+  store: QueueStore;
+  meanAttemptMs(): Promise<number | null>;
+  workerCount: number;
+}
+
+/**
+ * A submission's answer. A class rather than an object of closures: no functions are made per submission,
+ * and the position and estimate are computed only when first asked.
+ */
+class Submitted implements SubmitResult {
+  private position: Promise<number> | undefined;
+
+  constructor(
+    readonly message: Message,
+    readonly created: boolean,
+    private readonly at: Date,
+    private readonly figures: Figures,
+  ) {}
+
+  queuePosition(): Promise<number> {
+    this.position ??= this.figures.store.queuePosition(this.message.id, this.at).then((p) => p ?? 0);
+    return this.position;
+  }
+
+  async estimatedProcessingTime(): Promise<string> {
+    const position = await this.queuePosition();
+    return estimateProcessingTime(position, await this.figures.meanAttemptMs(), this.figures.workerCount);
+  }
 }
 
 function scoped(actor: Actor, filter: MessageFilter): MessageFilter {
