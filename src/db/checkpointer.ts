@@ -166,8 +166,13 @@ export function startCheckpointer(
       resolve();
     });
   });
+  /** When the writer last read the index: at most once a millisecond, a few commits, far below the 500-page slack. */
+  let readAt = 0;
   return {
     afterCommit() {
+      const now = performance.now();
+      if (now - readAt < 1) return;
+      readAt = now;
       const wal = index.read();
       if (wal === null || wal.frames < restartPages) return;
       const behind = wal.frames - wal.backfilled;

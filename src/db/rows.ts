@@ -230,10 +230,51 @@ const ROW_KEYS: (keyof MessageRow)[] = [
 const SNAPSHOT_KEYS = ROW_KEYS;
 const PAYLOAD_AT = SNAPSHOT_KEYS.indexOf('payload') + 1;
 
-export function snapshotText(row: MessageRow): string {
-  const values: unknown[] = [2];
-  for (const key of SNAPSHOT_KEYS) values.push(key === 'payload' ? null : row[key]);
-  return JSON.stringify(values);
+export function snapshotText(r: MessageRow): string {
+  // Spelled out in SNAPSHOT_KEYS order (checked below): a literal of named loads is several times quicker than a
+  // loop of keyed ones, and this runs for every event.
+  return JSON.stringify([
+    2,
+    r.seq,
+    r.id,
+    r.status,
+    r.priority,
+    r.effective_priority,
+    r.created_at,
+    r.queued_at,
+    r.started_at,
+    r.completed_at,
+    r.error_message,
+    r.retry_count,
+    r.max_retries,
+    r.timeout_seconds,
+    r.next_attempt_at,
+    r.dead_lettered,
+    r.version,
+    r.attempts,
+    r.lease_owner,
+    r.lease_expires_at,
+    null, // payload
+    r.use_agentic,
+    r.simulate,
+    r.result,
+    r.progress,
+    r.review_state,
+    r.review_reasons,
+    r.reviewer,
+    r.review_notes,
+    r.review_decided_at,
+    r.owner,
+    r.idempotency_key,
+  ]);
+}
+
+// The literal above must follow SNAPSHOT_KEYS, which snapshotRow reads by.
+{
+  const probe = Object.fromEntries(SNAPSHOT_KEYS.map((k, i) => [k, i])) as unknown as MessageRow;
+  const order = JSON.parse(snapshotText(probe)) as unknown[];
+  if (SNAPSHOT_KEYS.some((k, i) => k !== 'payload' && order[i + 1] !== i))
+    throw new Error('snapshotText: its columns are out of SNAPSHOT_KEYS order');
 }
 
 /** The row of a stored snapshot; `payload` is the version's payload (resolved by the reading statement). */

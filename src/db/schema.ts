@@ -71,6 +71,9 @@ export const messageEvents = sqliteTable(
   {
     seq: integer('seq').primaryKey({ autoIncrement: true }),
     messageId: text('message_id').notNull(),
+    // The message's seq: what the index is keyed by (an integer of a few bytes, not the 36-character id, so a
+    // commit touches fewer index pages). Null only for an event whose message was gone before migration 0004.
+    messageSeq: integer('message_seq'),
     version: integer('version').notNull(),
     at: integer('at').notNull(),
     kind: text('kind').notNull(),
@@ -80,7 +83,7 @@ export const messageEvents = sqliteTable(
     // The payload as JSON text when this change set or changed it; null when unchanged from the version before.
     payload: text('payload'),
   },
-  (t) => [uniqueIndex('message_events_message_version_idx').on(t.messageId, t.version)],
+  (t) => [uniqueIndex('message_events_message_seq_version_idx').on(t.messageSeq, t.version)],
 );
 
 /** Attempts that ended, for history, mean processing time and the recent error rate. */
@@ -89,6 +92,8 @@ export const attempts = sqliteTable(
   {
     seq: integer('seq').primaryKey({ autoIncrement: true }),
     messageId: text('message_id').notNull(),
+    // The message's seq, as on message_events.
+    messageSeq: integer('message_seq'),
     attempt: integer('attempt').notNull(),
     workerId: text('worker_id'),
     startedAt: integer('started_at').notNull(),
@@ -97,13 +102,14 @@ export const attempts = sqliteTable(
     error: text('error'),
   },
   (t) => [
-    index('attempts_message_idx').on(t.messageId, t.attempt),
+    index('attempts_message_seq_idx').on(t.messageSeq, t.attempt),
     index('attempts_ended_idx').on(t.endedAt),
   ],
 );
 
 /**
- * Messages per status, kept exact by triggers in the same transaction as each change (drizzle/0001),
+ * Messages per status, kept exact by the store in the same transaction as each change (src/db/write-batch.ts;
+ * triggers did it before migration 0004),
  * so the capacity check on every submission and the stats cost O(1) instead of a count over the queue.
  */
 export const statusCounts = sqliteTable('status_counts', {

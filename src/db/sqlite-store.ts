@@ -28,6 +28,7 @@ import {
   type QueueStats,
 } from '../queue/types.js';
 import { type Checkpointer, type CheckpointerOptions, startCheckpointer } from './checkpointer.js';
+import { type Known, RowCache } from './row-cache.js';
 import {
   type MessageRow,
   messageToRow,
@@ -38,9 +39,12 @@ import {
   snapshotText,
 } from './rows.js';
 import { messages } from './schema.js';
+import { WriteBatch } from './write-batch.js';
 
 const COLUMNS = Object.values(getTableColumns(messages)).map((c) => c.name);
 const WRITABLE = COLUMNS.filter((c) => c !== 'seq') as (keyof MessageRow)[];
+/** Messages read by one statement before a batch of changes (statements are prepared per count). */
+const READ_CHUNK = 50;
 const RECENT_MS = 5 * 60_000;
 /**
  * A hot statement never binds a bare `LIMIT ?`: SQLite (3.47+) plans a LIMIT by the value bound to it, which
@@ -75,12 +79,12 @@ interface EventRow {
 /**
  * Events with the payload each stood with: a format-2 snapshot (a JSON array, see rows.ts) without a payload of
  * its own takes the nearest earlier version's, from that event's column or, before migration 0003, from its
- * format-1 snapshot (a JSON object). The walk back uses message_events_message_version_idx.
+ * format-1 snapshot (a JSON object). The walk back uses message_events_message_seq_version_idx.
  */
 const EVENT_COLUMNS = `SELECT e.seq, e.message_id, e.version, e.at, e.kind, e.snapshot,
     CASE WHEN e.payload IS NOT NULL OR substr(e.snapshot, 1, 1) = '{' THEN e.payload ELSE (
       SELECT COALESCE(p.payload, p.snapshot ->> '$.payload') FROM message_events p
-      WHERE p.message_id = e.message_id AND p.version < e.version
+      WHERE p.message_seq = e.message_seq AND p.version < e.version
         AND (p.payload IS NOT NULL OR substr(p.snapshot, 1, 1) = '{')
       ORDER BY p.version DESC LIMIT 1) END AS payload
   FROM message_events e`;
@@ -104,8 +108,19 @@ export class SqliteQueueStore implements QueueStore {
   private readonly changeTx;
   private readonly changeAndClaimTx;
   private readonly renewTx;
-  /** UPDATE statements by the set of columns they write, prepared on first use. */
-  private readonly updates = new Map<string, Database.Statement>();
+  /** UPDATE statements by the set of columns they write (a bit per WRITABLE column), prepared on first use. */
+  private readonly updates = new Map<number, Database.Statement>();
+  /** `SELECT ... WHERE id IN (?, ...)` by what is selected and the number of ids. */
+  private readonly reads = new Map<string, Database.Statement>();
+  /** Events, attempts and count moves of the write transaction under way, written at its end. */
+  private readonly batch: WriteBatch;
+  /**
+   * Rows of the messages a batch of changes touches, read in one statement at its start and kept current by each
+   * change (the transaction holds the write lock, so nothing else moves them); null outside such a batch.
+   */
+  private current: Map<string, Current> | null = null;
+  /** Rows of the attempts this store took: settling a message it just claimed need not read it all back. */
+  private readonly known = new RowCache();
   private readonly appendListeners = new Set<(events: MessageEvent[]) => void>();
   /** Events appended by the write transaction under way, when someone listens; handed out after commit. */
   private appended: MessageEvent[] | null = null;
@@ -137,11 +152,12 @@ export class SqliteQueueStore implements QueueStore {
       byId: p('SELECT * FROM messages WHERE id = ?'),
       byIdRaw: raw('SELECT * FROM messages WHERE id = ?'),
       byKey: p('SELECT * FROM messages WHERE owner = ? AND idempotency_key = ?'),
-      active: p(
-        "SELECT COALESCE(SUM(n), 0) AS n FROM status_counts WHERE status IN ('PENDING', 'PROCESSING')",
-      ),
-      insert: raw(
-        `INSERT INTO messages (${WRITABLE.join(', ')}) VALUES (${WRITABLE.map((c) => `@${c}`).join(', ')}) RETURNING *`,
+      // Two primary-key lookups: less than half the cost of SUM over `status IN (...)` (an ephemeral IN table).
+      active: p(`SELECT COALESCE((SELECT n FROM status_counts WHERE status = 'PENDING'), 0)
+        + COALESCE((SELECT n FROM status_counts WHERE status = 'PROCESSING'), 0)`).pluck(),
+      // Positional, without RETURNING: the row is what was bound, plus its seq (lastInsertRowid).
+      insert: p(
+        `INSERT INTO messages (${WRITABLE.join(', ')}) VALUES (${WRITABLE.map(() => '?').join(', ')})`,
       ),
       // One statement takes the head of messages_claim_idx: no read-then-write window for another process to
       // slip into, and the sub-select walks the partial index in order, so its cost does not grow with depth.
@@ -158,20 +174,17 @@ export class SqliteQueueStore implements QueueStore {
         SET status = 'PROCESSING', attempts = attempts + 1, version = version + 1, started_at = @now,
             lease_owner = @worker, lease_expires_at = @until, next_attempt_at = NULL, progress = NULL
         WHERE seq = @seq AND status = 'PENDING' RETURNING *`),
-      event: p(
-        'INSERT INTO message_events (message_id, version, at, kind, snapshot, payload) VALUES (?, ?, ?, ?, ?, ?)',
-      ),
-      attempt: p(
-        'INSERT INTO attempts (message_id, attempt, worker_id, started_at, ended_at, outcome, error) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ),
       renew: p(`UPDATE messages SET lease_expires_at = ?
         WHERE id = ? AND status = 'PROCESSING' AND attempts = ? AND lease_owner = ?`),
       expired: p(`SELECT id, attempts FROM messages INDEXED BY messages_lease_idx
         WHERE status = 'PROCESSING' AND lease_expires_at < ? ORDER BY lease_expires_at LIMIT ? + 0`),
       eventsAfter: p(`${EVENT_COLUMNS} WHERE e.seq > ? ORDER BY e.seq LIMIT ? + 0`),
-      history: p(`${EVENT_COLUMNS} WHERE e.message_id = ? AND e.version > ? ORDER BY e.version`),
+      // By the message's seq, which the index is keyed by (looked up once through messages_id_idx).
+      history: p(`${EVENT_COLUMNS}
+        WHERE e.message_seq = (SELECT seq FROM messages WHERE id = ?) AND e.version > ? ORDER BY e.version`),
       lastEvent: p('SELECT COALESCE(MAX(seq), 0) AS seq FROM message_events'),
-      attemptsOf: p('SELECT * FROM attempts WHERE message_id = ? ORDER BY attempt, seq'),
+      attemptsOf: p(`SELECT * FROM attempts
+        WHERE message_seq = (SELECT seq FROM messages WHERE id = ?) ORDER BY attempt, seq`),
       counts: p('SELECT status, n FROM status_counts'),
       pendingByPriority: p(
         "SELECT priority, COUNT(*) AS n FROM messages WHERE status = 'PENDING' GROUP BY priority",
@@ -197,50 +210,76 @@ export class SqliteQueueStore implements QueueStore {
         SET effective_priority = MIN(4, priority + CAST((@now - queued_at) / @aging AS INTEGER))
         WHERE status = 'PENDING' AND effective_priority < 4 AND queued_at <= @now - @aging
           AND MIN(4, priority + CAST((@now - queued_at) / @aging AS INTEGER)) > effective_priority`),
-      purgeBatch: p(`SELECT seq, id FROM messages
+      purgeBatch: p(`SELECT seq, id, status FROM messages
         WHERE status IN ('COMPLETED', 'CANCELLED') AND completed_at < ? AND review_state <> 'PENDING' LIMIT 500`),
-      purgeEvents: p('DELETE FROM message_events WHERE message_id = ?'),
-      purgeAttempts: p('DELETE FROM attempts WHERE message_id = ?'),
+      purgeEvents: p('DELETE FROM message_events WHERE message_seq = ?'),
+      purgeAttempts: p('DELETE FROM attempts WHERE message_seq = ?'),
       purgeMessage: p('DELETE FROM messages WHERE seq = ?'),
       dataVersion: p('PRAGMA data_version').pluck(),
       beginWrite: p('BEGIN IMMEDIATE'),
       rollback: p('ROLLBACK'),
       checkpoint: p('PRAGMA wal_checkpoint(PASSIVE)'),
+      rowsIn: (count: number) => this.selectStatement('*', count),
     };
     this.readRow = rowReader(this.s.byIdRaw.columns().map((c) => c.name));
+    this.batch = new WriteBatch(db);
+    /** A write transaction whose events, attempts and count moves are written at its end, inside it. */
+    const tx = <A extends unknown[], R>(body: (...args: A) => R) =>
+      db.transaction((...args: A): R => {
+        this.batch.begin(this.appended);
+        this.known.discard();
+        this.current = null;
+        try {
+          const result = body(...args);
+          this.batch.flush();
+          return result;
+        } finally {
+          this.current = null;
+        }
+      });
 
     const enqueueOne = (m: NewMessage, options: EnqueueOptions, now: number) => {
       if (m.idempotencyKey !== null) {
         const existing = this.s.byKey.get(m.owner, m.idempotencyKey) as MessageRow | undefined;
         if (existing) return { message: rowToMessage(existing), created: false };
       }
-      const active = (this.s.active.get() as { n: number }).n;
+      const active = (this.s.active.get() as number) + this.batch.activeDelta();
       if (active >= options.maxSize) throw new QueueFullError(options.maxSize);
-      const row = this.readRow(
-        this.s.insert.get(
-          messageToRow({
-            ...m,
-            seq: 0,
-            status: 'PENDING',
-            effectivePriority: m.priority,
-            queuedAt: m.createdAt,
-            startedAt: null,
-            completedAt: null,
-            errorMessage: null,
-            retryCount: 0,
-            nextAttemptAt: null,
-            deadLettered: false,
-            version: 1,
-            attempts: 0,
-            leaseOwner: null,
-            leaseExpiresAt: null,
-            result: null,
-            progress: null,
-            review: { state: 'NOT_REQUIRED', reasons: [], reviewer: null, notes: null, decidedAt: null },
-          }),
-        ) as unknown[],
-      );
-      const message = rowToMessage(row);
+      // The message as stored, built from the submission rather than read back: the row is exactly what is bound.
+      const message: Message = {
+        id: m.id,
+        seq: 0,
+        status: 'PENDING',
+        priority: m.priority,
+        effectivePriority: m.priority,
+        createdAt: m.createdAt,
+        queuedAt: m.createdAt,
+        startedAt: null,
+        completedAt: null,
+        errorMessage: null,
+        retryCount: 0,
+        maxRetries: m.maxRetries,
+        timeoutSeconds: m.timeoutSeconds,
+        nextAttemptAt: null,
+        deadLettered: false,
+        version: 1,
+        attempts: 0,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        payload: m.payload,
+        useAgentic: m.useAgentic,
+        simulate: m.simulate,
+        result: null,
+        progress: null,
+        review: { state: 'NOT_REQUIRED', reasons: [], reviewer: null, notes: null, decidedAt: null },
+        owner: m.owner,
+        idempotencyKey: m.idempotencyKey,
+      };
+      const row = messageToRow(message);
+      const values: unknown[] = new Array(WRITABLE.length);
+      for (let i = 0; i < WRITABLE.length; i++) values[i] = row[WRITABLE[i]!];
+      row.seq = message.seq = Number(this.s.insert.run(values).lastInsertRowid);
+      this.batch.moved(null, 'PENDING');
       this.appendEvent(row, now, 'enqueued', message, true);
       if (!options.claimFor) return { message, created: true };
       const claimedRow = this.readRow(
@@ -251,13 +290,14 @@ export class SqliteQueueStore implements QueueStore {
           until: now + options.claimFor.leaseMs,
         }) as unknown[],
       );
+      this.batch.moved('PENDING', 'PROCESSING');
       const claimed = rowToMessage(claimedRow);
       this.appendEvent(claimedRow, now, 'claimed', claimed);
       return { message: claimed, created: true };
     };
-    this.enqueueTx = db.transaction(enqueueOne);
+    this.enqueueTx = tx(enqueueOne);
 
-    this.enqueueManyTx = db.transaction((list: NewMessage[], options: EnqueueOptions, now: number) =>
+    this.enqueueManyTx = tx((list: NewMessage[], options: EnqueueOptions, now: number) =>
       list.map((m) => enqueueOne(m, options, now)),
     );
 
@@ -274,21 +314,27 @@ export class SqliteQueueStore implements QueueStore {
       ).map(this.readRow);
       // RETURNING gives no order; hand the messages out in take order.
       rows.sort((a, b) => b.effective_priority - a.effective_priority || a.seq - b.seq);
+      this.batch.moved('PENDING', 'PROCESSING', rows.length);
       return rows.map((row) => {
         const message = rowToMessage(row);
+        this.known.stage(row, message);
         this.appendEvent(row, now, 'claimed', message);
         return message;
       });
     };
-    this.claimTx = db.transaction(claimMany);
+    this.claimTx = tx(claimMany);
 
-    this.changeTx = db.transaction((requests: ChangeRequest[], now: Date): ChangeOutcome[] =>
-      requests.map((request) => this.changeOne(request, now)),
-    );
+    const changeMany = (requests: ChangeRequest[], now: Date): ChangeOutcome[] => {
+      this.current = this.readMany(requests);
+      const outcomes = requests.map((request) => this.changeOne(request, now));
+      this.current = null;
+      return outcomes;
+    };
+    this.changeTx = tx(changeMany);
 
     // Settling and refilling the freed slots in one transaction halves the commits of a busy worker.
-    this.changeAndClaimTx = db.transaction((requests: ChangeRequest[], now: Date, claim: ClaimOptions) => ({
-      outcomes: requests.map((request) => this.changeOne(request, now)),
+    this.changeAndClaimTx = tx((requests: ChangeRequest[], now: Date, claim: ClaimOptions) => ({
+      outcomes: changeMany(requests, now),
       claimed: claimMany(claim),
     }));
 
@@ -461,12 +507,15 @@ export class SqliteQueueStore implements QueueStore {
     return this.guard(() => {
       // Short batches, each its own transaction, so clean-up never holds the write lock for long.
       const batch = this.db.transaction(() => {
-        const rows = this.s.purgeBatch.all(before.getTime()) as { seq: number; id: string }[];
+        this.batch.begin(null);
+        const rows = this.s.purgeBatch.all(before.getTime()) as { seq: number; id: string; status: string }[];
         for (const r of rows) {
-          this.s.purgeEvents.run(r.id);
-          this.s.purgeAttempts.run(r.id);
+          this.s.purgeEvents.run(r.seq);
+          this.s.purgeAttempts.run(r.seq);
           this.s.purgeMessage.run(r.seq);
+          this.batch.moved(r.status, null);
         }
+        this.batch.flush();
         return rows.length;
       });
       let total = 0;
@@ -502,49 +551,122 @@ export class SqliteQueueStore implements QueueStore {
    * (so SQLite leaves alone every index whose columns did not), and appends the event.
    */
   private changeOne(request: ChangeRequest, now: Date): ChangeOutcome {
-    const values = this.s.byIdRaw.get(request.id) as unknown[] | undefined;
-    if (!values) return { ok: false, skipped: false, error: new NotFoundError(request.id) };
-    const row = this.readRow(values);
-    const current = rowToMessage(row);
+    let known = this.current?.get(request.id);
+    if (!known) {
+      const values = this.s.byIdRaw.get(request.id) as unknown[] | undefined;
+      if (!values) return { ok: false, skipped: false, error: new NotFoundError(request.id) };
+      const read = this.readRow(values);
+      known = { row: read, message: rowToMessage(read), checked: true };
+    }
+    const { row, message: current } = known;
     let next: ReturnType<ChangeRequest['transition']>;
     try {
       next = request.transition(current, now);
     } catch (error) {
-      if (isDomainError(error)) return { ok: false, skipped: false, error };
-      throw error;
+      if (!isDomainError(error)) throw error;
+      if (!known.checked) return this.changeAgain(request, now);
+      return { ok: false, skipped: false, error };
     }
-    if (next === null) return { ok: false, skipped: true, current };
-    const message: Message = { ...next.message, seq: row.seq, version: row.version + 1 };
+    if (next === null) {
+      if (!known.checked) return this.changeAgain(request, now);
+      return { ok: false, skipped: true, current };
+    }
+    // A transition returns a message of its own (see transitions.ts): stamped here rather than copied again. The
+    // message read may be shared (a claim handed it out), so one passed back unchanged is copied first.
+    const message = next.message === current ? { ...current } : next.message;
+    message.seq = row.seq;
+    message.version = row.version + 1;
     const written = messageToRow(message, { message: current, row });
-    const changed = WRITABLE.filter((c) => written[c] !== row[c]);
-    this.updateOf(changed).run(written);
-    this.appendEvent(written, now.getTime(), next.kind, message, written.payload !== row.payload);
-    const a = next.attempt;
-    if (a) {
-      this.s.attempt.run(
-        a.messageId,
-        a.attempt,
-        a.workerId,
-        a.startedAt.getTime(),
-        a.endedAt.getTime(),
-        a.outcome,
-        a.error,
-      );
+    let changed = 0;
+    const values: unknown[] = [];
+    for (let i = 0; i < WRITABLE.length; i++) {
+      const c = WRITABLE[i]!;
+      if (written[c] !== row[c]) {
+        changed |= 1 << i;
+        values.push(written[c]);
+      }
     }
+    values.push(row.seq);
+    if (known.checked) this.updateOf(changed, false).run(values);
+    else {
+      // A remembered row holds only if the stored one is still it: same version, and the same two columns that
+      // move without a new version. If not, nothing was written: read the row and apply the transition to it.
+      values.push(row.version, row.lease_expires_at, row.effective_priority);
+      if (this.updateOf(changed, true).run(values).changes === 0) return this.changeAgain(request, now);
+    }
+    this.current?.set(request.id, { row: written, message, checked: true });
+    this.known.stage(written, message);
+    this.batch.moved(row.status, written.status);
+    this.appendEvent(written, now.getTime(), next.kind, message, written.payload !== row.payload);
+    if (next.attempt) this.batch.attempt(next.attempt, row.seq);
     return { ok: true, message };
   }
 
-  /** `UPDATE messages SET <columns> WHERE seq = @seq`, one prepared statement per column set. */
-  private updateOf(columns: (keyof MessageRow)[]): Database.Statement {
-    const key = columns.join(',');
+  /** `SELECT <columns> FROM messages WHERE id IN (?, ...)` for `count` ids, prepared on first use. */
+  private selectStatement(columns: string, count: number): Database.Statement {
+    const key = `${columns}:${count}`;
+    let statement = this.reads.get(key);
+    if (!statement) {
+      const marks = Array.from({ length: count }, () => '?').join(', ');
+      statement = this.db.prepare(`SELECT ${columns} FROM messages WHERE id IN (${marks})`).raw(true);
+      this.reads.set(key, statement);
+    }
+    return statement;
+  }
+
+  /**
+   * `UPDATE messages SET <columns> WHERE seq = ?`, one prepared statement per column set (a bit per WRITABLE
+   * column), bound by position: the changed values in WRITABLE order, then the seq.
+   */
+  private updateOf(mask: number, guarded: boolean): Database.Statement {
+    const key = mask * 2 + (guarded ? 1 : 0);
     let statement = this.updates.get(key);
     if (!statement) {
+      const columns = WRITABLE.filter((_, i) => mask & (1 << i));
+      const guard = guarded ? ' AND version = ? AND lease_expires_at IS ? AND effective_priority = ?' : '';
       statement = this.db.prepare(
-        `UPDATE messages SET ${columns.map((c) => `${c} = @${c}`).join(', ')} WHERE seq = @seq`,
+        `UPDATE messages SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE seq = ?${guard}`,
       );
       this.updates.set(key, statement);
     }
     return statement;
+  }
+
+  /** The change again, from the row as stored: what was remembered of it (row-cache.ts) was out of date. */
+  private changeAgain(request: ChangeRequest, now: Date): ChangeOutcome {
+    this.current?.delete(request.id);
+    return this.changeOne(request, now);
+  }
+
+  /**
+   * The rows of the messages that `requests` change: a row this store remembers (row-cache.ts) is taken as it is,
+   * unchecked, and checked by the UPDATE that writes the change (see changeOne); the others are read, 50 a statement.
+   */
+  private readMany(requests: ChangeRequest[]): Map<string, Current> {
+    const rows = new Map<string, Current>();
+    const unknown = new Set<string>();
+    for (const { id } of requests) {
+      if (rows.has(id)) continue;
+      const known = this.known.get(id);
+      if (known) rows.set(id, { row: known.row, message: known.message, checked: false });
+      else unknown.add(id);
+    }
+    for (const values of this.selectIn(this.s.rowsIn, [...unknown])) {
+      const row = this.readRow(values);
+      rows.set(row.id, { row, message: rowToMessage(row), checked: true });
+    }
+    return rows;
+  }
+
+  /** Runs `SELECT ... WHERE id IN (?, ...)` (a prepared statement per count, 50 ids at most each) over `ids`. */
+  private selectIn(select: (count: number) => Database.Statement, ids: string[]): unknown[][] {
+    if (ids.length === 0) return [];
+    const out: unknown[][] = [];
+    for (let start = 0; start < ids.length; start += READ_CHUNK) {
+      const part = ids.length <= READ_CHUNK ? ids : ids.slice(start, start + READ_CHUNK);
+      for (const values of select(part.length).all(part) as unknown[][]) out.push(values);
+    }
+    return out;
   }
 
   /**
@@ -552,22 +674,18 @@ export class SqliteQueueStore implements QueueStore {
    * payload is stored with the event only when this change set it (`newPayload`); see snapshotRow.
    */
   private appendEvent(row: MessageRow, at: number, kind: string, message: Message, newPayload = false): void {
-    const { lastInsertRowid } = this.s.event.run(
+    this.batch.event(
       row.id,
+      row.seq,
       row.version,
       at,
       kind,
       snapshotText(row),
       newPayload ? row.payload : null,
+      this.batch.publishing
+        ? { seq: 0, messageId: row.id, version: row.version, at: new Date(at), kind, message }
+        : null,
     );
-    this.appended?.push({
-      seq: Number(lastInsertRowid),
-      messageId: row.id,
-      version: row.version,
-      at: new Date(at),
-      kind,
-      message,
-    });
   }
 
   /** A PASSIVE checkpoint on this connection: never waits; a busy checkpoint lock just means try later. */
@@ -584,7 +702,14 @@ export class SqliteQueueStore implements QueueStore {
     const listening = this.appendListeners.size > 0;
     if (listening) this.appended = [];
     try {
-      const result = this.guard(work);
+      let result: T;
+      try {
+        result = this.guard(work);
+      } catch (error) {
+        this.known.discard();
+        throw error;
+      }
+      this.known.commit();
       this.checkpointer?.afterCommit();
       const events = this.appended;
       this.appended = null;
@@ -632,6 +757,11 @@ export class SqliteQueueStore implements QueueStore {
       throw error;
     }
   }
+}
+
+/** A row about to be changed; unless `checked`, it is what this store remembers, to be confirmed by the write. */
+interface Current extends Known {
+  checked: boolean;
 }
 
 const FINISHED = new Set<string>(['COMPLETED', 'FAILED', 'CANCELLED']);

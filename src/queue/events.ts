@@ -19,7 +19,7 @@ export interface QueueEvents {
 }
 
 export function createQueueEvents(): QueueEvents {
-  const target = new EventTarget();
+  const target = new ListenedEventTarget();
   const pubsub = createPubSub<QueueTopics>({ eventTarget: target });
   const listeners = new Set<(event: MessageEvent) => void>();
   return {
@@ -30,11 +30,55 @@ export function createQueueEvents(): QueueEvents {
     },
     publish(event) {
       for (const listener of listeners) listener(event);
-      pubsub.publish('message', event.messageId, event);
-      pubsub.publish('queue', event);
+      // A pub-sub publish builds and dispatches an Event even to no one: only topics someone follows get one.
+      if (target.listened(`message:${event.messageId}`)) pubsub.publish('message', event.messageId, event);
+      if (target.listened('queue')) pubsub.publish('queue', event);
     },
     listenerCount: () => listeners.size,
   };
+}
+
+/**
+ * An EventTarget that knows which event types have listeners. The pub-sub is its only user and subscribes
+ * through it (plain listeners, no capture), so a listener is its own key.
+ */
+class ListenedEventTarget extends EventTarget {
+  private readonly byType = new Map<string, Set<unknown>>();
+
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: AddEventListenerOptions | boolean,
+  ): void {
+    super.addEventListener(type, listener, options);
+    if (!listener) return;
+    let set = this.byType.get(type);
+    if (!set) {
+      set = new Set();
+      this.byType.set(type, set);
+    }
+    set.add(listener);
+  }
+
+  override removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: EventListenerOptions | boolean,
+  ): void {
+    super.removeEventListener(type, listener, options);
+    const set = this.byType.get(type);
+    if (!set || !listener) return;
+    set.delete(listener);
+    if (set.size === 0) this.byType.delete(type);
+  }
+
+  /**
+   * Whether the type may have a listener. A listener that went away by itself (`once`, an abort signal) is still
+   * counted, which only costs a publish to no one; a listener is never missed.
+   */
+  listened(type: string): boolean {
+    return this.byType.has(type);
+  }
 }
 
 export interface EventFeedOptions {
@@ -79,6 +123,8 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
   let head = 0;
   /** Whether the log may hold events that `local` has not: another process wrote, or someone asked. */
   let readLog = true;
+  /** A nudge came: look at the change token on the next turn (once per turn, however many nudges). */
+  let checkOthers = false;
   let unlisten: (() => void) | undefined;
 
   function publish(event: MessageEvent): void {
@@ -148,7 +194,14 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
     scheduled = true;
     setImmediate(() => {
       scheduled = false;
-      void drain();
+      if (!checkOthers) {
+        void drain();
+        return;
+      }
+      checkOthers = false;
+      checkToken()
+        .catch((error) => options.onError?.(error))
+        .then(() => drain());
     });
   }
 
@@ -188,12 +241,9 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
     nudge() {
       if (stopped) return;
       if (!unlisten) readLog = true;
-      // A change through another connection of this process moves the token: look now, not at the next poll.
-      else
-        void checkToken().then(
-          () => readLog && schedule(),
-          (error) => options.onError?.(error),
-        );
+      // A change through another connection of this process moves the token: look on the next turn, not at the
+      // next poll.
+      else checkOthers = true;
       schedule();
     },
     drain() {

@@ -15,7 +15,10 @@ import type {
 export type Transition = (current: Message, now: Date) => TransitionResult | null;
 
 export interface TransitionResult {
-  /** The message after the change; the store sets `version` to the current version + 1. */
+  /**
+   * The message after the change, a new object (or the one passed in) that the store takes over: it sets `seq`
+   * and `version` (the current version + 1) on it and hands it out as stored.
+   */
   message: Message;
   /** What happened, recorded on the event (`completed`, `retry-scheduled`, `cancelled`, ...). */
   kind: string;

@@ -14,8 +14,8 @@
 import { randomUUID } from 'node:crypto';
 import { backoffMs } from './backoff.js';
 import type { EventFeed, QueueEvents } from './events.js';
-import type { Processor } from './processor.js';
-import { createSettler } from './settler.js';
+import type { JobContext, ProcessOutcome, Processor } from './processor.js';
+import { createSettler, type Settler } from './settler.js';
 import type { ChangeRequest, Held, QueueStore, Transition } from './store.js';
 import { complete, fail, progress, release } from './transitions.js';
 import type { Json, Message } from './types.js';
@@ -80,14 +80,51 @@ export class AttemptAborted extends Error {
   }
 }
 
-interface Running {
-  fence: Held;
+/**
+ * One running attempt. Its AbortController is made only when the processor asks for the signal (most attempts
+ * end without anyone looking at it); an abort before that is kept and handed to the controller once made.
+ */
+class Running {
   /** The attempt no longer holds a slot (its settlement was handed over, or it ended). */
-  freed: boolean;
+  freed = false;
+  /** Why it was aborted, once it was. */
+  reason: AttemptAborted | null = null;
+  /** Ends the wait for the processor with the abort reason (set while it is awaited). */
+  reject: ((reason: AttemptAborted) => void) | null = null;
+  private controller: AbortController | null = null;
+
+  readonly fence: Held;
   /** The version the claim wrote: events at or below it are older news, published late. */
-  version: number;
-  controller: AbortController;
-  started: number;
+  readonly version: number;
+  readonly started = Date.now();
+  /** When the attempt times out (Date.now() milliseconds). */
+  readonly deadline: number;
+
+  constructor(readonly message: Message) {
+    this.fence = { id: message.id, attempts: message.attempts };
+    this.version = message.version;
+    this.deadline = this.started + message.timeoutSeconds * 1000;
+  }
+
+  timeoutReason(): AttemptAborted {
+    const m = this.message;
+    return new AttemptAborted('timeout', `timed out after ${m.timeoutSeconds}s (attempt ${m.attempts})`);
+  }
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.reason) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: AttemptAborted): void {
+    if (this.reason) return;
+    this.reason = reason;
+    this.controller?.abort(reason);
+    this.reject?.(reason);
+  }
 }
 
 export function createWorker(options: WorkerOptions): Worker {
@@ -106,7 +143,7 @@ export function createWorker(options: WorkerOptions): Worker {
   /** Slots promised to a claim under way (pump's, or a settlement's). */
   let reserved = 0;
   /** Last settlements of attempts, waiting to be written: each frees its slot when its batch is written. */
-  const lastWords = new Map<ChangeRequest, () => void>();
+  const lastWords = new Map<ChangeRequest, Running>();
   let accepting = false;
   let paused = false;
   let claiming = false;
@@ -120,14 +157,17 @@ export function createWorker(options: WorkerOptions): Worker {
     onError,
     claim(batch) {
       for (const request of batch) {
-        lastWords.get(request)?.();
-        lastWords.delete(request);
+        const self = lastWords.get(request);
+        if (self) {
+          free(self);
+          lastWords.delete(request);
+        }
       }
       if (!accepting || paused) return null;
-      const free = freeSlots();
-      if (free <= 0) return null;
-      reserved += free;
-      return { workerId: id, limit: free, leaseMs, now: clock() };
+      const slots = freeSlots();
+      if (slots <= 0) return null;
+      reserved += slots;
+      return { workerId: id, limit: slots, leaseMs, now: clock() };
     },
     onClaimed(claimed, claim, ok) {
       reserved -= claim.limit;
@@ -136,6 +176,9 @@ export function createWorker(options: WorkerOptions): Worker {
     },
   });
   const timers = new Set<NodeJS.Timeout>();
+  /** One timer for every attempt's timeout, set for the earliest deadline (not one timer per attempt). */
+  let deadlineTimer: NodeJS.Timeout | undefined;
+  let deadlineAt = Number.POSITIVE_INFINITY;
   let wakeTimer: NodeJS.Timeout | undefined;
   let wakeAt = Number.POSITIVE_INFINITY;
   let unsubscribe: (() => void) | undefined;
@@ -171,6 +214,27 @@ export function createWorker(options: WorkerOptions): Worker {
     wakeTimer.unref();
   }
 
+  function watchDeadline(at: number): void {
+    if (at >= deadlineAt) return;
+    clearTimeout(deadlineTimer);
+    deadlineAt = at;
+    deadlineTimer = setTimeout(timeOut, Math.max(0, at - Date.now()));
+  }
+
+  /** Aborts the attempts past their deadline, then waits for the next one. */
+  function timeOut(): void {
+    deadlineAt = Number.POSITIVE_INFINITY;
+    deadlineTimer = undefined;
+    const now = Date.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const r of running.values()) {
+      if (r.reason) continue;
+      if (r.deadline <= now) r.abort(r.timeoutReason());
+      else if (r.deadline < next) next = r.deadline;
+    }
+    if (next < Number.POSITIVE_INFINITY) watchDeadline(next);
+  }
+
   async function pump(): Promise<void> {
     if (!accepting || paused) return;
     if (claiming) {
@@ -204,40 +268,15 @@ export function createWorker(options: WorkerOptions): Worker {
   }
 
   async function run(message: Message): Promise<Message | null> {
-    const fence: Held = { id: message.id, attempts: message.attempts };
-    const controller = new AbortController();
-    const started = Date.now();
-    const self: Running = { fence, freed: false, controller, started, version: message.version };
+    const self = new Running(message);
+    const { fence } = self;
     busy++;
     running.set(message.id, self);
-    /** Hands the slot back; true the first time. */
-    const free = () => {
-      if (self.freed) return false;
-      self.freed = true;
-      busy--;
-      return true;
-    };
-    /** The attempt's last word: its slot goes back when the batch storing it is written, which refills it. */
-    const settle = (transition: Transition) => {
-      const request = { id: message.id, transition };
-      lastWords.set(request, free);
-      return settler.submit(request);
-    };
-    const timeout = setTimeout(
-      () =>
-        controller.abort(
-          new AttemptAborted(
-            'timeout',
-            `timed out after ${message.timeoutSeconds}s (attempt ${message.attempts})`,
-          ),
-        ),
-      message.timeoutSeconds * 1000,
-    );
-    const report = (info: Omit<AttemptInfo, 'message' | 'durationMs'>) =>
-      options.onAttempt?.({ message, durationMs: Date.now() - started, ...info });
+    watchDeadline(self.deadline);
     try {
-      const outcome = await raceAbort(
-        processor.process(
+      const outcome = await new Promise<ProcessOutcome>((resolve, reject) => {
+        self.reject = reject;
+        const work = processor.process(
           {
             id: message.id,
             attempt: message.attempts,
@@ -245,23 +284,18 @@ export function createWorker(options: WorkerOptions): Worker {
             useAgentic: message.useAgentic,
             simulate: message.simulate,
           },
-          {
-            signal: controller.signal,
-            reportProgress: (value: Json) => {
-              if (!controller.signal.aborted)
-                void settler.submit({ id: message.id, transition: progress(fence, value) });
-            },
-          },
-        ),
-        controller.signal,
-      );
-      const stored = await settle(complete(fence, outcome));
-      report({ outcome: 'COMPLETED', stored });
+          new AttemptContext(self, settler),
+        );
+        // A processor that ignores the abort may still settle later; that is not news.
+        work.then(resolve, reject);
+      });
+      const stored = await settle(self, complete(fence, outcome));
+      report(self, { outcome: 'COMPLETED', stored });
       return stored;
     } catch (error) {
-      const reason = controller.signal.aborted ? controller.signal.reason : error;
+      const reason = self.reason ?? error;
       if (reason instanceof AttemptAborted && (reason.why === 'cancelled' || reason.why === 'lost')) {
-        report({
+        report(self, {
           outcome: reason.why === 'cancelled' ? 'CANCELLED' : 'LOST',
           error: reason.message,
           stored: null,
@@ -269,24 +303,47 @@ export function createWorker(options: WorkerOptions): Worker {
         return store.get(message.id);
       }
       if (reason instanceof AttemptAborted && reason.why === 'shutdown') {
-        const stored = await settle(release(fence));
-        report({ outcome: 'RELEASED', stored });
+        const stored = await settle(self, release(fence));
+        report(self, { outcome: 'RELEASED', stored });
         return stored;
       }
       const timedOut = reason instanceof AttemptAborted && reason.why === 'timeout';
       const text = errorText(reason);
       const delay = backoffMs(message.retryCount + 1, options.backoffBaseMs, random());
-      const stored = await settle(fail(fence, text, delay, timedOut ? 'TIMED_OUT' : 'FAILED'));
-      report({ outcome: timedOut ? 'TIMED_OUT' : 'FAILED', error: text, stored });
+      const stored = await settle(self, fail(fence, text, delay, timedOut ? 'TIMED_OUT' : 'FAILED'));
+      report(self, { outcome: timedOut ? 'TIMED_OUT' : 'FAILED', error: text, stored });
       return stored;
     } finally {
-      clearTimeout(timeout);
+      self.reject = null;
       // The message may already run again here (a retry due at once, retaken by the batch that settled it).
       if (running.get(message.id) === self) running.delete(message.id);
       // A slot freed without a settlement (cancelled, lost) was not refilled by one: look for work now.
-      if (free()) void pump();
-      if (running.size === 0) idle?.();
+      if (free(self)) void pump();
+      if (running.size === 0) {
+        idle?.();
+        clearTimeout(deadlineTimer);
+        deadlineAt = Number.POSITIVE_INFINITY;
+      }
     }
+  }
+
+  /** Hands the attempt's slot back; true the first time. */
+  function free(self: Running): boolean {
+    if (self.freed) return false;
+    self.freed = true;
+    busy--;
+    return true;
+  }
+
+  /** The attempt's last word: its slot goes back when the batch storing it is written, which refills it. */
+  function settle(self: Running, transition: Transition): Promise<Message | null> {
+    const request = { id: self.fence.id, transition };
+    lastWords.set(request, self);
+    return settler.submit(request);
+  }
+
+  function report(self: Running, info: Omit<AttemptInfo, 'message' | 'durationMs'>): void {
+    options.onAttempt?.({ message: self.message, durationMs: Date.now() - self.started, ...info });
   }
 
   function onChange(event: { message: Message }): void {
@@ -294,9 +351,9 @@ export function createWorker(options: WorkerOptions): Worker {
     const mine = running.get(m.id);
     if (mine && m.version > mine.version) {
       // Cancelled, or no longer this attempt's: whatever it produces is fenced out, so stop it now.
-      if (m.status === 'CANCELLED') mine.controller.abort(new AttemptAborted('cancelled', 'cancelled'));
+      if (m.status === 'CANCELLED') mine.abort(new AttemptAborted('cancelled', 'cancelled'));
       else if (m.status !== 'PROCESSING' || m.attempts !== mine.fence.attempts) {
-        mine.controller.abort(new AttemptAborted('lost', 'lease lost'));
+        mine.abort(new AttemptAborted('lost', 'lease lost'));
       }
     }
     if (m.status === 'PENDING' && accepting) {
@@ -310,7 +367,7 @@ export function createWorker(options: WorkerOptions): Worker {
     const held = [...running.values()].map((r) => r.fence);
     const lost = await store.renewLeases(id, held, leaseMs, clock());
     for (const lostId of lost) {
-      running.get(lostId)?.controller.abort(new AttemptAborted('lost', 'lease lost'));
+      running.get(lostId)?.abort(new AttemptAborted('lost', 'lease lost'));
     }
   }
 
@@ -359,8 +416,7 @@ export function createWorker(options: WorkerOptions): Worker {
             setTimeout(resolve, Math.max(0, deadline - Date.now())).unref(),
           );
           await Promise.race([allIdle, grace]);
-          for (const r of running.values())
-            r.controller.abort(new AttemptAborted('shutdown', 'shutting down'));
+          for (const r of running.values()) r.abort(new AttemptAborted('shutdown', 'shutting down'));
           if (running.size > 0) await allIdle;
         }
         await settler.flush();
@@ -389,15 +445,22 @@ export function createWorker(options: WorkerOptions): Worker {
   };
 }
 
-/** Settles with the processor's result, or rejects with the abort reason as soon as the signal fires. */
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  work.catch(() => {}); // a processor that ignores the abort may still reject later; that is not news
-  return new Promise<T>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
+/** What the processor gets with a job: the attempt's signal (made on first use) and progress reports. */
+class AttemptContext implements JobContext {
+  constructor(
+    private readonly self: Running,
+    private readonly settler: Settler,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.self.signal;
+  }
+
+  reportProgress(value: Json): void {
+    const self = this.self;
+    if (!self.reason)
+      void this.settler.submit({ id: self.fence.id, transition: progress(self.fence, value) });
+  }
 }
 
 function errorText(error: unknown): string {
