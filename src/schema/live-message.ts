@@ -23,6 +23,29 @@ export interface FollowOptions {
   maxBuffered?: number;
 }
 
+/**
+ * A transport that delivers `messageStatus` values itself, registered for one operation's context (the
+ * WebSocket fan-out: one execution and one serialisation per change for every identical subscription). It
+ * keeps the order above (listen, read, forward, fill gaps from the log), checks visibility as `visible`
+ * does, writes every version itself, and returns a stream that yields nothing: it ends when the message is
+ * final, throws what ended it, and releases everything when returned.
+ */
+export interface MessageDelivery {
+  follow(options: FollowOptions): Promise<AsyncIterableIterator<never>>;
+}
+
+const deliveries = new WeakMap<object, MessageDelivery>();
+
+/** Hands the `messageStatus` values of the operation with this context to `delivery`. */
+export function deliverMessagesFor(context: object, delivery: MessageDelivery): void {
+  deliveries.set(context, delivery);
+}
+
+/** The transport's own delivery for this operation, if it has one (WebSocket); none for SSE. */
+export function deliveryFor(context: object): MessageDelivery | undefined {
+  return deliveries.get(context);
+}
+
 /** Follows one message; the caller has already checked that the actor may see it. */
 export function followMessage(options: FollowOptions): Repeater<Message> {
   const { service, events, actor, id } = options;

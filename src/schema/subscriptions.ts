@@ -2,7 +2,7 @@
 import { BadInputError } from '../queue/errors.js';
 import type { Message } from '../queue/types.js';
 import { builder } from './builder.js';
-import { followMessage } from './live-message.js';
+import { deliveryFor, followMessage } from './live-message.js';
 import { QueueMessageRef } from './message.js';
 
 builder.subscriptionField('messageStatus', (t) =>
@@ -21,9 +21,14 @@ builder.subscriptionField('messageStatus', (t) =>
       if (afterVersion !== null && afterVersion < 0) {
         throw new BadInputError('afterVersion', 'must be 0 or more');
       }
+      const options = { service: ctx.service, events: ctx.events, actor: ctx.actor, id, afterVersion };
+      // Over WebSocket the fan-out writes the values (shared among identical subscriptions); it checks
+      // visibility itself, after it started listening.
+      const delivery = deliveryFor(ctx);
+      if (delivery) return delivery.follow(options);
       // Unknown or not visible fails here, as an error of the subscription rather than of an event.
       await ctx.service.visible(ctx.actor, id);
-      return followMessage({ service: ctx.service, events: ctx.events, actor: ctx.actor, id, afterVersion });
+      return followMessage(options);
     },
     resolve: (message: Message) => message,
   }),

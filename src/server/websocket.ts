@@ -1,7 +1,10 @@
 // GraphQL over WebSocket (graphql-transport-ws, graphql-ws) on the HTTP server's /graphql path, through the
 // same yoga pipeline as HTTP (limits, masking, tracking). The key travels in connection_init's
 // connectionParams.authorization; a bad one closes the socket with 4401 before anything runs.
+// `messageStatus` values are written by the fan-out (message-fanout.ts), once per change for all alike
+// subscriptions; every frame of one turn goes to its socket in one write (frame-writer.ts).
 import type { IncomingMessage, Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ExecutionArgs, GraphQLError } from 'graphql';
 import { CloseCode, makeServer } from 'graphql-ws';
@@ -9,7 +12,10 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../logger.js';
 import type { Actor } from '../queue/access.js';
 import { codedError, normalizeCode, toClientError } from '../schema/errors.js';
+import { deliverMessagesFor } from '../schema/live-message.js';
 import type { Authenticator } from './auth.js';
+import { createFrameWriter, type FrameWriter } from './frame-writer.js';
+import { createMessageFanout } from './message-fanout.js';
 import type { RateLimiter } from './rate-limit.js';
 import { GRAPHQL_PATH, type GraphQLHandler, MAX_BODY_BYTES } from './yoga.js';
 
@@ -40,11 +46,14 @@ export interface WebSocketEndpoint {
   readonly socketCount: number;
   /** Remote addresses holding at least one socket (or upgrade) now. */
   readonly clientCount: number;
+  /** messageStatus subscriptions the fan-out delivers to now. */
+  readonly fanoutSize: number;
 }
 
 type SocketState = {
   readonly socket: WebSocket;
   readonly request: IncomingMessage;
+  readonly writer: FrameWriter;
   actor?: Actor;
   operations?: Set<string>;
 };
@@ -60,6 +69,8 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
   const perClient = new Map<string, number>();
   // The enveloped functions of each operation, found again from its context in execute/subscribe.
   const envelopedOf = new WeakMap<object, Enveloped>();
+  const onUnexpected = (err: unknown) => logger.error({ err }, 'unexpected error in a subscription');
+  const fanout = createMessageFanout({ onUnexpected });
 
   options.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -132,6 +143,21 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
         return [toClientError(error)];
       }
       envelopedOf.set(contextValue, enveloped);
+      deliverMessagesFor(
+        contextValue,
+        fanout.delivery(
+          {
+            schema: enveloped.schema,
+            document,
+            query: payload.query,
+            operationName: payload.operationName,
+            variableValues: payload.variables,
+            contextValue,
+            actor,
+          },
+          { writer: ctx.extra.writer, id, active: () => id in ctx.subscriptions },
+        ),
+      );
       operations.add(id);
       return {
         schema: enveloped.schema,
@@ -141,10 +167,7 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
         contextValue,
       };
     },
-    onError: (_ctx, _id, _payload, errors) =>
-      errors.map((e) =>
-        toClientError(e, (err) => logger.error({ err }, 'unexpected error in a subscription')).toJSON(),
-      ),
+    onError: (_ctx, _id, _payload, errors) => errors.map((e) => toClientError(e, onUnexpected).toJSON()),
     onComplete(ctx, id) {
       ctx.extra.operations?.delete(id);
     },
@@ -166,14 +189,15 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
       alive = false;
       socket.ping();
     }, heartbeatMs);
+    const writer = createFrameWriter(socket, request.socket as Socket);
     const closed = server.opened(
       {
         protocol: socket.protocol,
+        // Resolves once the frame reached the kernel: graphql-ws waits for it before the stream's next value.
         send: (data) =>
-          new Promise<void>((resolve, reject) => {
-            if (socket.readyState !== socket.OPEN) return resolve();
-            socket.send(data, (err) => (err ? reject(err) : resolve()));
-          }),
+          new Promise<void>((resolve, reject) =>
+            writer.write(data, (err) => (err ? reject(err) : resolve())),
+          ),
         close: (code, reason) => socket.close(code, reason),
         onMessage: (handle) =>
           socket.on('message', async (data) => {
@@ -190,7 +214,7 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
             }
           }),
       },
-      { socket, request },
+      { socket, request, writer },
     );
     socket.once('close', (code, reason) => {
       clearInterval(beat);
@@ -208,6 +232,9 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
     },
     get clientCount() {
       return perClient.size;
+    },
+    get fanoutSize() {
+      return fanout.size;
     },
   };
 }
