@@ -35,10 +35,19 @@ function afterTurn(flush: () => void): void {
   flushScheduled = true;
   process.nextTick(() => {
     flushScheduled = false;
-    // Flushes may queue more (a write after a frame): take them in order until none is left.
-    for (let i = 0; i < pending.length; i++) pending[i]!();
-    pending.length = 0;
+    flushTurn();
   });
+}
+
+/**
+ * Runs the end-of-turn flushes now. A fan-out that runs inside a promise job calls it when done: its
+ * nextTick would otherwise wait behind every promise job it started (the completions of 10,000 ended
+ * subscriptions), and each socket's values would leave only when its first completion flushed them.
+ */
+export function flushTurn(): void {
+  // Flushes may queue more (a write after a frame): take them in order until none is left.
+  for (let i = 0; i < pending.length; i++) pending[i]!();
+  pending.length = 0;
 }
 
 export function createFrameWriter(

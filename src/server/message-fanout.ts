@@ -24,7 +24,7 @@ import { isFinal } from '../queue/transitions.js';
 import type { Message, MessageEvent } from '../queue/types.js';
 import { toClientError } from '../schema/errors.js';
 import type { FollowOptions, MessageDelivery } from '../schema/live-message.js';
-import type { FrameWriter } from './frame-writer.js';
+import { type FrameWriter, flushTurn } from './frame-writer.js';
 
 /** One subscription operation as graphql-ws received it, with what it runs with. */
 export interface FanoutOperation {
@@ -141,6 +141,8 @@ export function createMessageFanout(options: MessageFanoutOptions = {}): Message
         return;
       }
     }
+    // Out to the sockets before the promise jobs this pass started (ended subscriptions' completions) run.
+    flushTurn();
     channel.busy = false;
   }
 
