@@ -2,6 +2,9 @@
 // same message (the widest fan-out: one change goes to every subscriber). The server is the real service
 // in its own child process (bench/servers/child.ts); the subscribers are graphql-ws clients in this process,
 // 100 subscriptions multiplexed on each WebSocket (the server's cap per socket), so N / 100 sockets.
+// The subscribers are lean graphql-transport-ws clients (bench/lean-ws-client.ts) for the figures the target
+// is about, and, on the same server right after, graphql-ws's own client library for comparison: with
+// 10,000 of those in one process, their per-frame work queues up on the client side.
 //
 // Each round: submit a message; open the sockets and subscriptions and wait until every subscriber has its
 // first value (PENDING); cancel the message over HTTP and time, for each subscriber, from just before the
@@ -13,6 +16,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { Figure } from './figures.js';
 import { figureOf } from './figures.js';
+import { openLeanSocket } from './lean-ws-client.js';
 import { startServerChild } from './servers/child.js';
 import { percentile } from './stats.js';
 
@@ -53,19 +57,20 @@ function deadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> 
   ]).finally(() => clearTimeout(timer));
 }
 
+export type SubscriberClient = 'lean' | 'graphql-ws';
+
 export async function subscriptionRound(
   server: Awaited<ReturnType<typeof startServerChild>>,
   n: number,
+  client: SubscriberClient = 'lean',
 ): Promise<Round> {
   const submitted = await post(server.url, SUBMIT);
   const id = (submitted.submitQuote as { messageId: string }).messageId;
   const before = await server.memory();
 
   const sockets = Math.ceil(n / PER_SOCKET);
-  const clients = Array.from({ length: sockets }, () =>
-    createClient({ url: server.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true }),
-  );
   const took = new Float64Array(n).fill(Number.NaN);
+  const seen = new Uint8Array(n);
   let sentAt = 0;
   let opened = 0;
   let delivered = 0;
@@ -82,32 +87,45 @@ export async function subscriptionRound(
     failed = reject;
   });
   broken.catch(() => {});
+  const next = (i: number, result: { data?: unknown; errors?: unknown }) => {
+    const status = (result.data as { messageStatus?: { status?: string } } | undefined)?.messageStatus
+      ?.status;
+    if (!status || result.errors) return failed(new Error(`subscriber ${i}: ${JSON.stringify(result)}`));
+    if (seen[i] === 0) {
+      seen[i] = 1;
+      if (++opened === n) allOpen();
+    }
+    if (status === 'CANCELLED' && Number.isNaN(took[i]!)) {
+      took[i] = performance.now() - sentAt;
+      if (++delivered === n) allDelivered();
+    }
+  };
+  const error = (i: number, e: unknown) =>
+    failed(new Error(`subscriber ${i}: ${JSON.stringify(e instanceof Error ? e.message : e)}`));
+  const request = { query: FOLLOW, variables: { id } };
+  const closers: Array<() => Promise<void> | void> = [];
   try {
     const t0 = performance.now();
-    for (let i = 0; i < n; i++) {
-      let first = true;
-      clients[Math.floor(i / PER_SOCKET)]!.subscribe<{ messageStatus: { status: string } }>(
-        { query: FOLLOW, variables: { id } },
-        {
-          next: (result) => {
-            const status = result.data?.messageStatus.status;
-            if (first) {
-              first = false;
-              if (++opened === n) allOpen();
-            }
-            if (status === 'CANCELLED' && Number.isNaN(took[i]!)) {
-              took[i] = performance.now() - sentAt;
-              if (++delivered === n) allDelivered();
-            }
-          },
-          error: (error) => {
-            failed(
-              new Error(`subscriber ${i}: ${JSON.stringify(error instanceof Error ? error.message : error)}`),
-            );
-          },
-          complete: () => {},
-        },
+    if (client === 'lean') {
+      const opening = Array.from({ length: sockets }, (_, s) =>
+        openLeanSocket(server.wsUrl, s * PER_SOCKET, Math.min(PER_SOCKET, n - s * PER_SOCKET), request, {
+          next,
+          error,
+        }).then((socket) => closers.push(() => socket.close())),
       );
+      await deadline(Promise.race([Promise.all(opening), broken]), 120_000, `connecting ${sockets} sockets`);
+    } else {
+      const clients = Array.from({ length: sockets }, () =>
+        createClient({ url: server.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true }),
+      );
+      for (const c of clients) closers.push(() => c.dispose());
+      for (let i = 0; i < n; i++) {
+        clients[Math.floor(i / PER_SOCKET)]!.subscribe<{ messageStatus: { status: string } }>(request, {
+          next: (result) => next(i, result),
+          error: (e) => error(i, e),
+          complete: () => {},
+        });
+      }
     }
     await deadline(Promise.race([open, broken]), 120_000, `opening ${n}`);
     const openMs = performance.now() - t0;
@@ -127,7 +145,7 @@ export async function subscriptionRound(
       heapKb: (after.heapUsed - before.heapUsed) / 1024 / n,
     };
   } finally {
-    await Promise.all(clients.map((c) => c.dispose()));
+    await Promise.all(closers.map((close) => close()));
   }
 }
 
@@ -136,13 +154,16 @@ export async function runSubscriptions(quick: boolean, rounds: number): Promise<
   const figures: Figure[] = [];
   for (const n of sizes) {
     const per: Round[] = [];
+    const library: Round[] = [];
     for (let r = 0; r < rounds; r++) {
       // A fresh server each round, so memory a previous round freed but kept (RSS) does not hide this
       // round's; a warm-up on one socket first, so the round does not pay for compiling the path.
       const server = await startServerChild('service');
       try {
         await subscriptionRound(server, 100);
-        per.push(await subscriptionRound(server, n));
+        per.push(await subscriptionRound(server, n, 'lean'));
+        // Second on the same server, so the memory figures above are the lean round's alone.
+        library.push(await subscriptionRound(server, n, 'graphql-ws'));
       } finally {
         await server.stop();
       }
@@ -157,6 +178,24 @@ export async function runSubscriptions(quick: boolean, rounds: number): Promise<
       fig('open all (first value to each)', 'ms', (r) => r.openMs, 0),
       fig('server RSS per subscriber', 'KB', (r) => r.rssKb, 2),
       fig('server heap per subscriber', 'KB', (r) => r.heapKb, 2),
+      figureOf(
+        'subscriptions',
+        'quote-queue',
+        `${label}, change to delivery, p50, graphql-ws client library`,
+        'ms',
+        'lower',
+        library.map((r) => r.p50),
+        2,
+      ),
+      figureOf(
+        'subscriptions',
+        'quote-queue',
+        `${label}, change to delivery, p99, graphql-ws client library`,
+        'ms',
+        'lower',
+        library.map((r) => r.p99),
+        2,
+      ),
     );
   }
   return figures;

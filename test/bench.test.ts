@@ -64,6 +64,9 @@ it('npm run bench -- --quick runs every workload for every subject and writes ea
       unit: 'ms',
       value: expect.any(Number),
     });
+    expect(
+      subs.find((f: { metric: string }) => f.metric.endsWith('p99, graphql-ws client library')),
+    ).toMatchObject({ unit: 'ms', value: expect.any(Number) });
     expect(subs.find((f: { metric: string }) => f.metric.endsWith('heap per subscriber'))).toMatchObject({
       unit: 'KB',
     });
