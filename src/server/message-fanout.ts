@@ -45,6 +45,8 @@ export interface FanoutTarget {
   id: string;
   /** False once graphql-ws no longer knows the id (the client completed it): nothing more is written. */
   active(): boolean;
+  /** The fan-out wrote the subscription's `complete` itself: graphql-ws must not send another. */
+  completed(): void;
 }
 
 export interface MessageFanout {
@@ -75,6 +77,7 @@ interface Group {
 }
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+const NOTHING = Buffer.alloc(0);
 
 /** What a subscriber asks of its fan-out. */
 interface Hub {
@@ -265,7 +268,7 @@ class Subscriber implements AsyncIterableIterator<never> {
       } else {
         this.last = afterVersion;
         // Nothing newer than afterVersion: if the message is already final, there is nothing to wait for.
-        if (now.version <= afterVersion && isFinal(now)) this.end();
+        if (now.version <= afterVersion && isFinal(now)) this.finish();
       }
     } catch (error) {
       this.end();
@@ -317,7 +320,22 @@ class Subscriber implements AsyncIterableIterator<never> {
   write(payload: Buffer, message: Message): void {
     this.target.writer.frame(this.head, payload);
     this.last = message.version;
-    if (isFinal(message)) this.end();
+    if (isFinal(message)) this.finish();
+  }
+
+  /**
+   * Ends after the final value, with the `complete` frame in the same write as that value: graphql-ws's
+   * own complete goes through ws one frame at a time, ~10 us each, 100 ms for 10,000 subscribers.
+   */
+  private finish(): void {
+    if (this.state !== 'ended' && this.target.active()) {
+      this.target.writer.frame(
+        Buffer.from(`{"id":${JSON.stringify(this.target.id)},"type":"complete"`),
+        NOTHING,
+      );
+      this.target.completed();
+    }
+    this.end();
   }
 
   /** Ends the stream: done, or `error` for graphql-ws to send as the subscription's error. */

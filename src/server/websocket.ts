@@ -155,7 +155,15 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
             contextValue,
             actor,
           },
-          { writer: ctx.extra.writer, id, active: () => id in ctx.subscriptions },
+          {
+            writer: ctx.extra.writer,
+            id,
+            active: () => id in ctx.subscriptions,
+            // graphql-ws then ends the operation (onComplete) without sending a complete of its own.
+            completed: () => {
+              delete ctx.subscriptions[id];
+            },
+          },
         ),
       );
       operations.add(id);

@@ -213,6 +213,35 @@ describe('messageStatus fan-out over WebSocket', () => {
     socket.close();
   });
 
+  it('ends a subscription to a final message with exactly one complete, and leaves nothing open', async () => {
+    const id = await submitPaused();
+    const cancelled = await t.gql('mutation($id: ID!) { cancelMessage(id: $id) { version } }', { id });
+    expect(cancelled.errors).toBeUndefined();
+    const final = (cancelled.data as { cancelMessage: { version: number } }).cancelMessage.version;
+    const open = t.server.openSubscriptions;
+    const socket = await RawSocket.open(t.wsUrl);
+    const RESUME =
+      'subscription($id: ID!, $after: Int) { messageStatus(id: $id, afterVersion: $after) { id status version } }';
+    socket.subscribe('now', FOLLOW, { id });
+    socket.subscribe('caught-up', RESUME, { id, after: final });
+    socket.subscribe('behind', RESUME, { id, after: final - 1 });
+    await socket.until(() => ['now', 'caught-up', 'behind'].every((i) => socket.completed(i)));
+    // The complete is the fan-out's, in the same write as the final value: graphql-ws must not add its own.
+    expect(socket.of('now').map((f) => f.type)).toEqual(['next', 'complete']);
+    expect(socket.values<Status>('now')[0]!.messageStatus).toMatchObject({
+      status: 'CANCELLED',
+      version: final,
+    });
+    expect(socket.of('caught-up').map((f) => f.type)).toEqual(['complete']);
+    expect(socket.of('behind').map((f) => f.type)).toEqual(['next', 'complete']);
+    await expect.poll(() => t.server.openSubscriptions).toBe(open);
+    // The ids are free again: a new subscription under one of them runs as a fresh one.
+    socket.subscribe('now', FOLLOW, { id });
+    await socket.until(() => socket.of('now').length === 4);
+    expect(socket.of('now').map((f) => f.type)).toEqual(['next', 'complete', 'next', 'complete']);
+    socket.close();
+  });
+
   it('lets a subscriber whose socket stops reading catch up from the log, without holding up the others', async () => {
     // Each value ~40 KB (100 aliases of the payload): 100 subscriptions x ~7 versions would hold ~30 MB if
     // the server kept them for the socket that does not read.
