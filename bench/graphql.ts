@@ -3,8 +3,10 @@
 // this process against a server in its own child process (bench/servers/child.ts), so the load generator
 // and the server never share an event loop. Two servers in the same run, in alternating rounds:
 //   quote-queue: the real service (startRuntime + createServer, no claiming worker);
-//   bare-yoga:   graphql-yoga with one mutation inserting one row into SQLite, the stack's own ceiling.
-// Both get the same document and variables. Each round: a fixed duration of load per server; the order
+//   bare-yoga:   graphql-yoga with one mutation inserting one row into SQLite, the stack's own ceiling;
+//   bare-yoga-uncapped: the same without yoga's request-body cap (its counting stream is about half of a
+//                small request's CPU; the service caps bodies another way), the ceiling with no cap at all.
+// All get the same document and variables. Each round: a fixed duration of load per server; the order
 // flips every round, and the ratio figures are the median of the per-round ratios. Beside throughput and
 // latency, each server's CPU time per answered request (all its threads, from the child itself): on a shared
 // machine, where throughput moves with whatever else runs, it is the steadier measure of the work a request costs.
@@ -73,7 +75,7 @@ async function post(url: string, query: string, variables?: unknown): Promise<Re
 
 /** How many submissions the server holds: each 2xx answer must have stored exactly one. */
 async function stored(name: string, server: ServerChild): Promise<number> {
-  if (name === 'bare-yoga') return (await post(server.url, '{ count }')).count as number;
+  if (name.startsWith('bare-yoga')) return (await post(server.url, '{ count }')).count as number;
   const data = await post(server.url, '{ queueStats { pendingCount } }');
   return (data.queueStats as { pendingCount: number }).pendingCount;
 }
@@ -81,11 +83,12 @@ async function stored(name: string, server: ServerChild): Promise<number> {
 export async function runGraphqlSubmit(quick: boolean, rounds: number): Promise<Figure[]> {
   const seconds = quick ? 1 : 10;
   const warmup = quick ? 1 : 3;
-  const names = ['quote-queue', 'bare-yoga'] as const;
+  const names = ['quote-queue', 'bare-yoga', 'bare-yoga-uncapped'] as const;
   const servers = new Map<string, ServerChild>();
   try {
     servers.set('quote-queue', await startServerChild('service'));
     servers.set('bare-yoga', await startServerChild('bare-yoga'));
+    servers.set('bare-yoga-uncapped', await startServerChild('bare-yoga-uncapped'));
     const answered = new Map<string, number>();
     for (const name of names) {
       const s = servers.get(name)!;
@@ -154,23 +157,27 @@ export async function runGraphqlSubmit(quick: boolean, rounds: number): Promise<
       );
     }
     const ours = per.get('quote-queue')!;
-    const bare = per.get('bare-yoga')!;
-    const ratio = (what: string, pick: (l: Load) => number) =>
-      figureOf(
-        'graphql-submit',
-        'ours / bare-yoga',
-        metric(what),
-        'x',
-        'higher',
-        ours.map((l, i) => pick(l) / pick(bare[i]!)),
-        2,
-      );
-    figures.push(
-      ratio('throughput', (l) => l.rate),
-      { ...ratio('p50', (l) => l.p50), better: 'lower' },
-      { ...ratio('p99', (l) => l.p99), better: 'lower' },
-      { ...ratio('server CPU per request', (l) => l.cpuUs), better: 'lower' },
-    );
+    const ratios = (peer: 'bare-yoga' | 'bare-yoga-uncapped') => {
+      const bare = per.get(peer)!;
+      const ratio = (what: string, pick: (l: Load) => number, better: 'higher' | 'lower') => ({
+        ...figureOf(
+          'graphql-submit',
+          `ours / ${peer}`,
+          metric(what),
+          'x',
+          better,
+          ours.map((l, i) => pick(l) / pick(bare[i]!)),
+          2,
+        ),
+      });
+      return [
+        ratio('throughput', (l) => l.rate, 'higher'),
+        ratio('p50', (l) => l.p50, 'lower'),
+        ratio('p99', (l) => l.p99, 'lower'),
+        ratio('server CPU per request', (l) => l.cpuUs, 'lower'),
+      ];
+    };
+    figures.push(...ratios('bare-yoga'), ...ratios('bare-yoga-uncapped'));
     return figures;
   } finally {
     await Promise.all([...servers.values()].map((s) => s.stop()));

@@ -186,9 +186,11 @@ const results = {
     ...Object.fromEntries([quoteQueue, rawSqlite, plainjob, bullmq].map((s) => [s.name, s.note])),
     'bare-yoga':
       'graphql-submit only: graphql-yoga on node:http, one mutation inserting one row (better-sqlite3, WAL, synchronous=NORMAL), in its own process',
+    'bare-yoga-uncapped':
+      "graphql-submit only: bare-yoga without yoga's request-body cap (maxRequestBodySize: false), the ceiling with no body cap at all",
   },
   servers:
-    'graphql-submit and subscriptions: each server runs in its own child process (bench/servers/); autocannon and the graphql-ws clients run in the bench process. quote-queue there is the real service (startRuntime + createServer, WORKER_CONCURRENCY=0, open mode on 127.0.0.1).',
+    'graphql-submit and subscriptions: each server runs in its own child process (bench/servers/); autocannon and the subscribers (lean graphql-transport-ws clients, and graphql-ws client library ones) run in the bench process. quote-queue there is the real service (startRuntime + createServer, WORKER_CONCURRENCY=0, open mode on 127.0.0.1).',
   ...(depth
     ? {
         depth: {
@@ -252,7 +254,13 @@ function table(): string {
 
 /** Workloads 5 and 6: ours, the bare yoga + SQLite server where it applies, and ours / bare per round. */
 function serverTable(): string {
-  const columns = ['quote-queue', 'bare-yoga', 'ours / bare-yoga'];
+  const columns = [
+    'quote-queue',
+    'bare-yoga',
+    'bare-yoga-uncapped',
+    'ours / bare-yoga',
+    'ours / bare-yoga-uncapped',
+  ];
   const lines = [
     `| workload | figure | ${columns.join(' | ')} |`,
     `| --- | --- | ${columns.map(() => '---:').join(' | ')} |`,

@@ -28,8 +28,14 @@ interface SubmitInput {
   priority?: string | null;
 }
 
+// BARE_YOGA_BODY_CAP=off (bare-yoga-uncapped.ts): without yoga's request-body cap, which streams every body
+// through a counter. The service caps bodies its own cheaper way (src/server/body-limit.ts); this variant
+// shows the stack's ceiling without that cost at all.
+const uncapped = process.env.BARE_YOGA_BODY_CAP === 'off';
+
 const yoga = createYoga({
   graphqlEndpoint: '/graphql',
+  ...(uncapped ? { maxRequestBodySize: false as const } : {}),
   landingPage: false,
   graphiql: false,
   schema: createSchema({

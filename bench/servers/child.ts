@@ -33,7 +33,7 @@ export interface ServerChild {
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Starts `bench/servers/<name>.ts` and waits for its `ready`. */
-export function startServerChild(name: 'service' | 'bare-yoga'): Promise<ServerChild> {
+export function startServerChild(name: 'service' | 'bare-yoga' | 'bare-yoga-uncapped'): Promise<ServerChild> {
   const prof = process.env.BENCH_CPU_PROF;
   const proc: ChildProcess = fork(fileURLToPath(new URL(`./${name}.ts`, import.meta.url)), [], {
     cwd: ROOT,
