@@ -192,17 +192,24 @@ export const MESSAGE_STATUS = /* GraphQL */ `
   }
 `;
 
-/** Waits until `predicate` holds for a stored change of the runtime (no polling, no sleeps). */
+/** Submits with the worker paused, so a test subscribes before anything happens to the message. */
+export async function submitPaused(t: TestServer, input: Record<string, unknown> = {}): Promise<string> {
+  t.runtime.worker?.pause();
+  const res = await t.gql<{ submitQuote: { messageId: string } }>(SUBMIT, {
+    input: { submission: SUBMISSION, ...input },
+  });
+  if (res.errors || !res.data) throw new Error(`submitQuote failed: ${JSON.stringify(res.errors)}`);
+  return res.data.submitQuote.messageId;
+}
+
+type ChangeSeen = { messageId: string; version: number; kind: string; message: { status: string } };
+
+/** Waits until `predicate` holds for a stored change of the runtime, and gives that change (no polling, no sleeps). */
 export function waitForEvent(
   runtime: Runtime,
-  predicate: (e: {
-    messageId: string;
-    version: number;
-    kind: string;
-    message: { status: string };
-  }) => boolean,
+  predicate: (e: ChangeSeen) => boolean,
   timeoutMs = 10_000,
-): Promise<void> {
+): Promise<ChangeSeen> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();
@@ -212,7 +219,7 @@ export function waitForEvent(
       if (!predicate(e)) return;
       clearTimeout(timer);
       off();
-      resolve();
+      resolve(e);
     });
   });
 }

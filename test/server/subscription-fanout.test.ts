@@ -4,7 +4,15 @@
 // up the others or growing the server's memory.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { collectWs, SUBMISSION, SUBMIT, startTestServer, type TestServer } from '../helpers/server.js';
+import {
+  collectWs,
+  SUBMISSION,
+  SUBMIT,
+  startTestServer,
+  submitPaused as submitPausedOn,
+  type TestServer,
+  waitForEvent,
+} from '../helpers/server.js';
 import { settledHeapBytes } from '../soak/gc.js';
 
 type Status = { messageStatus: { id: string; status: string; version: number } };
@@ -84,12 +92,7 @@ describe('messageStatus fan-out over WebSocket', () => {
   });
   afterAll(() => t.stop());
 
-  async function submitPaused(input: Record<string, unknown> = {}): Promise<string> {
-    t.runtime.worker?.pause();
-    const res = await t.gql<Submitted>(SUBMIT, { input: { submission: SUBMISSION, ...input } });
-    expect(res.errors).toBeUndefined();
-    return res.data!.submitQuote.messageId;
-  }
+  const submitPaused = (input?: Record<string, unknown>) => submitPausedOn(t, input);
 
   it('sends every version, in order, to 300 subscribers of one selection, each under its own id', async () => {
     const id = await submitPaused({ maxRetries: 2, simulate: { failAttempts: 2 } });
@@ -163,14 +166,7 @@ describe('messageStatus fan-out over WebSocket', () => {
 
   it('gives a subscriber that joins later its own first value, then the changes both see', async () => {
     t.runtime.worker?.resume();
-    const claimed = new Promise<string>((resolve) => {
-      const off = t.runtime.events.onChange((e) => {
-        if (e.kind === 'claimed') {
-          off();
-          resolve(e.messageId);
-        }
-      });
-    });
+    const claimed = waitForEvent(t.runtime, (e) => e.kind === 'claimed').then((e) => e.messageId);
     await t.gql(SUBMIT, { input: { submission: SUBMISSION, simulate: { processingMs: 400 } } });
     const id = await claimed;
     const socket = await RawSocket.open(t.wsUrl);

@@ -8,6 +8,7 @@ import {
   SUBMISSION,
   SUBMIT,
   startTestServer,
+  submitPaused as submitPausedOn,
   type TestServer,
   waitForEvent,
 } from '../helpers/server.js';
@@ -21,13 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.stop());
 
-/** Submits with the worker paused, so the test subscribes before anything happens to the message. */
-async function submitPaused(input: Record<string, unknown> = {}): Promise<string> {
-  t.runtime.worker?.pause();
-  const res = await t.gql<Submitted>(SUBMIT, { input: { submission: SUBMISSION, ...input } });
-  expect(res.errors).toBeUndefined();
-  return res.data!.submitQuote.messageId;
-}
+const submitPaused = (input?: Record<string, unknown>) => submitPausedOn(t, input);
 
 function versions(values: Status[]): number[] {
   return values.map((v) => v.messageStatus.version);
@@ -67,14 +62,7 @@ describe('messageStatus over WebSocket', () => {
 
   it('gives a subscription opened mid-processing the running version and every one after', async () => {
     t.runtime.worker?.resume();
-    const claimed = new Promise<string>((resolve) => {
-      const off = t.runtime.events.onChange((e) => {
-        if (e.kind === 'claimed') {
-          off();
-          resolve(e.messageId);
-        }
-      });
-    });
+    const claimed = waitForEvent(t.runtime, (e) => e.kind === 'claimed').then((e) => e.messageId);
     await t.gql(SUBMIT, { input: { submission: SUBMISSION, simulate: { processingMs: 300 } } });
     const id = await claimed;
     const values = await collectWs<Status>(t.ws(), MESSAGE_STATUS, { id });
