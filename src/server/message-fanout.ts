@@ -77,7 +77,8 @@ interface Group {
 }
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
-const NOTHING = Buffer.alloc(0);
+/** What follows the id in a `complete` frame, less the closing brace the writer adds. */
+const COMPLETE_TAIL = Buffer.from(',"type":"complete"');
 
 /** What a subscriber asks of its fan-out. */
 interface Hub {
@@ -236,6 +237,8 @@ class Subscriber implements AsyncIterableIterator<never> {
   private failure: unknown;
   /** The frame up to its payload: `{"id":<id>,"type":"next","payload":`. */
   private readonly head: Buffer;
+  /** Where the id ends in `head`: a `complete` frame is `head` up to there and `COMPLETE_TAIL`. */
+  private readonly idEnd: number;
 
   constructor(
     private readonly hub: Hub,
@@ -243,7 +246,9 @@ class Subscriber implements AsyncIterableIterator<never> {
     readonly target: FanoutTarget,
     readonly follow: FollowOptions,
   ) {
-    this.head = Buffer.from(`{"id":${JSON.stringify(target.id)},"type":"next","payload":`);
+    const id = JSON.stringify(target.id);
+    this.head = Buffer.from(`{"id":${id},"type":"next","payload":`);
+    this.idEnd = Buffer.byteLength(`{"id":${id}`);
   }
 
   get messageId(): string {
@@ -329,10 +334,8 @@ class Subscriber implements AsyncIterableIterator<never> {
    */
   private finish(): void {
     if (this.state !== 'ended' && this.target.active()) {
-      this.target.writer.frame(
-        Buffer.from(`{"id":${JSON.stringify(this.target.id)},"type":"complete"`),
-        NOTHING,
-      );
+      // A view of the head, no new bytes: cheaper than encoding a frame anew for each of 10,000 ends.
+      this.target.writer.frame(this.head.subarray(0, this.idEnd), COMPLETE_TAIL);
       this.target.completed();
     }
     this.end();
