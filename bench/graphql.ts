@@ -13,6 +13,7 @@
 import autocannon from 'autocannon';
 import type { Figure } from './figures.js';
 import { figureOf } from './figures.js';
+import { post } from './post.js';
 import { type ServerChild, startServerChild } from './servers/child.js';
 
 export const CONNECTIONS = 50;
@@ -60,17 +61,6 @@ async function load(server: ServerChild, seconds: number): Promise<Load> {
     throw new Error(`${url}: ${r.non2xx} non-2xx answers, ${r.errors} errors, ${r.timeouts} timeouts`);
   }
   return { rate: r['2xx'] / elapsed, p50: r.latency.p50, p99: r.latency.p99, ok: r['2xx'], cpuUs };
-}
-
-async function post(url: string, query: string, variables?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: Record<string, unknown>; errors?: unknown };
-  if (!res.ok || body.errors || !body.data) throw new Error(`${url}: ${res.status} ${JSON.stringify(body)}`);
-  return body.data;
 }
 
 /** How many submissions the server holds: each 2xx answer must have stored exactly one. */

@@ -17,6 +17,7 @@ import WebSocket from 'ws';
 import type { Figure } from './figures.js';
 import { figureOf } from './figures.js';
 import { openLeanSocket } from './lean-ws-client.js';
+import { post } from './post.js';
 import { startServerChild } from './servers/child.js';
 import { percentile } from './stats.js';
 
@@ -34,17 +35,6 @@ interface Round {
   mutationMs: number;
   rssKb: number;
   heapKb: number;
-}
-
-async function post(url: string, query: string, variables?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: Record<string, unknown>; errors?: unknown };
-  if (!res.ok || body.errors || !body.data) throw new Error(`${res.status} ${JSON.stringify(body)}`);
-  return body.data;
 }
 
 function deadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
