@@ -8,6 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { runAnatomy } from './anatomy.js';
 import { runDepth } from './depth.js';
 import type { Figure } from './figures.js';
 import { runGraphqlSubmit } from './graphql.js';
@@ -24,7 +25,7 @@ const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     out: { type: 'string', default: new URL('./results.json', import.meta.url).pathname },
-    /** Only these workloads, comma-separated: enqueue,drain,latency,depth,graphql,subscriptions. */
+    /** Only these workloads, comma-separated: enqueue,drain,latency,depth,graphql,subscriptions,anatomy. */
     only: { type: 'string' },
   },
 });
@@ -40,6 +41,9 @@ const ROUNDS = 3;
 
 /** Workloads 5 and 6, against a server process: their own table (ours, bare yoga, and the ratio). */
 const SERVER_WORKLOADS = new Set(['graphql-submit', 'subscriptions']);
+/** Where the drain's time goes (bench/anatomy.ts): a table of its own, one value per row. */
+const ANATOMY = 'drain-anatomy';
+const ownTable = (workload: string) => SERVER_WORKLOADS.has(workload) || workload === ANATOMY;
 
 interface NotMeasured {
   workload: string;
@@ -165,6 +169,11 @@ if (wants('depth')) {
   depthFigure('ratio deep / shallow', d.ratio, 'x', []);
 }
 
+if (wants('anatomy')) {
+  figures.push(...(await runAnatomy(quick, ROUNDS)));
+  process.stderr.write('drain anatomy done\n');
+}
+
 if (wants('graphql')) {
   figures.push(...(await runGraphqlSubmit(quick, ROUNDS)));
   process.stderr.write('graphql-submit done\n');
@@ -207,7 +216,8 @@ const results = {
   notes,
 };
 writeFileSync(values.out!, `${JSON.stringify(results, null, 2)}\n`);
-if (figures.some((f) => !SERVER_WORKLOADS.has(f.workload))) console.log(table());
+if (figures.some((f) => !ownTable(f.workload))) console.log(table());
+if (figures.some((f) => f.workload === ANATOMY)) console.log(`\n${anatomyTable()}`);
 if (figures.some((f) => SERVER_WORKLOADS.has(f.workload))) console.log(`\n${serverTable()}`);
 for (const note of notes) console.log(note);
 console.log(
@@ -219,9 +229,7 @@ function table(): string {
   const names = [quoteQueue, rawSqlite, plainjob, bullmq].map((s) => s.name);
   const peers = names.slice(1);
   const keys = [
-    ...new Set(
-      figures.filter((f) => !SERVER_WORKLOADS.has(f.workload)).map((f) => `${f.workload}\u0000${f.metric}`),
-    ),
+    ...new Set(figures.filter((f) => !ownTable(f.workload)).map((f) => `${f.workload}\u0000${f.metric}`)),
   ];
   const lines = [
     `| workload | figure | ${names.join(' | ')} | ${peers.map((p) => `ours / ${p}`).join(' | ')} |`,
@@ -248,6 +256,15 @@ function table(): string {
     lines.push(
       `| ${workload} | ${metric} | ${names.map(cell).join(' | ')} | ${peers.map(ratio).join(' | ')} |`,
     );
+  }
+  return lines.join('\n');
+}
+
+/** The drain's anatomy: one row per figure (rates are medians of the rounds; the breakdowns one timed drain). */
+function anatomyTable(): string {
+  const lines = ['| drain anatomy | subject | value |', '| --- | --- | ---: |'];
+  for (const f of figures.filter((x) => x.workload === ANATOMY)) {
+    lines.push(`| ${f.metric} | ${f.subject} | ${f.value.toLocaleString('en-US')} ${f.unit} |`);
   }
   return lines.join('\n');
 }

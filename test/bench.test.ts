@@ -70,6 +70,21 @@ it('npm run bench -- --quick runs every workload for every subject and writes ea
     expect(subs.find((f: { metric: string }) => f.metric.endsWith('heap per subscriber'))).toMatchObject({
       unit: 'KB',
     });
+    // The drain's anatomy: ceilings beside ours, statement times, and a log census that adds up.
+    const anatomy = (subject: string) => of('drain-anatomy', subject) as { metric: string; value: number }[];
+    expect(anatomy('raw-batched')).toHaveLength(2);
+    for (const f of anatomy('raw-batched')) expect(f.value).toBeGreaterThan(0);
+    const ours = anatomy('quote-queue');
+    const value = (metric: string) => ours.find((f) => f.metric === metric)?.value;
+    expect(value('SQLite: COMMIT (writing the log)')).toBeGreaterThan(0);
+    expect(value('SQLite: claim UPDATE ... RETURNING')).toBeGreaterThan(0);
+    expect(value('SQLite: settle UPDATE (one per message)')).toBeGreaterThan(0);
+    const perCommit = value('log pages per commit')!;
+    // Every commit writes at least the messages table, its events and page 1; the parts add up to the whole.
+    expect(perCommit).toBeGreaterThan(3);
+    const parts = ours.filter((f) => f.metric.startsWith('log pages per commit: '));
+    expect(parts.map((f) => f.metric)).toContain('log pages per commit: message_events');
+    expect(parts.reduce((sum, f) => sum + f.value, 0)).toBeCloseTo(perCommit, 0);
   } finally {
     await db.cleanup();
   }

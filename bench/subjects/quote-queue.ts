@@ -3,8 +3,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type Database from 'better-sqlite3';
 import { openSqlite } from '../../src/db/sqlite.js';
-import { SqliteQueueStore } from '../../src/db/sqlite-store.js';
+import { SqliteQueueStore, type StoreOptions } from '../../src/db/sqlite-store.js';
 import { createEventFeed, createQueueEvents } from '../../src/queue/events.js';
 import { newMessageId } from '../../src/queue/ids.js';
 import type { NewMessage } from '../../src/queue/types.js';
@@ -29,59 +30,78 @@ function newMessage(payload: BenchPayload, now: Date): NewMessage {
   };
 }
 
-export const quoteQueue: Subject = {
-  name: 'quote-queue',
-  note: 'store + event feed + worker from src/queue, no-op processor; done = its COMPLETED event published',
-  async open(): Promise<Instance> {
-    const dir = mkdtempSync(join(tmpdir(), 'bench-qq-'));
-    const store = new SqliteQueueStore(openSqlite(join(dir, 'q.db')));
-    const events = createQueueEvents();
-    const feed = createEventFeed({ store, events });
-    await feed.start();
-    let worker: Worker | undefined;
-    let off: (() => void) | undefined;
-    return {
-      async add(payload) {
-        const now = new Date();
-        await store.enqueue(newMessage(payload, now), { maxSize: MAX_SIZE }, now);
-        feed.nudge();
-      },
-      async addBatch(payloads) {
-        const now = new Date();
-        await store.enqueueMany(
-          payloads.map((p) => newMessage(p, now)),
-          { maxSize: MAX_SIZE },
-          now,
-        );
-        feed.nudge();
-      },
-      async work(concurrency, done) {
-        // What was enqueued before is published first, so the timing starts on a quiet feed.
-        await feed.drain();
-        off = events.onChange((e) => {
-          if (e.message.status === 'COMPLETED') done((e.message.payload as { n: number }).n);
-        });
-        worker = createWorker({
-          store,
-          events,
-          feed,
-          concurrency,
-          backoffBaseMs: 1000,
-          processor: {
-            async process() {
-              return { result: null, review: { required: false, reasons: [] } };
+/** Where bench/anatomy.ts looks in: the store and its database, and the moments around the timed work. */
+export interface QuoteQueueProbe {
+  store?: StoreOptions;
+  opened?(store: SqliteQueueStore, db: Database.Database): void;
+  /** Everything is enqueued and published; the worker starts next. */
+  working?(): void;
+  /** The work is done; the store closes next. */
+  closing?(): void;
+}
+
+export const quoteQueue = createQuoteQueue();
+
+/** Our queue as a subject; `probe` (bench/anatomy.ts only) sees inside it without changing what runs. */
+export function createQuoteQueue(probe: QuoteQueueProbe = {}): Subject {
+  return {
+    name: 'quote-queue',
+    note: 'store + event feed + worker from src/queue, no-op processor; done = its COMPLETED event published',
+    async open(): Promise<Instance> {
+      const dir = mkdtempSync(join(tmpdir(), 'bench-qq-'));
+      const db = openSqlite(join(dir, 'q.db'));
+      const store = new SqliteQueueStore(db, probe.store);
+      probe.opened?.(store, db);
+      const events = createQueueEvents();
+      const feed = createEventFeed({ store, events });
+      await feed.start();
+      let worker: Worker | undefined;
+      let off: (() => void) | undefined;
+      return {
+        async add(payload) {
+          const now = new Date();
+          await store.enqueue(newMessage(payload, now), { maxSize: MAX_SIZE }, now);
+          feed.nudge();
+        },
+        async addBatch(payloads) {
+          const now = new Date();
+          await store.enqueueMany(
+            payloads.map((p) => newMessage(p, now)),
+            { maxSize: MAX_SIZE },
+            now,
+          );
+          feed.nudge();
+        },
+        async work(concurrency, done) {
+          // What was enqueued before is published first, so the timing starts on a quiet feed.
+          await feed.drain();
+          probe.working?.();
+          off = events.onChange((e) => {
+            if (e.message.status === 'COMPLETED') done((e.message.payload as { n: number }).n);
+          });
+          worker = createWorker({
+            store,
+            events,
+            feed,
+            concurrency,
+            backoffBaseMs: 1000,
+            processor: {
+              async process() {
+                return { result: null, review: { required: false, reasons: [] } };
+              },
             },
-          },
-        });
-        await worker.start();
-      },
-      async close() {
-        await worker?.stop(0);
-        off?.();
-        feed.stop();
-        await store.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  },
-};
+          });
+          await worker.start();
+        },
+        async close() {
+          probe.closing?.();
+          await worker?.stop(0);
+          off?.();
+          feed.stop();
+          await store.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  };
+}
