@@ -96,6 +96,7 @@ describe('messageStatus fan-out over WebSocket', () => {
 
   it('sends every version, in order, to 300 subscribers of one selection, each under its own id', async () => {
     const id = await submitPaused({ maxRetries: 2, simulate: { failAttempts: 2 } });
+    const open = t.server.openSubscriptions;
     const sockets = await Promise.all([1, 2, 3].map(() => RawSocket.open(t.wsUrl)));
     const ids = sockets.map((_, s) => Array.from({ length: 100 }, (_, n) => `s${s}-${n}`));
     sockets.forEach((socket, s) => {
@@ -118,14 +119,17 @@ describe('messageStatus fan-out over WebSocket', () => {
         expect(versions(values)).toEqual(expected);
         expect(values.every((v) => v.messageStatus.id === id)).toBe(true);
         expect(values.at(-1)!.messageStatus.status).toBe('COMPLETED');
-        // Nothing for this id after its complete.
+        // One complete, the fan-out's, and nothing for this id after it.
+        expect(socket.of(sub).filter((f) => f.type === 'complete')).toHaveLength(1);
         expect(socket.of(sub).at(-1)!.type).toBe('complete');
       }
       // Every frame on the socket belongs to one of its own subscriptions.
       const own = new Set(ids[s]);
       expect(socket.frames.filter((f) => f.id !== undefined && !own.has(f.id))).toEqual([]);
-      socket.close();
     });
+    // Wound up on the server once their frames were out, with the sockets still open.
+    await expect.poll(() => t.server.openSubscriptions).toBe(open);
+    for (const socket of sockets) socket.close();
   });
 
   it('gives subscriptions with other selections or variables their own results', async () => {
