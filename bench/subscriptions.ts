@@ -1,10 +1,11 @@
 // Workload 6, subscriptions: N graphql-ws subscribers of `messageStatus` on one server process, all on the
 // same message (the widest fan-out: one change goes to every subscriber). The server is the real service
-// in its own child process (bench/servers/child.ts); the subscribers are graphql-ws clients in this process,
-// 100 subscriptions multiplexed on each WebSocket (the server's cap per socket), so N / 100 sockets.
-// The subscribers are lean graphql-transport-ws clients (bench/lean-ws-client.ts) for the figures the target
-// is about, and, on the same server right after, graphql-ws's own client library for comparison: with
-// 10,000 of those in one process, their per-frame work queues up on the client side.
+// in its own child process (bench/servers/child.ts); the subscribers are graphql-ws clients, 100
+// subscriptions multiplexed on each WebSocket (the server's cap per socket), so N / 100 sockets.
+// For the figures the target is about they are lean graphql-transport-ws clients (bench/lean-ws-client.ts)
+// spread over two processes of their own (bench/subscriber-pool.ts), on the same 2 cores as the server; on the
+// same server right after, graphql-ws's own client library in this one process, for comparison: with 10,000
+// of those in one process, their per-frame work queues up on the client side.
 //
 // Each round: submit a message; open the sockets and subscriptions and wait until every subscriber has its
 // first value (PENDING); cancel the message over HTTP and time, for each subscriber, from just before the
@@ -16,12 +17,14 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { Figure } from './figures.js';
 import { figureOf } from './figures.js';
-import { openLeanSocket } from './lean-ws-client.js';
 import { post } from './post.js';
 import { startServerChild } from './servers/child.js';
 import { percentile } from './stats.js';
+import { epochNow, type SubscriberPool, startSubscriberPool } from './subscriber-pool.js';
 
 const PER_SOCKET = 100;
+/** Processes the lean subscribers are spread over (bench/subscriber-pool.ts). */
+const SUBSCRIBER_PROCESSES = 2;
 const SUBMIT =
   'mutation { submitQuote(input: { submission: { applicantName: "Bench Applicant", address: "1 Main St, Austin, TX 78701", coverageAmount: 250000 } }) { messageId } }';
 const CANCEL = 'mutation Cancel($id: ID!) { cancelMessage(id: $id) { id status version } }';
@@ -47,85 +50,36 @@ function deadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> 
   ]).finally(() => clearTimeout(timer));
 }
 
-export type SubscriberClient = 'lean' | 'graphql-ws';
+/** Lean subscribers in the pool's processes, or graphql-ws's client library in this one. */
+export type SubscriberClient = { lean: SubscriberPool } | 'graphql-ws';
 
 export async function subscriptionRound(
   server: Awaited<ReturnType<typeof startServerChild>>,
   n: number,
-  client: SubscriberClient = 'lean',
+  client: SubscriberClient,
 ): Promise<Round> {
   const submitted = await post(server.url, SUBMIT);
   const id = (submitted.submitQuote as { messageId: string }).messageId;
   const before = await server.memory();
 
-  const sockets = Math.ceil(n / PER_SOCKET);
-  const took = new Float64Array(n).fill(Number.NaN);
-  const seen = new Uint8Array(n);
-  let sentAt = 0;
-  let opened = 0;
-  let delivered = 0;
-  let allOpen!: () => void;
-  let allDelivered!: () => void;
-  let failed!: (e: unknown) => void;
-  const open = new Promise<void>((resolve) => {
-    allOpen = resolve;
-  });
-  const done = new Promise<void>((resolve) => {
-    allDelivered = resolve;
-  });
-  const broken = new Promise<never>((_, reject) => {
-    failed = reject;
-  });
-  broken.catch(() => {});
-  const next = (i: number, result: { data?: unknown; errors?: unknown }) => {
-    const status = (result.data as { messageStatus?: { status?: string } } | undefined)?.messageStatus
-      ?.status;
-    if (!status || result.errors) return failed(new Error(`subscriber ${i}: ${JSON.stringify(result)}`));
-    if (seen[i] === 0) {
-      seen[i] = 1;
-      if (++opened === n) allOpen();
-    }
-    if (status === 'CANCELLED' && Number.isNaN(took[i]!)) {
-      took[i] = performance.now() - sentAt;
-      if (++delivered === n) allDelivered();
-    }
-  };
-  const error = (i: number, e: unknown) =>
-    failed(new Error(`subscriber ${i}: ${JSON.stringify(e instanceof Error ? e.message : e)}`));
   const request = { query: FOLLOW, variables: { id } };
-  const closers: Array<() => Promise<void> | void> = [];
+  const t0 = performance.now();
+  const opened = await deadline(
+    typeof client === 'object'
+      ? client.lean.open(server.wsUrl, n, request, 'CANCELLED')
+      : openLibrarySubscribers(server.wsUrl, n, request),
+    120_000,
+    `opening ${n}`,
+  );
   try {
-    const t0 = performance.now();
-    if (client === 'lean') {
-      const opening = Array.from({ length: sockets }, (_, s) =>
-        openLeanSocket(server.wsUrl, s * PER_SOCKET, Math.min(PER_SOCKET, n - s * PER_SOCKET), request, {
-          next,
-          error,
-        }).then((socket) => closers.push(() => socket.close())),
-      );
-      await deadline(Promise.race([Promise.all(opening), broken]), 120_000, `connecting ${sockets} sockets`);
-    } else {
-      const clients = Array.from({ length: sockets }, () =>
-        createClient({ url: server.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true }),
-      );
-      for (const c of clients) closers.push(() => c.dispose());
-      for (let i = 0; i < n; i++) {
-        clients[Math.floor(i / PER_SOCKET)]!.subscribe<{ messageStatus: { status: string } }>(request, {
-          next: (result) => next(i, result),
-          error: (e) => error(i, e),
-          complete: () => {},
-        });
-      }
-    }
-    await deadline(Promise.race([open, broken]), 120_000, `opening ${n}`);
     const openMs = performance.now() - t0;
     const after = await server.memory();
 
-    sentAt = performance.now();
+    const sentAt = epochNow();
     await post(server.url, CANCEL, { id });
-    const mutationMs = performance.now() - sentAt;
-    await deadline(Promise.race([done, broken]), 60_000, `delivering to ${n}`);
-    const times = Array.from(took);
+    const mutationMs = epochNow() - sentAt;
+    const at = await deadline(opened.delivered, 60_000, `delivering to ${n}`);
+    const times = Array.from(at, (t) => t - sentAt);
     return {
       p50: percentile(times, 50),
       p99: percentile(times, 99),
@@ -135,14 +89,83 @@ export async function subscriptionRound(
       heapKb: (after.heapUsed - before.heapUsed) / 1024 / n,
     };
   } finally {
-    await Promise.all(closers.map((close) => close()));
+    await opened.close();
   }
+}
+
+/**
+ * `n` subscribers with graphql-ws's own client library, in this process (100 per socket); resolves once each
+ * has its first value. `delivered`: when each got its CANCELLED value, as epoch milliseconds.
+ */
+async function openLibrarySubscribers(
+  wsUrl: string,
+  n: number,
+  request: { query: string; variables: Record<string, unknown> },
+): Promise<{ delivered: Promise<Float64Array>; close(): Promise<void> }> {
+  const at = new Float64Array(n).fill(Number.NaN);
+  const seen = new Uint8Array(n);
+  let opened = 0;
+  let delivered = 0;
+  let allOpen!: () => void;
+  let allDelivered!: (at: Float64Array) => void;
+  let failed!: (e: unknown) => void;
+  const open = new Promise<void>((resolve) => {
+    allOpen = resolve;
+  });
+  const done = new Promise<Float64Array>((resolve) => {
+    allDelivered = resolve;
+  });
+  const broken = new Promise<never>((_, reject) => {
+    failed = reject;
+  });
+  broken.catch(() => {});
+  const clients = Array.from({ length: Math.ceil(n / PER_SOCKET) }, () =>
+    createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true }),
+  );
+  const close = async () => {
+    await Promise.all(clients.map((c) => c.dispose()));
+  };
+  for (let i = 0; i < n; i++) {
+    clients[Math.floor(i / PER_SOCKET)]!.subscribe<{ messageStatus: { status: string } }>(request, {
+      next: (result) => {
+        const status = result.data?.messageStatus?.status;
+        if (!status || result.errors) return failed(new Error(`subscriber ${i}: ${JSON.stringify(result)}`));
+        if (seen[i] === 0) {
+          seen[i] = 1;
+          if (++opened === n) allOpen();
+        }
+        if (status === 'CANCELLED' && Number.isNaN(at[i]!)) {
+          at[i] = epochNow();
+          if (++delivered === n) allDelivered(at);
+        }
+      },
+      error: (e) =>
+        failed(new Error(`subscriber ${i}: ${JSON.stringify(e instanceof Error ? e.message : e)}`)),
+      complete: () => {},
+    });
+  }
+  try {
+    await Promise.race([open, broken]);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { delivered: Promise.race([done, broken]), close };
 }
 
 export async function runSubscriptions(quick: boolean, rounds: number): Promise<Figure[]> {
   const sizes = quick ? [200] : [1000, 10_000];
   const figures: Figure[] = [];
-  for (const n of sizes) {
+  const lean = { lean: await startSubscriberPool(SUBSCRIBER_PROCESSES) };
+  try {
+    for (const n of sizes) figures.push(...(await measure(n, lean)));
+  } finally {
+    await lean.lean.stop();
+  }
+  return figures;
+
+  async function measure(n: number, lean: { lean: SubscriberPool }): Promise<Figure[]> {
+    const figures: Figure[] = [];
     const per: Round[] = [];
     const library: Round[] = [];
     for (let r = 0; r < rounds; r++) {
@@ -150,8 +173,8 @@ export async function runSubscriptions(quick: boolean, rounds: number): Promise<
       // round's; a warm-up on one socket first, so the round does not pay for compiling the path.
       const server = await startServerChild('service');
       try {
-        await subscriptionRound(server, 100);
-        per.push(await subscriptionRound(server, n, 'lean'));
+        await subscriptionRound(server, 100, lean);
+        per.push(await subscriptionRound(server, n, lean));
         // Second on the same server, so the memory figures above are the lean round's alone.
         library.push(await subscriptionRound(server, n, 'graphql-ws'));
       } finally {
@@ -171,6 +194,6 @@ export async function runSubscriptions(quick: boolean, rounds: number): Promise<
       fig('change to delivery, p50, graphql-ws client library', 'ms', (r) => r.p50, 2, library),
       fig('change to delivery, p99, graphql-ws client library', 'ms', (r) => r.p99, 2, library),
     );
+    return figures;
   }
-  return figures;
 }

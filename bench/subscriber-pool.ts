@@ -1,0 +1,127 @@
+// The lean subscribers of workload 6, spread over a few processes of their own (bench/subscriber-child.ts).
+// One process receiving 10,000 subscribers' frames queues them behind each other, and the figure then measures
+// that process rather than the server; real subscribers sit on many machines. The processes share this
+// machine's cores with the server, so the spread is still a conservative stand-in for that.
+//
+// Times cross processes as epoch milliseconds with a fraction (performance.timeOrigin + performance.now()):
+// every process reads the same system clock, so differences between them are good to well under a millisecond.
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export type ToSubscriber =
+  | {
+      type: 'open';
+      wsUrl: string;
+      first: number;
+      count: number;
+      request: { query: string; variables: Record<string, unknown> };
+      /** The status whose arrival is timed. */
+      until: string;
+    }
+  | { type: 'close' };
+
+export type FromSubscriber =
+  | { type: 'ready' }
+  | { type: 'opened' }
+  | { type: 'delivered'; first: number; at: number[] }
+  | { type: 'closed' }
+  | { type: 'failed'; message: string };
+
+/** Now, as epoch milliseconds with a fraction: comparable across this machine's processes. */
+export const epochNow = (): number => performance.timeOrigin + performance.now();
+
+export interface SubscriberPool {
+  readonly processes: number;
+  /**
+   * Opens `n` subscriptions of `request` spread over the processes (numbered 0 .. n-1); resolves once each has
+   * its first value. `delivered` then resolves with when each got a value with status `until`.
+   */
+  open(
+    wsUrl: string,
+    n: number,
+    request: { query: string; variables: Record<string, unknown> },
+    until: string,
+  ): Promise<{ delivered: Promise<Float64Array>; close(): Promise<void> }>;
+  stop(): Promise<void>;
+}
+
+export async function startSubscriberPool(processes: number): Promise<SubscriberPool> {
+  const children: ChildProcess[] = Array.from({ length: processes }, () =>
+    fork(fileURLToPath(new URL('./subscriber-child.ts', import.meta.url)), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
+  );
+  const next = (child: ChildProcess, type: FromSubscriber['type']) =>
+    new Promise<FromSubscriber>((resolve, reject) => {
+      const onMessage = (m: FromSubscriber) => {
+        if (m.type === 'failed') done(() => reject(new Error(`subscriber process: ${m.message}`)));
+        else if (m.type === type) done(() => resolve(m));
+      };
+      const onExit = (code: number | null) =>
+        done(() => reject(new Error(`subscriber process exited (${code}) while waiting for ${type}`)));
+      const done = (settle: () => void) => {
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        settle();
+      };
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+    });
+  await Promise.all(children.map((c) => next(c, 'ready')));
+  /** Closes the sockets every process opened for the round. */
+  const close = async () => {
+    await Promise.all(
+      children.map((child) => {
+        const closed = next(child, 'closed');
+        child.send({ type: 'close' } satisfies ToSubscriber);
+        return closed;
+      }),
+    );
+  };
+  return {
+    processes,
+    async open(wsUrl, n, request, until) {
+      const per = Math.ceil(n / processes);
+      const parts = children
+        .map((child, i) => ({ child, first: i * per, count: Math.max(0, Math.min(per, n - i * per)) }))
+        .filter((p) => p.count > 0);
+      const delivered = parts.map(({ child, first, count }) => {
+        const opened = next(child, 'opened');
+        const all = next(child, 'delivered');
+        child.send({ type: 'open', wsUrl, first, count, request, until } satisfies ToSubscriber);
+        return { opened, all };
+      });
+      // A failure while opening rejects here; one while waiting for the change, through `delivered`.
+      for (const d of delivered) d.all.catch(() => {});
+      try {
+        await Promise.all(delivered.map((d) => d.opened));
+      } catch (error) {
+        await close();
+        throw error;
+      }
+      return {
+        close,
+        delivered: Promise.all(delivered.map((d) => d.all)).then((answers) => {
+          const at = new Float64Array(n).fill(Number.NaN);
+          for (const a of answers) {
+            if (a.type === 'delivered') at.set(a.at, a.first);
+          }
+          return at;
+        }),
+      };
+    },
+    async stop() {
+      await Promise.all(
+        children.map(
+          (child) =>
+            new Promise<void>((resolve) => {
+              if (child.exitCode !== null) return resolve();
+              child.once('exit', () => resolve());
+              child.disconnect();
+            }),
+        ),
+      );
+    },
+  };
+}
