@@ -3,12 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlite } from '../../src/db/sqlite.js';
-import { SqliteQueueStore } from '../../src/db/sqlite-store.js';
+import { SqliteQueueStore, type StoreOptions } from '../../src/db/sqlite-store.js';
 
 export interface TempDb {
   dir: string;
   path: string;
-  open(): SqliteQueueStore;
+  open(options?: StoreOptions): SqliteQueueStore;
   cleanup(): Promise<void>;
 }
 
@@ -19,8 +19,8 @@ export function tempDb(): TempDb {
   return {
     dir,
     path,
-    open() {
-      const store = new SqliteQueueStore(openSqlite(path));
+    open(options) {
+      const store = new SqliteQueueStore(openSqlite(path), options);
       opened.push(store);
       return store;
     },
