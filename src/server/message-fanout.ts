@@ -356,7 +356,10 @@ class Subscriber implements AsyncIterableIterator<never> {
    */
   private finish(): void {
     if (this.state === 'ended') return;
-    if (!this.target.active()) return this.end();
+    if (!this.target.active()) {
+      this.end();
+      return;
+    }
     // A view of the head, no new bytes: cheaper than encoding a frame anew for each of 10,000 ends.
     this.target.writer.frame(this.head.subarray(0, this.idEnd), COMPLETE_TAIL);
     // Ended from here on (nothing more is written to it); the rest once the frames are out.
