@@ -37,8 +37,15 @@ const dir = mkdtempSync(join(tmpdir(), 'quotes-chaos-'));
 const dbPath = join(dir, 'chaos.db');
 // Created (and migrated) here, so the first processes do not all race to build the schema.
 const store = new SqliteQueueStore(openSqlite(dbPath));
+const fleet = startFleet({ dbPath, workers, apiPort: await freePort() });
+// The clock starts once the API answers: on a loaded machine starting the processes can take seconds.
+if (!(await fleet.apiReady(60_000))) {
+  say(`the API did not become ready within 60 s\n${fleet.tails()}`);
+  await fleet.stop(1000);
+  process.exit(1);
+}
 const start = Date.now();
-const fleet = startFleet({ dbPath, workers, submitUntil: start + seconds * 1000, apiPort: await freePort() });
+fleet.startSubmitter(start + seconds * 1000);
 
 let kills = 0;
 while (Date.now() - start < seconds * 1000) {

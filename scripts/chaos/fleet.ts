@@ -13,8 +13,6 @@ const SUBMITTER_ENTRY = 'scripts/chaos/submitter.ts';
 export interface FleetOptions {
   dbPath: string;
   workers: number;
-  /** Epoch ms after which the submitter stops submitting and exits. */
-  submitUntil: number;
   /** The loopback port the API listens on (the same across its restarts). */
   apiPort: number;
 }
@@ -34,6 +32,13 @@ interface Member {
 export interface Fleet {
   /** Ids the submitter acknowledged: what counts as accepted. */
   readonly accepted: ReadonlySet<string>;
+  /**
+   * Resolves once the API answers /ready (false if it did not within `timeoutMs`): the run's clock starts
+   * there, so processes slow to start on a loaded machine do not eat the window meant for kills.
+   */
+  apiReady(timeoutMs: number): Promise<boolean>;
+  /** Starts the submitter, which submits until `until` (epoch ms) and exits; restarted after a kill until then. */
+  startSubmitter(until: number): void;
   /** kill -9 of a random live process (the submitter only while it submits); returns its name. */
   killRandom(): Promise<string | null>;
   /** Resolves once the submitter has passed its deadline and exited by itself. */
@@ -75,12 +80,7 @@ export function startFleet(options: FleetOptions): Fleet {
       MAX_QUEUE_SIZE: '10000000',
     }),
   );
-  members.push(
-    launch('submitter', SUBMITTER_ENTRY, {
-      CHAOS_API_URL: `http://127.0.0.1:${options.apiPort}/graphql`,
-      CHAOS_SUBMIT_UNTIL: String(options.submitUntil),
-    }),
-  );
+  let submitUntil = Number.POSITIVE_INFINITY;
 
   function launch(name: string, entry: string, env: Record<string, string>): Member {
     const proc = spawn(process.execPath, ['--import', 'tsx', entry], {
@@ -128,6 +128,30 @@ export function startFleet(options: FleetOptions): Fleet {
 
   return {
     accepted,
+    async apiReady(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        try {
+          const res = await fetch(`http://127.0.0.1:${options.apiPort}/ready`, {
+            signal: AbortSignal.timeout(1000),
+          });
+          if (res.ok) return true;
+        } catch {
+          // Not listening yet.
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return false;
+    },
+    startSubmitter(until) {
+      submitUntil = until;
+      members.push(
+        launch('submitter', SUBMITTER_ENTRY, {
+          CHAOS_API_URL: `http://127.0.0.1:${options.apiPort}/graphql`,
+          CHAOS_SUBMIT_UNTIL: String(until),
+        }),
+      );
+    },
     async killRandom() {
       const live = members.filter((m) => m.proc.exitCode === null && m.proc.signalCode === null && m.wanted);
       const victim = live[Math.floor(Math.random() * live.length)];
@@ -136,7 +160,7 @@ export function startFleet(options: FleetOptions): Fleet {
       victim.proc.kill('SIGKILL');
       await victim.exited;
       // The submitter is not started again once its deadline has passed: submissions are over.
-      if (victim.name !== 'submitter' || Date.now() < options.submitUntil) replace(victim);
+      if (victim.name !== 'submitter' || Date.now() < submitUntil) replace(victim);
       else {
         submitted = true;
         onSubmitted();
