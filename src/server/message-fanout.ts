@@ -87,31 +87,31 @@ interface Hub {
   /** The operation's result for this message, as the JSON of a `next` payload (masked as yoga masks). */
   run(operation: FanoutOperation, message: Message): Buffer | Promise<Buffer>;
   /**
-   * Runs `work` once this pass's frames are written, or now outside a pass: a subscription's ending (leaving
-   * its group, telling graphql-ws) is bookkeeping, and 10,000 of them need not hold back the bytes.
+   * Winds up a subscriber whose final frames are queued once this pass's frames are written, or now outside a
+   * pass: leaving its group and telling graphql-ws is bookkeeping, and 10,000 of them need not hold back the bytes.
    */
-  afterFlush(work: () => void): void;
+  windAfterFlush(member: Subscriber): void;
 }
 
 export function createMessageFanout(options: MessageFanoutOptions = {}): MessageFanout {
   const channels = new Map<string, Channel>();
   let size = 0;
-  /** Work waiting for the pass under way to flush its frames; null outside a pass. */
-  let deferred: (() => void)[] | null = null;
+  let unlisten: (() => void) | undefined;
+  /** Subscribers ended by the pass under way, wound up once its frames are written; null outside a pass. */
+  let ending: Subscriber[] | null = null;
 
-  function afterFlush(work: () => void): void {
-    if (deferred) deferred.push(work);
-    else work();
+  function windAfterFlush(member: Subscriber): void {
+    if (ending) ending.push(member);
+    else member.windUp();
   }
 
-  /** Writes what the pass queued, then does what waited for that. */
+  /** Writes what the pass queued, then winds up the subscribers it ended. */
   function flushPass(): void {
     flushTurn();
-    const work = deferred;
-    deferred = null;
-    if (work) for (const w of work) w();
+    const ended = ending;
+    ending = null;
+    if (ended) for (const member of ended) member.windUp();
   }
-  let unlisten: (() => void) | undefined;
 
   function payloadOf(result: ExecutionResult): Buffer {
     if (!result.errors) return Buffer.from(JSON.stringify(result));
@@ -149,7 +149,7 @@ export function createMessageFanout(options: MessageFanoutOptions = {}): Message
   /** Delivers the channel's changes one at a time, in order; an execution that has to wait holds the rest. */
   function pump(channel: Channel): void {
     channel.busy = true;
-    deferred ??= [];
+    ending ??= [];
     while (channel.queue.length > 0) {
       const event = channel.queue.shift()!;
       const groups = channel.groups.values();
@@ -229,7 +229,7 @@ export function createMessageFanout(options: MessageFanoutOptions = {}): Message
     }
   }
 
-  const hub: Hub = { join, leave, run, afterFlush };
+  const hub: Hub = { join, leave, run, windAfterFlush };
 
   return {
     delivery(operation, target) {
@@ -364,10 +364,13 @@ class Subscriber implements AsyncIterableIterator<never> {
     this.target.writer.frame(this.head.subarray(0, this.idEnd), COMPLETE_TAIL);
     // Ended from here on (nothing more is written to it); the rest once the frames are out.
     this.state = 'ended';
-    this.hub.afterFlush(() => {
-      this.target.completed();
-      this.wind();
-    });
+    this.hub.windAfterFlush(this);
+  }
+
+  /** After `finish`: graphql-ws must not send a complete of its own, and the stream ends. */
+  windUp(): void {
+    this.target.completed();
+    this.wind();
   }
 
   /** Ends the stream: done, or `error` for graphql-ws to send as the subscription's error. */
