@@ -1,8 +1,8 @@
 // `npm run bench [-- --quick]`: runs the workloads side by side, prints a table, writes bench/results.json.
 //
 // Workloads 1-3 (enqueue, drain, end-to-end latency) run for our queue and its peers in the same process,
-// round-robin (subject after subject within each round) so that a noisy moment hits all alike; each figure
-// is the median of the rounds. Workload 4 (depth) is ours alone. Workloads 5 (GraphQL submit, bench/graphql.ts)
+// round-robin (subject after subject within each round, each round starting one subject later) so that a
+// noisy moment hits all alike; each figure is the median of the rounds, each ratio the median of the rounds'. Workload 4 (depth) is ours alone. Workloads 5 (GraphQL submit, bench/graphql.ts)
 // and 6 (subscriptions, bench/subscriptions.ts) drive the real service in a child process over HTTP and
 // WebSocket; their figures go into the same `figures` and get a table of their own.
 import { writeFileSync } from 'node:fs';
@@ -38,6 +38,11 @@ const LATENCY_N = quick ? 100 : 1000;
 const RATE = 500;
 const LATENCY_CONCURRENCY = 10;
 const ROUNDS = 3;
+/**
+ * Rounds of the peer workloads (enqueue, drain, latency): each is seconds long and the peers' rates swing with
+ * this shared machine (raw SQLite's drain 10k-25k msg/s across runs), so five, which a full run can afford.
+ */
+const PEER_ROUNDS = quick ? ROUNDS : 5;
 
 /** Workloads 5 and 6, against a server process: their own table (ours, bare yoga, and the ratio). */
 const SERVER_WORKLOADS = new Set(['graphql-submit', 'subscriptions']);
@@ -125,8 +130,9 @@ if (wants('latency')) {
 
 for (const task of tasks) {
   const perSubject = new Map<string, Record<string, number[]>>();
-  for (let r = 0; r < ROUNDS; r++) {
-    for (const s of subjects) {
+  for (let r = 0; r < PEER_ROUNDS; r++) {
+    // Each round starts with the next subject, so none always runs first or right after the same peer.
+    for (const s of [...subjects.slice(r % subjects.length), ...subjects.slice(0, r % subjects.length)]) {
       const reason = task.cannot?.(s);
       if (reason) continue;
       const v = await task.run(s);
@@ -190,7 +196,7 @@ const results = {
   cpu: cpus()[0]?.model ?? 'unknown',
   quick,
   seconds: Math.round((Date.now() - started) / 1000),
-  note: `Each figure is the median of ${ROUNDS} rounds, all subjects measured in one run on this machine.`,
+  note: `Each figure is the median of its rounds (${PEER_ROUNDS} for enqueue, drain and latency, ${ROUNDS} for the others), all subjects measured in one run on this machine; a ratio of ours to a peer is the median of the ratios of the same round.`,
   subjects: {
     ...Object.fromEntries([quoteQueue, rawSqlite, plainjob, bullmq].map((s) => [s.name, s.note])),
     'bare-yoga':
@@ -251,13 +257,24 @@ function table(): string {
     const ours = of('quote-queue');
     const ratio = (peer: string) => {
       const p = of(peer);
-      return ours && p && p.value > 0 && ours.unit !== 'x' ? `${round(ours.value / p.value, 2)}x` : '-';
+      if (!ours || !p || ours.unit === 'x') return '-';
+      const r = pairedRatio(ours.rounds, p.rounds);
+      return r === null ? '-' : `${round(r, 2)}x`;
     };
     lines.push(
       `| ${workload} | ${metric} | ${names.map(cell).join(' | ')} | ${peers.map(ratio).join(' | ')} |`,
     );
   }
   return lines.join('\n');
+}
+
+/**
+ * Ours over a peer: the median of the per-round ratios (both measured in the same round, minutes apart at most),
+ * so that a slow spell of the machine weighs on both sides of a ratio rather than on one subject's median.
+ */
+function pairedRatio(ours: number[], peer: number[]): number | null {
+  const ratios = ours.flatMap((x, i) => (peer[i]! > 0 ? [x / peer[i]!] : []));
+  return ratios.length === ours.length && ratios.length > 0 ? median(ratios) : null;
 }
 
 /** The drain's anatomy: one row per figure (rates are medians of the rounds; the breakdowns one timed drain). */
