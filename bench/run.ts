@@ -2,9 +2,10 @@
 //
 // Workloads 1-3 (enqueue, drain, end-to-end latency) run for our queue and its peers in the same process,
 // round-robin (subject after subject within each round, each round starting one subject later) so that a
-// noisy moment hits all alike; each figure is the median of the rounds, each ratio the median of the rounds'. Workload 4 (depth) is ours alone. Workloads 5 (GraphQL submit, bench/graphql.ts)
-// and 6 (subscriptions, bench/subscriptions.ts) drive the real service in a child process over HTTP and
-// WebSocket; their figures go into the same `figures` and get a table of their own.
+// noisy moment hits all alike; each figure is the median of the rounds, each ratio the median of the rounds'
+// ratios. Workload 4 (depth) is ours alone. Workloads 5 (GraphQL submit, bench/graphql.ts) and 6
+// (subscriptions, bench/subscriptions.ts) drive the real service in a child process over HTTP and WebSocket;
+// their figures go into the same `figures` and get a table of their own.
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';

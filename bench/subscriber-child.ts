@@ -2,7 +2,7 @@
 // subscriptions, told over IPC what to open; reports when each has its first value and when each got the
 // timed status. Exits when its parent disconnects.
 import { openLeanSocket } from './lean-ws-client.js';
-import { epochNow, type FromSubscriber, type ToSubscriber } from './subscriber-pool.js';
+import { createDeliveryTally, type FromSubscriber, type ToSubscriber } from './subscriber-pool.js';
 
 const PER_SOCKET = 100;
 const send = (m: FromSubscriber) => process.send?.(m);
@@ -27,30 +27,18 @@ send({ type: 'ready' });
 
 async function open(m: Extract<ToSubscriber, { type: 'open' }>): Promise<void> {
   const { first, count } = m;
-  const at = new Array<number>(count).fill(Number.NaN);
-  const seen = new Uint8Array(count);
-  let opened = 0;
-  let delivered = 0;
   let failed = false;
   const fail = (message: string) => {
     if (failed) return;
     failed = true;
     send({ type: 'failed', message });
   };
-  const next = (index: number, result: { data?: unknown; errors?: unknown }) => {
-    const i = index - first;
-    const status = (result.data as { messageStatus?: { status?: string } } | undefined)?.messageStatus
-      ?.status;
-    if (!status || result.errors) return fail(`subscriber ${index}: ${JSON.stringify(result)}`);
-    if (seen[i] === 0) {
-      seen[i] = 1;
-      if (++opened === count) send({ type: 'opened' });
-    }
-    if (status === m.until && Number.isNaN(at[i]!)) {
-      at[i] = epochNow();
-      if (++delivered === count) send({ type: 'delivered', first, at });
-    }
-  };
+  const tally = createDeliveryTally(count, m.until, {
+    opened: () => send({ type: 'opened' }),
+    delivered: (at) => send({ type: 'delivered', first, at: Array.from(at) }),
+    failed: fail,
+  });
+  const next = (index: number, result: { data?: unknown; errors?: unknown }) => tally(index - first, result);
   const error = (index: number, e: unknown) =>
     fail(`subscriber ${index}: ${JSON.stringify(e instanceof Error ? e.message : e)}`);
   const opening: Promise<void>[] = [];

@@ -125,3 +125,43 @@ export async function startSubscriberPool(processes: number): Promise<Subscriber
     },
   };
 }
+
+/** What a tally reports: every subscriber has its first value, every one got `until` (when, each), or one failed. */
+export interface TallyEvents {
+  opened(): void;
+  delivered(at: Float64Array): void;
+  failed(message: string): void;
+}
+
+/**
+ * Counts `count` subscribers' values (numbered 0 .. count-1), for the lean subscribers and graphql-ws's client
+ * alike: each one's first value opens it, and the first value with status `until` is timed (epoch ms).
+ */
+export function createDeliveryTally(
+  count: number,
+  until: string,
+  on: TallyEvents,
+): (index: number, result: { data?: unknown; errors?: unknown }) => void {
+  const at = new Float64Array(count).fill(Number.NaN);
+  const seen = new Uint8Array(count);
+  let opened = 0;
+  let delivered = 0;
+  let failed = false;
+  return (index, result) => {
+    const status = (result.data as { messageStatus?: { status?: string } } | undefined)?.messageStatus
+      ?.status;
+    if (!status || result.errors) {
+      if (!failed) on.failed(`subscriber ${index}: ${JSON.stringify(result)}`);
+      failed = true;
+      return;
+    }
+    if (seen[index] === 0) {
+      seen[index] = 1;
+      if (++opened === count) on.opened();
+    }
+    if (status === until && Number.isNaN(at[index]!)) {
+      at[index] = epochNow();
+      if (++delivered === count) on.delivered(at);
+    }
+  };
+}

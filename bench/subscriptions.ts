@@ -20,7 +20,12 @@ import { figureOf } from './figures.js';
 import { post } from './post.js';
 import { startServerChild } from './servers/child.js';
 import { percentile } from './stats.js';
-import { epochNow, type SubscriberPool, startSubscriberPool } from './subscriber-pool.js';
+import {
+  createDeliveryTally,
+  epochNow,
+  type SubscriberPool,
+  startSubscriberPool,
+} from './subscriber-pool.js';
 
 const PER_SOCKET = 100;
 /** Processes the lean subscribers are spread over (bench/subscriber-pool.ts). */
@@ -102,10 +107,6 @@ async function openLibrarySubscribers(
   n: number,
   request: { query: string; variables: Record<string, unknown> },
 ): Promise<{ delivered: Promise<Float64Array>; close(): Promise<void> }> {
-  const at = new Float64Array(n).fill(Number.NaN);
-  const seen = new Uint8Array(n);
-  let opened = 0;
-  let delivered = 0;
   let allOpen!: () => void;
   let allDelivered!: (at: Float64Array) => void;
   let failed!: (e: unknown) => void;
@@ -119,6 +120,11 @@ async function openLibrarySubscribers(
     failed = reject;
   });
   broken.catch(() => {});
+  const tally = createDeliveryTally(n, 'CANCELLED', {
+    opened: allOpen,
+    delivered: allDelivered,
+    failed: (message) => failed(new Error(message)),
+  });
   const clients = Array.from({ length: Math.ceil(n / PER_SOCKET) }, () =>
     createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true }),
   );
@@ -127,18 +133,7 @@ async function openLibrarySubscribers(
   };
   for (let i = 0; i < n; i++) {
     clients[Math.floor(i / PER_SOCKET)]!.subscribe<{ messageStatus: { status: string } }>(request, {
-      next: (result) => {
-        const status = result.data?.messageStatus?.status;
-        if (!status || result.errors) return failed(new Error(`subscriber ${i}: ${JSON.stringify(result)}`));
-        if (seen[i] === 0) {
-          seen[i] = 1;
-          if (++opened === n) allOpen();
-        }
-        if (status === 'CANCELLED' && Number.isNaN(at[i]!)) {
-          at[i] = epochNow();
-          if (++delivered === n) allDelivered(at);
-        }
-      },
+      next: (result) => tally(i, result),
       error: (e) =>
         failed(new Error(`subscriber ${i}: ${JSON.stringify(e instanceof Error ? e.message : e)}`)),
       complete: () => {},
