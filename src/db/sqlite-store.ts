@@ -47,6 +47,12 @@ const WRITABLE = COLUMNS.filter((c) => c !== 'seq') as (keyof MessageRow)[];
 const READ_CHUNK = 50;
 const RECENT_MS = 5 * 60_000;
 /**
+ * How far the clocks of processes sharing the file may disagree. Retention and the recent-attempts window find
+ * their rows by seq, which follows created_at and ended_at only as far as the writers' clocks agree; the search
+ * reaches back this much further, and the exact time filter still decides.
+ */
+const CLOCK_SKEW_MS = 60_000;
+/**
  * A hot statement never binds a bare `LIMIT ?`: SQLite (3.47+) plans a LIMIT by the value bound to it, which
  * marks the statement to be compiled again whenever that parameter is bound, i.e. on every run (it was a
  * fifth of the claim's cost). `LIMIT ? + 0` is an expression, read at run time.
@@ -198,7 +204,12 @@ export class SqliteQueueStore implements QueueStore {
       recent: p(`SELECT COUNT(*) AS n,
           SUM(CASE WHEN outcome IN ('FAILED', 'TIMED_OUT', 'LOST') THEN 1 ELSE 0 END) AS failed,
           AVG(CASE WHEN outcome = 'COMPLETED' THEN ended_at - started_at END) AS mean
-        FROM attempts WHERE ended_at >= ?`),
+        FROM attempts WHERE seq >= ? AND ended_at >= ?`),
+      // Probes of the searches by time (firstSeqFrom): one rowid seek each.
+      messageAt: p('SELECT seq, created_at AS at FROM messages WHERE seq >= ? ORDER BY seq LIMIT 1'),
+      attemptAt: p('SELECT seq, ended_at AS at FROM attempts WHERE seq >= ? ORDER BY seq LIMIT 1'),
+      lastMessageSeq: p('SELECT COALESCE(MAX(seq), 0) FROM messages').pluck(),
+      lastAttemptSeq: p('SELECT COALESCE(MAX(seq), 0) FROM attempts').pluck(),
       position: p(`SELECT COUNT(*) AS n FROM messages INDEXED BY messages_claim_idx
         WHERE status = 'PENDING' AND (effective_priority > @p OR (effective_priority = @p AND seq < @seq))
           AND (next_attempt_at IS NULL OR next_attempt_at <= @now)`),
@@ -210,8 +221,11 @@ export class SqliteQueueStore implements QueueStore {
         SET effective_priority = MIN(4, priority + CAST((@now - queued_at) / @aging AS INTEGER))
         WHERE status = 'PENDING' AND effective_priority < 4 AND queued_at <= @now - @aging
           AND MIN(4, priority + CAST((@now - queued_at) / @aging AS INTEGER)) > effective_priority`),
-      purgeBatch: p(`SELECT seq, id, status FROM messages
-        WHERE status IN ('COMPLETED', 'CANCELLED') AND completed_at < ? AND review_state <> 'PENDING' LIMIT 500`),
+      // Walks messages_finished_idx (its literal term beside the two statuses purged) up to a seq found by time:
+      // a message finished before the cut-off was created before it. Dead letters (FAILED) are never walked.
+      purgeBatch: p(`SELECT seq, id, status FROM messages INDEXED BY messages_finished_idx
+        WHERE status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND status IN ('COMPLETED', 'CANCELLED')
+          AND seq < ? AND completed_at < ? AND review_state <> 'PENDING' LIMIT 500`),
       purgeEvents: p('DELETE FROM message_events WHERE message_seq = ?'),
       purgeAttempts: p('DELETE FROM attempts WHERE message_seq = ?'),
       purgeMessage: p('DELETE FROM messages WHERE seq = ?'),
@@ -454,7 +468,13 @@ export class SqliteQueueStore implements QueueStore {
       }
       const oldest = (this.s.oldestPending.get() as { at: number | null }).at;
       const started = (this.s.oldestStarted.get() as { at: number | null }).at;
-      const recent = this.s.recent.get(now.getTime() - RECENT_MS) as {
+      const since = now.getTime() - RECENT_MS;
+      const from = firstSeqFrom(
+        this.s.attemptAt,
+        this.s.lastAttemptSeq.get() as number,
+        since - CLOCK_SKEW_MS,
+      );
+      const recent = this.s.recent.get(from, since) as {
         n: number;
         failed: number | null;
         mean: number | null;
@@ -505,10 +525,16 @@ export class SqliteQueueStore implements QueueStore {
 
   async purge(before: Date): Promise<number> {
     return this.guard(() => {
+      const cutoff = before.getTime();
+      const below = firstSeqFrom(
+        this.s.messageAt,
+        this.s.lastMessageSeq.get() as number,
+        cutoff + CLOCK_SKEW_MS,
+      );
       // Short batches, each its own transaction, so clean-up never holds the write lock for long.
       const batch = this.db.transaction(() => {
         this.batch.begin(null);
-        const rows = this.s.purgeBatch.all(before.getTime()) as { seq: number; id: string; status: string }[];
+        const rows = this.s.purgeBatch.all(below, cutoff) as { seq: number; id: string; status: string }[];
         for (const r of rows) {
           this.s.purgeEvents.run(r.seq);
           this.s.purgeAttempts.run(r.seq);
@@ -765,6 +791,24 @@ interface Current extends Known {
 }
 
 const FINISHED = new Set<string>(['COMPLETED', 'FAILED', 'CANCELLED']);
+
+/**
+ * The first seq (up to last + 1) whose row's time is at or after `at`, by binary search over seq: rows are
+ * written in time order, so this costs a few dozen rowid seeks where an index on the time would be moved by
+ * every write. Gaps left by purged rows are stepped over; rows out of order by clock skew only shift the answer,
+ * which callers allow for.
+ */
+function firstSeqFrom(probe: Database.Statement, last: number, at: number): number {
+  let lo = 1;
+  let hi = last + 1;
+  while (lo < hi) {
+    const mid = lo + Math.floor((hi - lo) / 2);
+    const row = probe.get(mid) as { seq: number; at: number } | undefined;
+    if (row === undefined || row.at >= at) hi = mid;
+    else lo = row.seq + 1;
+  }
+  return lo;
+}
 
 /**
  * The literal WHERE term of the partial index that serves a status filter. SQLite uses a partial index only

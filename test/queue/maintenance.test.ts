@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startMaintenance } from '../../src/queue/maintenance.js';
 import type { QueueStore } from '../../src/queue/store.js';
-import { cancel, complete } from '../../src/queue/transitions.js';
+import { cancel, complete, fail } from '../../src/queue/transitions.js';
 import type { Priority } from '../../src/queue/types.js';
 import { tempDb } from '../helpers/sqlite.js';
 import { newMessage } from './store.conformance.js';
@@ -64,6 +64,73 @@ describe('retention', () => {
     } finally {
       upkeep.stop();
     }
+  });
+});
+
+/**
+ * Retention and the recent-attempts window find their rows by seq, searched by time (sqlite-store.ts): rows are
+ * written in time order except across processes whose clocks disagree. These write rows out of order on purpose,
+ * as a writer whose clock lags would, and check that the exact times still decide.
+ */
+describe('finding rows by time through seq', () => {
+  const S = 1000;
+  /** Submits at `created`, then takes and finishes the message at `ended` (completed, or failed for good). */
+  async function finish(store: QueueStore, created: number, ended: number, failed = false) {
+    const m = (
+      await store.enqueue(
+        newMessage({ createdAt: new Date(created), maxRetries: 0 }),
+        { maxSize: 10_000, claimFor: { workerId: 'w', leaseMs: 10 * HOUR } },
+        new Date(created),
+      )
+    ).message;
+    const fence = { id: m.id, attempts: m.attempts };
+    const transition = failed
+      ? fail(fence, 'boom', 0)
+      : complete(fence, { result: {}, review: { required: false, reasons: [] } });
+    await store.change([{ id: m.id, transition }], new Date(ended));
+    return m.id;
+  }
+
+  it('purges what finished before the cut-off, however created and written', async () => {
+    const store = open();
+    const early: string[] = [];
+    for (let i = 0; i < 200; i++) early.push(await finish(store, T0 + i * S, T0 + i * S + 500));
+    // Created early, finished long after the cut-off: must stay.
+    const long = await finish(store, T0 + 10 * S, T0 + 1000 * S);
+    // Written after later ones by a writer whose clock is 49 s behind, finished before the cut-off: must go.
+    const lagging = await finish(store, T0 + 150 * S, T0 + 150 * S + 500);
+    const later: string[] = [];
+    for (let i = 300; i < 400; i++) later.push(await finish(store, T0 + i * S, T0 + i * S + 500));
+
+    expect(await store.purge(new Date(T0 + 180 * S))).toBe(181);
+    for (const id of early.slice(0, 180)) expect(await store.get(id)).toBeNull();
+    expect(await store.get(lagging)).toBeNull();
+    for (const id of [...early.slice(180), long, ...later]) expect(await store.get(id)).not.toBeNull();
+    expect((await store.stats(new Date(T0 + 180 * S), 10)).completedCount).toBe(20 + 1 + 100);
+
+    expect(await store.purge(new Date(T0 + 2000 * S))).toBe(121);
+    expect((await store.stats(new Date(T0 + 2000 * S), 10)).completedCount).toBe(0);
+  });
+
+  it('counts the attempts ended in the last five minutes, however written', async () => {
+    const store = open();
+    const now = T0 + 3600 * S;
+    const ends: { at: number; failed: boolean }[] = [];
+    // One attempt every 10 s for the hour before now, every seventh failing.
+    for (let at = T0; at < now; at += 10 * S) {
+      ends.push({ at, failed: ends.length % 7 === 0 });
+      // Among those 5 min 40 s old, one from a writer whose clock is 50 s ahead: inside the window.
+      if (at === now - 340 * S) ends.push({ at: at + 50 * S, failed: true });
+    }
+    // Last, from writers whose clocks lag: one inside the window, one just outside.
+    ends.push({ at: now - 280 * S, failed: true }, { at: now - 320 * S, failed: false });
+    for (const e of ends) await finish(store, e.at - 100, e.at, e.failed);
+
+    const inWindow = ends.filter((e) => e.at >= now - 5 * 60 * S);
+    const stats = await store.stats(new Date(now), 10);
+    expect(stats.recentAttempts).toBe(inWindow.length);
+    expect(stats.recentErrorRate).toBeCloseTo(inWindow.filter((e) => e.failed).length / inWindow.length, 10);
+    expect(stats.meanProcessingMs).toBe(100);
   });
 });
 
