@@ -228,7 +228,7 @@ if (figures.some((f) => f.workload === ANATOMY)) console.log(`\n${anatomyTable()
 if (figures.some((f) => SERVER_WORKLOADS.has(f.workload))) console.log(`\n${serverTable()}`);
 for (const note of notes) console.log(note);
 console.log(
-  `\n${quick ? 'quick run' : 'full run'} in ${results.seconds} s on ${results.cores} cores, Node ${results.node}; written to ${values.out}`,
+  `\n${quick ? 'quick run' : 'full run'} in ${results.seconds} s on ${results.cores} cores (${results.cpu}), Node ${results.node}; written to ${values.out}`,
 );
 
 /** Rows of workload and metric; a column per subject, then ours / each peer. */
