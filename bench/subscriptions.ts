@@ -12,8 +12,9 @@
 // probe's forced GC leaves to the next request); cancel the message over HTTP and time, for each
 // subscriber, from just before the cancelMessage request is sent to the moment its CANCELLED value is handed
 // to it (so the mutation's own round trip and commit are counted, an upper bound on the publish-to-delivery
-// delay); p50 and p99 over the subscribers. Memory per subscriber: the child's RSS and V8 heap after a full GC, with every
-// subscription open, less the same before the sockets opened, over N (so a socket's share is included).
+// delay); p50 and p99 over the subscribers. Memory per subscriber: the child's RSS and V8 heap after a full
+// GC, with every subscription open, less the same before the sockets opened, over N (so a socket's share is
+// included).
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { Figure } from './figures.js';

@@ -70,7 +70,7 @@ describe('retention', () => {
 /**
  * Retention and the recent-attempts window find their rows by seq, searched by time (sqlite-store.ts): rows are
  * written in time order except across processes whose clocks disagree. These write rows out of order on purpose,
- * as a writer whose clock lags would, and check that the exact times still decide.
+ * as a writer whose clock lags or leads would, and check that the exact times still decide.
  */
 describe('finding rows by time through seq', () => {
   const S = 1000;
