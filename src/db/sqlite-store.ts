@@ -224,7 +224,7 @@ export class SqliteQueueStore implements QueueStore {
       // Walks messages_finished_idx (its literal term beside the two statuses purged) up to a seq found by time:
       // a message finished before the cut-off was created before it. Dead letters (FAILED) are never walked.
       purgeBatch: p(`SELECT seq, id, status FROM messages INDEXED BY messages_finished_idx
-        WHERE status IN ('COMPLETED', 'FAILED', 'CANCELLED') AND status IN ('COMPLETED', 'CANCELLED')
+        WHERE ${FINISHED_INDEX_TERM} AND status IN ('COMPLETED', 'CANCELLED')
           AND seq < ? AND completed_at < ? AND review_state <> 'PENDING' LIMIT 500`),
       purgeEvents: p('DELETE FROM message_events WHERE message_seq = ?'),
       purgeAttempts: p('DELETE FROM attempts WHERE message_seq = ?'),
@@ -791,6 +791,8 @@ interface Current extends Known {
 }
 
 const FINISHED = new Set<string>(['COMPLETED', 'FAILED', 'CANCELLED']);
+/** messages_finished_idx's WHERE term as written in src/db/schema.ts (see statusIndexTerm). */
+const FINISHED_INDEX_TERM = "status IN ('COMPLETED', 'FAILED', 'CANCELLED')";
 
 /**
  * The first seq (up to last + 1) whose row's time is at or after `at`, by binary search over seq: rows are
@@ -817,8 +819,7 @@ function firstSeqFrom(probe: Database.Statement, last: number, at: number): numb
  * PROCESSING the lease index. A mix of active and finished statuses walks the table by seq.
  */
 function statusIndexTerm(statuses: readonly string[]): SQL | undefined {
-  if (statuses.every((s) => FINISHED.has(s)))
-    return sql.raw(`status IN ('COMPLETED', 'FAILED', 'CANCELLED')`);
+  if (statuses.every((s) => FINISHED.has(s))) return sql.raw(FINISHED_INDEX_TERM);
   if (statuses.every((s) => s === 'PENDING')) return sql.raw(`status = 'PENDING'`);
   if (statuses.every((s) => s === 'PROCESSING')) return sql.raw(`status = 'PROCESSING'`);
   return undefined;
