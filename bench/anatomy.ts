@@ -37,7 +37,7 @@ export async function runAnatomy(quick: boolean, rounds: number): Promise<Figure
   const n = quick ? 500 : 20_000;
   const ceilings: Record<string, number[]> = { ours: [], raw: [], rawEvents: [] };
   for (let r = 0; r < rounds; r++) {
-    ceilings.ours!.push(await drainRate(quoteQueue, n, CONCURRENCY));
+    ceilings.ours!.push((await drainRate(quoteQueue, n, CONCURRENCY)).rate);
     ceilings.raw!.push(batchedRaw(n, CONCURRENCY, false));
     ceilings.rawEvents!.push(batchedRaw(n, CONCURRENCY, true));
   }
@@ -189,7 +189,7 @@ async function timedDrain(n: number): Promise<Split> {
     },
   });
   try {
-    const rate = await drainRate(subject, n, CONCURRENCY);
+    const { rate } = await drainRate(subject, n, CONCURRENCY);
     const perMessage = (ms: number) => (ms * 1000) / n;
     const statements = Object.fromEntries(Object.entries(statementMs).map(([k, ms]) => [k, perMessage(ms)]));
     const inStatements = Object.values(statementMs).reduce((a, b) => a + b, 0);

@@ -35,6 +35,8 @@ const only = values.only ? new Set(values.only.split(',')) : null;
 const wants = (w: string) => only === null || only.has(w);
 
 const N = quick ? 500 : 20_000;
+/** The drain's second figure: CPU time per message over all of a subject's processes (see workloads.ts). */
+const DRAIN_CPU = 'CPU per message, all its processes';
 const LATENCY_N = quick ? 100 : 1000;
 const RATE = 500;
 const LATENCY_CONCURRENCY = 10;
@@ -85,6 +87,8 @@ interface Task {
   better: 'higher' | 'lower';
   /** One round for one subject: one value, or several named values (latency percentiles). */
   run(s: Subject): Promise<number | Record<string, number>>;
+  /** Named values measured in another unit than the task's (the drain's CPU per message). */
+  otherUnits?: Record<string, { unit: string; better: 'higher' | 'lower'; digits: number }>;
   cannot?(s: Subject): string | undefined;
 }
 
@@ -115,7 +119,11 @@ if (wants('drain')) {
       metric: `${N} no-op, concurrency ${c}`,
       unit: 'msg/s',
       better: 'higher',
-      run: (s) => drainRate(s, N, c),
+      run: async (s) => {
+        const d = await drainRate(s, N, c);
+        return { '': d.rate, [DRAIN_CPU]: d.cpuUsPerMsg };
+      },
+      otherUnits: { [DRAIN_CPU]: { unit: 'µs/msg', better: 'lower', digits: 1 } },
     });
   }
 }
@@ -150,14 +158,15 @@ for (const task of tasks) {
       continue;
     }
     for (const [k, rounds] of Object.entries(perSubject.get(s.name) ?? {})) {
-      const digits = task.unit === 'ms' ? 2 : 0;
+      const other = task.otherUnits?.[k];
+      const digits = other?.digits ?? (task.unit === 'ms' ? 2 : 0);
       figures.push({
         workload: task.workload,
         subject: s.name,
         metric: k ? `${task.metric}, ${k}` : task.metric,
         value: round(median(rounds), digits),
-        unit: task.unit,
-        better: task.better,
+        unit: other?.unit ?? task.unit,
+        better: other?.better ?? task.better,
         rounds: rounds.map((x) => round(x, digits)),
       });
     }

@@ -42,6 +42,14 @@ it('npm run bench -- --quick runs every workload for every subject and writes ea
         ).toBe(true);
       }
     }
+    // The drain's CPU per message, every process of the subject counted (BullMQ's Redis server included).
+    for (const subject of subjects) {
+      const cpu = results.figures.find(
+        (f: { workload: string; subject: string; unit: string }) =>
+          f.workload === 'drain' && f.subject === subject && f.unit === 'µs/msg',
+      );
+      expect(cpu?.value, `drain CPU per message for ${subject}`).toBeGreaterThan(0);
+    }
     // Workloads 5 and 6: the real service and the bare yoga server, each in its own process.
     const of = (workload: string, subject: string) =>
       results.figures.filter(

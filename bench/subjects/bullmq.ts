@@ -1,6 +1,7 @@
 // BullMQ on the local Redis through its own API: `add`, `addBulk`, and a `Worker` with `concurrency`.
 import { connect } from 'node:net';
 import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import type { Instance, Subject } from './subject.js';
 
 const connection = { host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null };
@@ -40,6 +41,14 @@ export const bullmq: Subject = {
         worker = new Worker(name, async () => null, { connection, concurrency });
         worker.on('completed', (job) => done((job.data as { n: number }).n));
         await worker.waitUntilReady();
+      },
+      async cpuElsewhereUs() {
+        // The server's own account of its CPU (seconds, to the microsecond): nothing else uses Redis during a run.
+        const redis = new Redis(connection);
+        const info = await redis.info('cpu').finally(() => redis.disconnect());
+        const seconds = (key: string) =>
+          Number(new RegExp(`^${key}:([0-9.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
+        return Math.round((seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6);
       },
       async close() {
         await worker?.close();

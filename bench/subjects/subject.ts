@@ -23,6 +23,11 @@ export interface Instance {
   addBatch?(payloads: BenchPayload[]): Promise<void>;
   /** Starts processing with a no-op processor; `done(n)` is called once message `n` is completed. */
   work(concurrency: number, done: (n: number) => void): Promise<void>;
+  /**
+   * CPU time, in microseconds since some fixed point, that the subject spent outside this process (BullMQ's Redis
+   * server); absent when all of its work runs in this process.
+   */
+  cpuElsewhereUs?(): Promise<number>;
   close(): Promise<void>;
 }
 
