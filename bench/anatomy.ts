@@ -25,7 +25,6 @@ const KINDS: [string, RegExp][] = [
   ['claim UPDATE ... RETURNING', /^UPDATE messages\s+SET status = 'PROCESSING'/],
   ['settle UPDATE (one per message)', /^UPDATE messages SET/],
   ['events INSERT (multi-row)', /^INSERT INTO message_events/],
-  ['attempts INSERT (multi-row)', /^INSERT INTO attempts/],
   ['status counts UPDATE', /^UPDATE status_counts/],
   ['BEGIN IMMEDIATE', /^BEGIN/],
   ['COMMIT (writing the log)', /^COMMIT/],

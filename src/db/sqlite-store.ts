@@ -39,7 +39,7 @@ import {
   snapshotText,
 } from './rows.js';
 import { messages } from './schema.js';
-import { WriteBatch } from './write-batch.js';
+import { BUCKET_MS, WriteBatch } from './write-batch.js';
 
 const COLUMNS = Object.values(getTableColumns(messages)).map((c) => c.name);
 const WRITABLE = COLUMNS.filter((c) => c !== 'seq') as (keyof MessageRow)[];
@@ -47,9 +47,9 @@ const WRITABLE = COLUMNS.filter((c) => c !== 'seq') as (keyof MessageRow)[];
 const READ_CHUNK = 50;
 const RECENT_MS = 5 * 60_000;
 /**
- * How far the clocks of processes sharing the file may disagree. Retention and the recent-attempts window find
- * their rows by seq, which follows created_at and ended_at only as far as the writers' clocks agree; the search
- * reaches back this much further, and the exact time filter still decides.
+ * How far the clocks of processes sharing the file may disagree. Retention finds its rows by seq, which follows
+ * created_at only as far as the writers' clocks agree; the search reaches back this much further, and the exact
+ * time filter still decides. The recent attempts count this far past now.
  */
 const CLOCK_SKEW_MS = 60_000;
 /**
@@ -118,7 +118,7 @@ export class SqliteQueueStore implements QueueStore {
   private readonly updates = new Map<number, Database.Statement>();
   /** `SELECT ... WHERE id IN (?, ...)` by what is selected and the number of ids. */
   private readonly reads = new Map<string, Database.Statement>();
-  /** Events, attempts and count moves of the write transaction under way, written at its end. */
+  /** Events (with the attempts they end) and count moves of the write transaction under way, written at its end. */
   private readonly batch: WriteBatch;
   /**
    * Rows of the messages a batch of changes touches, read in one statement at its start and kept current by each
@@ -189,8 +189,15 @@ export class SqliteQueueStore implements QueueStore {
       history: p(`${EVENT_COLUMNS}
         WHERE e.message_seq = (SELECT seq FROM messages WHERE id = ?) AND e.version > ? ORDER BY e.version`),
       lastEvent: p('SELECT COALESCE(MAX(seq), 0) AS seq FROM message_events'),
-      attemptsOf: p(`SELECT * FROM attempts
-        WHERE message_seq = (SELECT seq FROM messages WHERE id = ?) ORDER BY attempt, seq`),
+      // Those ended before migration 0006 (their own table) first, then those on events (schema.ts).
+      attemptsOf:
+        p(`SELECT message_id, attempt, worker_id, started_at, ended_at, outcome, error, 0 AS source, seq
+          FROM attempts WHERE message_seq = @seq
+        UNION ALL
+        SELECT message_id, attempt, attempt_worker, attempt_started_at, at, attempt_outcome, attempt_error, 1, seq
+          FROM message_events WHERE message_seq = @seq AND attempt_outcome IS NOT NULL
+        ORDER BY attempt, source, seq`),
+      seqOf: p('SELECT seq FROM messages WHERE id = ?').pluck(),
       counts: p('SELECT status, n FROM status_counts'),
       pendingByPriority: p(
         "SELECT priority, COUNT(*) AS n FROM messages WHERE status = 'PENDING' GROUP BY priority",
@@ -201,15 +208,13 @@ export class SqliteQueueStore implements QueueStore {
       reviewPending: p(
         "SELECT COUNT(*) AS n FROM messages INDEXED BY messages_review_idx WHERE review_state = 'PENDING'",
       ),
-      recent: p(`SELECT COUNT(*) AS n,
-          SUM(CASE WHEN outcome IN ('FAILED', 'TIMED_OUT', 'LOST') THEN 1 ELSE 0 END) AS failed,
-          AVG(CASE WHEN outcome = 'COMPLETED' THEN ended_at - started_at END) AS mean
-        FROM attempts WHERE seq >= ? AND ended_at >= ?`),
-      // Probes of the searches by time (firstSeqFrom): one rowid seek each.
+      // The buckets of the window (attempt_buckets, schema.ts): 31 rows at most, whatever the throughput.
+      recent: p(`SELECT COALESCE(SUM(n), 0) AS n, SUM(failed) AS failed,
+          SUM(completed_ms) * 1.0 / NULLIF(SUM(completed), 0) AS mean
+        FROM attempt_buckets WHERE bucket BETWEEN ? AND ?`),
+      // Probes of the search by time (firstSeqFrom): one rowid seek each.
       messageAt: p('SELECT seq, created_at AS at FROM messages WHERE seq >= ? ORDER BY seq LIMIT 1'),
-      attemptAt: p('SELECT seq, ended_at AS at FROM attempts WHERE seq >= ? ORDER BY seq LIMIT 1'),
       lastMessageSeq: p('SELECT COALESCE(MAX(seq), 0) FROM messages').pluck(),
-      lastAttemptSeq: p('SELECT COALESCE(MAX(seq), 0) FROM attempts').pluck(),
       position: p(`SELECT COUNT(*) AS n FROM messages INDEXED BY messages_claim_idx
         WHERE status = 'PENDING' AND (effective_priority > @p OR (effective_priority = @p AND seq < @seq))
           AND (next_attempt_at IS NULL OR next_attempt_at <= @now)`),
@@ -237,7 +242,7 @@ export class SqliteQueueStore implements QueueStore {
     };
     this.readRow = rowReader(this.s.byIdRaw.columns().map((c) => c.name));
     this.batch = new WriteBatch(db);
-    /** A write transaction whose events, attempts and count moves are written at its end, inside it. */
+    /** A write transaction whose events and count moves are written at its end, inside it. */
     const tx = <A extends unknown[], R>(body: (...args: A) => R) =>
       db.transaction((...args: A): R => {
         this.batch.begin(this.appended);
@@ -442,7 +447,10 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   async attemptsOf(id: string): Promise<AttemptRecord[]> {
-    return this.guard(() => (this.s.attemptsOf.all(id) as AttemptRow[]).map(toAttempt));
+    return this.guard(() => {
+      const seq = this.s.seqOf.get(id) as number | undefined;
+      return seq === undefined ? [] : (this.s.attemptsOf.all({ seq }) as AttemptRow[]).map(toAttempt);
+    });
   }
 
   async eventsAfter(seq: number, limit: number): Promise<MessageEvent[]> {
@@ -469,12 +477,11 @@ export class SqliteQueueStore implements QueueStore {
       const oldest = (this.s.oldestPending.get() as { at: number | null }).at;
       const started = (this.s.oldestStarted.get() as { at: number | null }).at;
       const since = now.getTime() - RECENT_MS;
-      const from = firstSeqFrom(
-        this.s.attemptAt,
-        this.s.lastAttemptSeq.get() as number,
-        since - CLOCK_SKEW_MS,
-      );
-      const recent = this.s.recent.get(from, since) as {
+      // From the bucket holding `since` (up to 10 s more than the 5 minutes) to now, and a minute past it for the
+      // attempts of a writer whose clock leads.
+      const from = Math.floor(since / BUCKET_MS);
+      const to = Math.floor((now.getTime() + CLOCK_SKEW_MS) / BUCKET_MS);
+      const recent = this.s.recent.get(from, to) as {
         n: number;
         failed: number | null;
         mean: number | null;
@@ -623,8 +630,14 @@ export class SqliteQueueStore implements QueueStore {
     this.current?.set(request.id, { row: written, message, checked: true });
     this.known.stage(written, message);
     this.batch.moved(row.status, written.status);
-    this.appendEvent(written, now.getTime(), next.kind, message, written.payload !== row.payload);
-    if (next.attempt) this.batch.attempt(next.attempt, row.seq);
+    this.appendEvent(
+      written,
+      now.getTime(),
+      next.kind,
+      message,
+      written.payload !== row.payload,
+      next.attempt,
+    );
     return { ok: true, message };
   }
 
@@ -699,7 +712,14 @@ export class SqliteQueueStore implements QueueStore {
    * Appends the event of a change; `message` is the row as a Message, handed to listeners after commit. The
    * payload is stored with the event only when this change set it (`newPayload`); see snapshotRow.
    */
-  private appendEvent(row: MessageRow, at: number, kind: string, message: Message, newPayload = false): void {
+  private appendEvent(
+    row: MessageRow,
+    at: number,
+    kind: string,
+    message: Message,
+    newPayload = false,
+    attempt?: AttemptRecord,
+  ): void {
     this.batch.event(
       row.id,
       row.seq,
@@ -708,6 +728,7 @@ export class SqliteQueueStore implements QueueStore {
       kind,
       snapshotText(row),
       newPayload ? row.payload : null,
+      attempt,
       this.batch.publishing
         ? { seq: 0, messageId: row.id, version: row.version, at: new Date(at), kind, message }
         : null,

@@ -54,7 +54,9 @@ export const QueueStatsRef = builder.objectRef<QueueStats>('QueueStats').impleme
       nullable: true,
       description: 'Share (0..1) of attempts ended in the last 5 minutes that failed; null when none.',
     }),
-    recentAttempts: t.exposeInt('recentAttempts', { description: 'Attempts ended in the last 5 minutes.' }),
+    recentAttempts: t.exposeInt('recentAttempts', {
+      description: 'Attempts ended in the last 5 minutes (counted in 10-second steps, so up to 10 s more).',
+    }),
     scheduledRetries: t.exposeInt('scheduledRetries', {
       description: 'PENDING messages waiting for a retry that is not yet due.',
     }),

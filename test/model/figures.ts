@@ -4,6 +4,13 @@ import { PRIORITIES, type Priority, type QueueStats } from '../../src/queue/type
 import type { ModelAttempt, ModelMessage } from './model.js';
 
 const RECENT_MS = 5 * 60_000;
+/**
+ * Recent attempts are counted in whole 10-second steps of their end (the API says so): from the step holding
+ * now - 5 min through a minute past now (a writer whose clock leads).
+ */
+const STEP_MS = 10_000;
+const LEAD_MS = 60_000;
+const step = (t: number) => Math.floor(t / STEP_MS);
 
 /** Due PENDING messages by effective priority, then creation order (the sort is stable; input is in creation order). */
 export function takeOrder(messages: Iterable<ModelMessage>, now: number): ModelMessage[] {
@@ -20,6 +27,7 @@ export function nextDueAt(messages: Iterable<ModelMessage>, now: number): number
   return due.length === 0 ? null : Math.min(...due);
 }
 
+/** `attempts`: every attempt ended, those of purged messages included (they still ended when they did). */
 export function modelStats(
   all: ModelMessage[],
   attempts: ModelAttempt[],
@@ -29,7 +37,9 @@ export function modelStats(
   const having = (status: ModelMessage['status']) => all.filter((m) => m.status === status);
   const pending = having('PENDING');
   const started = having('PROCESSING').map((m) => m.startedAt!);
-  const recent = attempts.filter((a) => a.endedAt >= now - RECENT_MS);
+  const recent = attempts.filter(
+    (a) => step(a.endedAt) >= step(now - RECENT_MS) && step(a.endedAt) <= step(now + LEAD_MS),
+  );
   const done = recent.filter((a) => a.outcome === 'COMPLETED');
   const failed = recent.filter((a) => ['FAILED', 'TIMED_OUT', 'LOST'].includes(a.outcome)).length;
   const byPriority: Record<Priority, number> = { URGENT: 0, HIGH: 0, NORMAL: 0, LOW: 0 };

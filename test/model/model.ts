@@ -63,6 +63,8 @@ interface State {
   /** Event kinds of each message, in version order. */
   kinds: Map<string, string[]>;
   attempts: ModelAttempt[];
+  /** Every attempt ever ended, purged messages' too: the recent figures count when attempts ended, not what is kept. */
+  ended: ModelAttempt[];
   /** Every id ever created, purged ones included (operations may name them). */
   ids: string[];
   /** Every claim ever taken, newest last. */
@@ -89,6 +91,7 @@ export class QueueModel {
       messages: new Map(),
       kinds: new Map(),
       attempts: [],
+      ended: [],
       ids: [],
       fences: [],
       running: new Map(),
@@ -377,7 +380,7 @@ export class QueueModel {
   }
 
   stats(): QueueStats {
-    return modelStats([...this.s.messages.values()], this.s.attempts, this.s.now, this.maxSize);
+    return modelStats([...this.s.messages.values()], this.s.ended, this.s.now, this.maxSize);
   }
 
   private get(id: string): ModelMessage {
@@ -417,14 +420,16 @@ export class QueueModel {
   }
 
   private endAttempt(m: ModelMessage, outcome: ModelAttempt['outcome']): void {
-    this.s.attempts.push({
+    const attempt: ModelAttempt = {
       messageId: m.id,
       attempt: m.attempts,
       workerId: m.leaseOwner,
       startedAt: m.startedAt ?? this.s.now,
       endedAt: this.s.now,
       outcome,
-    });
+    };
+    this.s.attempts.push(attempt);
+    this.s.ended.push(attempt);
   }
 
   private bump(m: ModelMessage, kind: string): 'ok' {

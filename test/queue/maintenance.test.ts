@@ -68,9 +68,9 @@ describe('retention', () => {
 });
 
 /**
- * Retention and the recent-attempts window find their rows by seq, searched by time (sqlite-store.ts): rows are
- * written in time order except across processes whose clocks disagree. These write rows out of order on purpose,
- * as a writer whose clock lags or leads would, and check that the exact times still decide.
+ * Retention finds its rows by seq, searched by time (sqlite-store.ts): rows are written in time order except across
+ * processes whose clocks disagree. These write rows out of order on purpose, as a writer whose clock lags or leads
+ * would, and check that the exact times still decide.
  */
 describe('finding rows by time through seq', () => {
   const S = 1000;
@@ -111,26 +111,59 @@ describe('finding rows by time through seq', () => {
     expect(await store.purge(new Date(T0 + 2000 * S))).toBe(121);
     expect((await store.stats(new Date(T0 + 2000 * S), 10)).completedCount).toBe(0);
   });
+});
 
-  it('counts the attempts ended in the last five minutes, however written', async () => {
+describe('the recent attempts (error rate, mean processing time)', () => {
+  const S = 1000;
+  async function attempt(store: QueueStore, ended: number, failed: boolean) {
+    const m = (
+      await store.enqueue(
+        newMessage({ createdAt: new Date(ended - 100), maxRetries: 0 }),
+        { maxSize: 100_000, claimFor: { workerId: 'w', leaseMs: 10 * HOUR } },
+        new Date(ended - 100),
+      )
+    ).message;
+    const fence = { id: m.id, attempts: m.attempts };
+    const transition = failed
+      ? fail(fence, 'boom', 0)
+      : complete(fence, { result: {}, review: { required: false, reasons: [] } });
+    await store.change([{ id: m.id, transition }], new Date(ended));
+  }
+
+  it('counts the attempts ended in the last five minutes, in 10-second steps, in whatever order written', async () => {
     const store = open();
-    const now = T0 + 3600 * S;
+    const now = T0 + 3600 * S + 4321;
+    // One attempt every 7 s for the hour before now, every fifth failing, each 100 ms long; written shuffled, as
+    // writers on one file whose clocks disagree would write them.
     const ends: { at: number; failed: boolean }[] = [];
-    // One attempt every 10 s for the hour before now, every seventh failing.
-    for (let at = T0; at < now; at += 10 * S) {
-      ends.push({ at, failed: ends.length % 7 === 0 });
-      // Among those 5 min 40 s old, one from a writer whose clock is 50 s ahead: inside the window.
-      if (at === now - 340 * S) ends.push({ at: at + 50 * S, failed: true });
-    }
-    // Last, from writers whose clocks lag: one inside the window, one just outside.
-    ends.push({ at: now - 280 * S, failed: true }, { at: now - 320 * S, failed: false });
-    for (const e of ends) await finish(store, e.at - 100, e.at, e.failed);
+    for (let at = T0; at < now; at += 7 * S) ends.push({ at, failed: ends.length % 5 === 0 });
+    const shuffled = ends.map((e, i) => ({ e, key: (i * 7919) % ends.length })).sort((a, b) => a.key - b.key);
+    for (const { e } of shuffled) await attempt(store, e.at, e.failed);
 
-    const inWindow = ends.filter((e) => e.at >= now - 5 * 60 * S);
+    // The window starts at the 10-second step that holds now - 5 min: up to 10 s more, never less.
+    const from = Math.floor((now - 5 * 60 * S) / (10 * S)) * 10 * S;
+    const inWindow = ends.filter((e) => e.at >= from);
+    expect(inWindow.length).toBeGreaterThanOrEqual(Math.floor((5 * 60) / 7));
     const stats = await store.stats(new Date(now), 10);
     expect(stats.recentAttempts).toBe(inWindow.length);
     expect(stats.recentErrorRate).toBeCloseTo(inWindow.filter((e) => e.failed).length / inWindow.length, 10);
     expect(stats.meanProcessingMs).toBe(100);
+    // Nothing in the window: no rate and no mean, rather than zeros.
+    expect(await store.stats(new Date(now + HOUR), 10)).toMatchObject({
+      recentAttempts: 0,
+      recentErrorRate: null,
+      meanProcessingMs: null,
+    });
+  });
+
+  it('keeps an hour of steps: older ones are dropped once a newer step starts', async () => {
+    const store = open();
+    await attempt(store, T0, true);
+    await attempt(store, T0 + 30 * S, false);
+    expect((await store.stats(new Date(T0 + 60 * S), 10)).recentAttempts).toBe(2);
+    await attempt(store, T0 + 2 * HOUR, false);
+    expect((await store.stats(new Date(T0 + 60 * S), 10)).recentAttempts).toBe(0);
+    expect((await store.stats(new Date(T0 + 2 * HOUR), 10)).recentAttempts).toBe(1);
   });
 });
 
