@@ -94,38 +94,12 @@ export class WriteBatch {
     attempt: AttemptRecord | undefined,
     published: MessageEvent | null,
   ): void {
+    this.events.push(messageId, messageSeq, version, at, kind, snapshot, payload);
     if (attempt) {
-      this.events.push(
-        messageId,
-        messageSeq,
-        version,
-        at,
-        kind,
-        snapshot,
-        payload,
-        attempt.attempt,
-        attempt.workerId,
-        attempt.startedAt.getTime(),
-        attempt.outcome,
-        attempt.error,
-      );
-      this.ended(attempt, at);
-    } else {
-      this.events.push(
-        messageId,
-        messageSeq,
-        version,
-        at,
-        kind,
-        snapshot,
-        payload,
-        null,
-        null,
-        null,
-        null,
-        null,
-      );
-    }
+      const a = attempt;
+      this.events.push(a.attempt, a.workerId, a.startedAt.getTime(), a.outcome, a.error);
+      this.ended(a, at);
+    } else this.events.push(null, null, null, null, null);
     if (this.eventObjects && published) this.eventObjects.push(published);
   }
 

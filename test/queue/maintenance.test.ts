@@ -18,6 +18,7 @@ function open(): QueueStore {
 }
 const HOUR = 3_600_000;
 const T0 = new Date('2026-03-01T00:00:00Z').getTime();
+const S = 1000;
 
 describe('retention', () => {
   it('removes COMPLETED and CANCELLED messages older than RETENTION_HOURS, keeping the rest', async () => {
@@ -67,30 +68,29 @@ describe('retention', () => {
   });
 });
 
+/** Submits at `created`, then takes and finishes the message at `ended` (completed, or failed for good). */
+async function finish(store: QueueStore, created: number, ended: number, failed = false) {
+  const m = (
+    await store.enqueue(
+      newMessage({ createdAt: new Date(created), maxRetries: 0 }),
+      { maxSize: 10_000, claimFor: { workerId: 'w', leaseMs: 10 * HOUR } },
+      new Date(created),
+    )
+  ).message;
+  const fence = { id: m.id, attempts: m.attempts };
+  const transition = failed
+    ? fail(fence, 'boom', 0)
+    : complete(fence, { result: {}, review: { required: false, reasons: [] } });
+  await store.change([{ id: m.id, transition }], new Date(ended));
+  return m.id;
+}
+
 /**
  * Retention finds its rows by seq, searched by time (sqlite-store.ts): rows are written in time order except across
  * processes whose clocks disagree. These write rows out of order on purpose, as a writer whose clock lags or leads
  * would, and check that the exact times still decide.
  */
 describe('finding rows by time through seq', () => {
-  const S = 1000;
-  /** Submits at `created`, then takes and finishes the message at `ended` (completed, or failed for good). */
-  async function finish(store: QueueStore, created: number, ended: number, failed = false) {
-    const m = (
-      await store.enqueue(
-        newMessage({ createdAt: new Date(created), maxRetries: 0 }),
-        { maxSize: 10_000, claimFor: { workerId: 'w', leaseMs: 10 * HOUR } },
-        new Date(created),
-      )
-    ).message;
-    const fence = { id: m.id, attempts: m.attempts };
-    const transition = failed
-      ? fail(fence, 'boom', 0)
-      : complete(fence, { result: {}, review: { required: false, reasons: [] } });
-    await store.change([{ id: m.id, transition }], new Date(ended));
-    return m.id;
-  }
-
   it('purges what finished before the cut-off, however created and written', async () => {
     const store = open();
     const early: string[] = [];
@@ -114,22 +114,6 @@ describe('finding rows by time through seq', () => {
 });
 
 describe('the recent attempts (error rate, mean processing time)', () => {
-  const S = 1000;
-  async function attempt(store: QueueStore, ended: number, failed: boolean) {
-    const m = (
-      await store.enqueue(
-        newMessage({ createdAt: new Date(ended - 100), maxRetries: 0 }),
-        { maxSize: 100_000, claimFor: { workerId: 'w', leaseMs: 10 * HOUR } },
-        new Date(ended - 100),
-      )
-    ).message;
-    const fence = { id: m.id, attempts: m.attempts };
-    const transition = failed
-      ? fail(fence, 'boom', 0)
-      : complete(fence, { result: {}, review: { required: false, reasons: [] } });
-    await store.change([{ id: m.id, transition }], new Date(ended));
-  }
-
   it('counts the attempts ended in the last five minutes, in 10-second steps, in whatever order written', async () => {
     const store = open();
     const now = T0 + 3600 * S + 4321;
@@ -138,7 +122,7 @@ describe('the recent attempts (error rate, mean processing time)', () => {
     const ends: { at: number; failed: boolean }[] = [];
     for (let at = T0; at < now; at += 7 * S) ends.push({ at, failed: ends.length % 5 === 0 });
     const shuffled = ends.map((e, i) => ({ e, key: (i * 7919) % ends.length })).sort((a, b) => a.key - b.key);
-    for (const { e } of shuffled) await attempt(store, e.at, e.failed);
+    for (const { e } of shuffled) await finish(store, e.at - 100, e.at, e.failed);
 
     // The window starts at the 10-second step that holds now - 5 min: up to 10 s more, never less.
     const from = Math.floor((now - 5 * 60 * S) / (10 * S)) * 10 * S;
@@ -158,10 +142,10 @@ describe('the recent attempts (error rate, mean processing time)', () => {
 
   it('keeps an hour of steps: older ones are dropped once a newer step starts', async () => {
     const store = open();
-    await attempt(store, T0, true);
-    await attempt(store, T0 + 30 * S, false);
+    await finish(store, T0 - 100, T0, true);
+    await finish(store, T0 + 30 * S - 100, T0 + 30 * S, false);
     expect((await store.stats(new Date(T0 + 60 * S), 10)).recentAttempts).toBe(2);
-    await attempt(store, T0 + 2 * HOUR, false);
+    await finish(store, T0 + 2 * HOUR - 100, T0 + 2 * HOUR, false);
     expect((await store.stats(new Date(T0 + 60 * S), 10)).recentAttempts).toBe(0);
     expect((await store.stats(new Date(T0 + 2 * HOUR), 10)).recentAttempts).toBe(1);
   });
