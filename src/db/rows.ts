@@ -224,7 +224,8 @@ const ROW_KEYS: (keyof MessageRow)[] = [
  * Event snapshots. Format 1 (before migration 0003) is the row as a JSON object, payload included. Format 2 is
  * a JSON array `[2, ...the row's values in SNAPSHOT_KEYS order]` without the key names, with the payload left
  * out (null): an event stores the payload in its own `payload` column only when the change set it (the first
- * version) or changed it, and a reader takes it from the nearest earlier version that stored it. Every
+ * version) or changed it, and a reader takes it from the nearest earlier version that stored it. Since migration
+ * 0006's release the id is left out too (null; ~15% of a snapshot): the event's message_id column holds it. Every
  * snapshot still reads back as the whole message as it stood at that version.
  */
 const SNAPSHOT_KEYS = ROW_KEYS;
@@ -236,7 +237,7 @@ export function snapshotText(r: MessageRow): string {
   return JSON.stringify([
     2,
     r.seq,
-    r.id,
+    null, // id: the event's message_id
     r.status,
     r.priority,
     r.effective_priority,
@@ -273,17 +274,21 @@ export function snapshotText(r: MessageRow): string {
 {
   const probe = Object.fromEntries(SNAPSHOT_KEYS.map((k, i) => [k, i])) as unknown as MessageRow;
   const order = JSON.parse(snapshotText(probe)) as unknown[];
-  if (SNAPSHOT_KEYS.some((k, i) => k !== 'payload' && order[i + 1] !== i))
+  if (SNAPSHOT_KEYS.some((k, i) => k !== 'payload' && k !== 'id' && order[i + 1] !== i))
     throw new Error('snapshotText: its columns are out of SNAPSHOT_KEYS order');
 }
 
-/** The row of a stored snapshot; `payload` is the version's payload (resolved by the reading statement). */
-export function snapshotRow(text: string, payload: string | null): MessageRow {
+/**
+ * The row of a stored snapshot; `payload` is the version's payload (resolved by the reading statement), `id` the
+ * event's message_id (format-2 snapshots written since migration 0006 leave their id out: null).
+ */
+export function snapshotRow(text: string, payload: string | null, id: string): MessageRow {
   const parsed = JSON.parse(text) as MessageRow | unknown[];
   if (!Array.isArray(parsed)) return parsed;
   if (parsed[0] !== 2) throw new Error(`unknown snapshot format ${String(parsed[0])}`);
   const row: Record<string, unknown> = {};
   for (let i = 0; i < SNAPSHOT_KEYS.length; i++) row[SNAPSHOT_KEYS[i]!] = parsed[i + 1];
   row.payload = payload ?? parsed[PAYLOAD_AT];
+  row.id ??= id;
   return row as unknown as MessageRow;
 }

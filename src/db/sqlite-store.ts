@@ -879,7 +879,7 @@ function toEvent(r: EventRow): MessageEvent {
     version: r.version,
     at: new Date(r.at),
     kind: r.kind,
-    message: rowToMessage(snapshotRow(r.snapshot, r.payload)),
+    message: rowToMessage(snapshotRow(r.snapshot, r.payload, r.message_id)),
   };
 }
 

@@ -132,7 +132,10 @@ describe('migrations over existing data', () => {
       mid
         .prepare(`UPDATE messages SET ${columns.map((c) => `${c} = @${c}`).join(', ')} WHERE seq = @seq`)
         .run(row);
-      formatTwo.run(m.id, m.version, at, kind, snapshotText(row), payloadChanged ? row.payload : null);
+      // Written then with the id in the snapshot (slot 2); since 0006 it is left out, and read from message_id.
+      const snapshot = JSON.parse(snapshotText(row)) as unknown[];
+      snapshot[2] = m.id;
+      formatTwo.run(m.id, m.version, at, kind, JSON.stringify(snapshot), payloadChanged ? row.payload : null);
     };
     write(v4, T0 + 30, 'payload', true);
     write(v5, T0 + 40, 'progress', false);
