@@ -113,8 +113,7 @@ export const attempts = sqliteTable(
     outcome: text('outcome').notNull(),
     error: text('error'),
   },
-  // No index on ended_at: an attempt is written when it ends, so seq follows ended_at and the recent-attempts
-  // window is found by seq (see stats() in sqlite-store.ts) without a second index moved by every settle.
+  // Read by message only (attemptsOf, purge); the recent figures come from attempt_buckets.
   (t) => [index('attempts_message_seq_idx').on(t.messageSeq, t.attempt)],
 );
 

@@ -38,8 +38,9 @@ interface Bucket {
 /**
  * Collected inside a write transaction and written by `flush()` before it commits, so every event (and the attempt
  * it ends) is still in the transaction of its change. A multi-row INSERT also updates `sqlite_sequence`
- * (AUTOINCREMENT) once per statement rather than once per row. Status counts are kept exact in the same transaction: the
- * store's writes are the only writes to `messages` (migration 0004 dropped the triggers that did this per row).
+ * (AUTOINCREMENT) once per statement rather than once per row. Status counts are kept exact in the same
+ * transaction: the store's writes are the only writes to `messages` (migration 0004 dropped the triggers that did
+ * this per row).
  */
 export class WriteBatch {
   private events: unknown[] = [];
@@ -96,9 +97,9 @@ export class WriteBatch {
   ): void {
     this.events.push(messageId, messageSeq, version, at, kind, snapshot, payload);
     if (attempt) {
-      const a = attempt;
-      this.events.push(a.attempt, a.workerId, a.startedAt.getTime(), a.outcome, a.error);
-      this.ended(a, at);
+      const { startedAt, outcome, error } = attempt;
+      this.events.push(attempt.attempt, attempt.workerId, startedAt.getTime(), outcome, error);
+      this.ended(attempt, at);
     } else this.events.push(null, null, null, null, null);
     if (this.eventObjects && published) this.eventObjects.push(published);
   }
