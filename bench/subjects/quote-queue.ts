@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
-import { openSqlite } from '../../src/db/sqlite.js';
+import { openSqlite, type SqliteOptions } from '../../src/db/sqlite.js';
 import { SqliteQueueStore, type StoreOptions } from '../../src/db/sqlite-store.js';
 import { createEventFeed, createQueueEvents } from '../../src/queue/events.js';
 import { newMessageId } from '../../src/queue/ids.js';
@@ -32,6 +32,7 @@ function newMessage(payload: BenchPayload, now: Date): NewMessage {
 
 /** Where bench/anatomy.ts looks in: the store and its database, and the moments around the timed work. */
 export interface QuoteQueueProbe {
+  sqlite?: SqliteOptions;
   store?: StoreOptions;
   opened?(store: SqliteQueueStore, db: Database.Database): void;
   /** Everything is enqueued and published; the worker starts next. */
@@ -49,7 +50,7 @@ export function createQuoteQueue(probe: QuoteQueueProbe = {}): Subject {
     note: 'store + event feed + worker from src/queue, no-op processor; done = its COMPLETED event published',
     async open(): Promise<Instance> {
       const dir = mkdtempSync(join(tmpdir(), 'bench-qq-'));
-      const db = openSqlite(join(dir, 'q.db'));
+      const db = openSqlite(join(dir, 'q.db'), probe.sqlite);
       const store = new SqliteQueueStore(db, probe.store);
       probe.opened?.(store, db);
       const events = createQueueEvents();

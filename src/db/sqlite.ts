@@ -16,7 +16,18 @@ export interface SqliteOptions {
   busyTimeoutMs?: number;
   /** PRAGMA max_page_count: the file never grows past this many pages; writes beyond it fail SQLITE_FULL. */
   maxPageCount?: number;
+  /** The page cache, in KiB (PRAGMA cache_size = -n). Default DEFAULT_CACHE_KIB; see there before raising it. */
+  cacheKiB?: number;
 }
+
+/**
+ * 4 MB: the hot pages of a write (the heads and tails of the b-trees it touches) fit many times over. Not more,
+ * because of how SQLite ends a write: when a commit split or merged b-tree pages, balance_nonroot has parked a page
+ * under the lock-byte page's number (262,145: past the end of a file under 1 GB), and the commit then walks the
+ * whole cache's hash table to drop pages past the end (pcache1TruncateUnsafe). That walk grows with the cache: with 32 MB it took ~10% of a
+ * drain's time, and `npm run bench` (drain anatomy) measures the two sizes side by side in every run.
+ */
+export const DEFAULT_CACHE_KIB = 4000;
 
 /** Turns DATABASE_URL (a path, a `file:` URL or `:memory:`) into a better-sqlite3 filename. */
 export function sqliteFilename(url: string): string {
@@ -36,7 +47,7 @@ export function openSqlite(url: string, options: SqliteOptions = {}): Database.D
   db.pragma('journal_size_limit = 67108864');
   db.pragma('wal_autocheckpoint = 1000');
   db.pragma('temp_store = MEMORY');
-  db.pragma('cache_size = -32000');
+  db.pragma(`cache_size = -${Math.trunc(options.cacheKiB ?? DEFAULT_CACHE_KIB)}`);
   applyMigrations(db);
   // After the migrations, so a cap below the schema's own size still lets the file open (SQLite raises a
   // cap below the current size to the current size).

@@ -2,7 +2,7 @@
 import { chmodSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSqlite } from '../../src/db/sqlite.js';
+import { DEFAULT_CACHE_KIB, openSqlite } from '../../src/db/sqlite.js';
 import { SqliteQueueStore } from '../../src/db/sqlite-store.js';
 import { StorageUnavailableError } from '../../src/queue/errors.js';
 import { complete } from '../../src/queue/transitions.js';
@@ -137,5 +137,19 @@ describe('the write-ahead log', () => {
     // The checkpoint thread copies the log as it fills and the writer restarts it: it never grows far past that.
     expect(statSync(`${d.path}-wal`).size).toBeLessThan(16 * 1024 * 1024);
     expect((await store.stats(new Date(), 1)).completedCount).toBe(6000);
+  });
+});
+
+describe('the page cache', () => {
+  // A commit that moved b-tree pages walks the whole cache (see DEFAULT_CACHE_KIB): its size is a cost on writes,
+  // measured by the bench's drain anatomy. This pins what every connection opens with.
+  it('is DEFAULT_CACHE_KIB unless the opener asks for another size', () => {
+    const d = fresh();
+    const db = openSqlite(d.path);
+    expect(db.pragma('cache_size', { simple: true })).toBe(-DEFAULT_CACHE_KIB);
+    db.close();
+    const sized = openSqlite(d.path, { cacheKiB: 32_000 });
+    expect(sized.pragma('cache_size', { simple: true })).toBe(-32_000);
+    sized.close();
   });
 });
