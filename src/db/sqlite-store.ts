@@ -313,7 +313,7 @@ export class SqliteQueueStore implements QueueStore {
       const row = messageToRow(message);
       const values: unknown[] = new Array(WRITABLE.length);
       for (let i = 0; i < WRITABLE.length; i++) values[i] = row[WRITABLE[i]!];
-      row.seq = message.seq = Number(this.s.insert.run(values).lastInsertRowid);
+      row.seq = message.seq = Number(this.s.insert.run(...values).lastInsertRowid);
       this.batch.moved(null, 'PENDING');
       this.appendEvent(row, now, 'enqueued', message, true);
       if (!options.claimFor) return { message, created: true };
@@ -636,12 +636,13 @@ export class SqliteQueueStore implements QueueStore {
       }
     }
     values.push(row.seq);
-    if (known.checked) this.updateOf(changed, false).run(values);
+    // Spread: see WriteBatch.flush.
+    if (known.checked) this.updateOf(changed, false).run(...values);
     else {
       // A remembered row holds only if the stored one is still it: same version, and the same two columns that
       // move without a new version. If not, nothing was written: read the row and apply the transition to it.
       values.push(row.version, row.lease_expires_at, row.effective_priority);
-      if (this.updateOf(changed, true).run(values).changes === 0) return this.changeAgain(request, now);
+      if (this.updateOf(changed, true).run(...values).changes === 0) return this.changeAgain(request, now);
     }
     this.current?.set(request.id, { row: written, message, checked: true });
     this.known.stage(written, message);
