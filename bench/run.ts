@@ -202,6 +202,8 @@ if (wants('subscriptions')) {
 const results = {
   date: new Date().toISOString(),
   node: process.version,
+  // V8 flags the run had (`npm run bench` passes those `npm start` uses; its server children inherit them).
+  nodeFlags: process.execArgv.filter((a) => a.startsWith('--max-') || a.startsWith('--single-')),
   cores: cpus().length,
   cpu: cpus()[0]?.model ?? 'unknown',
   quick,
@@ -237,7 +239,7 @@ if (figures.some((f) => f.workload === ANATOMY)) console.log(`\n${anatomyTable()
 if (figures.some((f) => SERVER_WORKLOADS.has(f.workload))) console.log(`\n${serverTable()}`);
 for (const note of notes) console.log(note);
 console.log(
-  `\n${quick ? 'quick run' : 'full run'} in ${results.seconds} s on ${results.cores} cores (${results.cpu}), Node ${results.node}; written to ${values.out}`,
+  `\n${quick ? 'quick run' : 'full run'} in ${results.seconds} s on ${results.cores} cores (${results.cpu}), Node ${results.node}${results.nodeFlags.length > 0 ? ` ${results.nodeFlags.join(' ')}` : ''}; written to ${values.out}`,
 );
 
 /** Rows of workload and metric; a column per subject, then ours / each peer. */

@@ -16,6 +16,7 @@ it('npm run bench -- --quick runs every workload for every subject and writes ea
       quick: true,
       node: process.version,
       cores: expect.any(Number),
+      nodeFlags: expect.any(Array),
       date: expect.any(String),
     });
     expect(results.depth.claimMsAt1k).toBeGreaterThan(0);

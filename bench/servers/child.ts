@@ -39,6 +39,8 @@ export function startServerChild(name: 'service' | 'bare-yoga' | 'bare-yoga-unca
     cwd: ROOT,
     execArgv: [
       '--expose-gc',
+      // Every server runs with the bench's own V8 heap flags (`npm run bench` sets those `npm start` sets).
+      ...process.execArgv.filter((a) => a.startsWith('--max-semi-space-size')),
       '--import',
       'tsx',
       ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}/${name}`] : []),
