@@ -292,3 +292,67 @@ export function snapshotRow(text: string, payload: string | null, id: string): M
   row.id ??= id;
   return row as unknown as MessageRow;
 }
+
+/** The columns an UPDATE may write, in bit order for changedColumns: every column but seq, in ROW_KEYS order. */
+export const WRITABLE_KEYS: readonly (keyof MessageRow)[] = ROW_KEYS.filter((k) => k !== 'seq');
+
+const bit = (now: unknown, was: unknown, at: number, values: unknown[]): number => {
+  if (now === was) return 0;
+  values.push(now);
+  return 1 << at;
+};
+
+/**
+ * Which WRITABLE_KEYS differ between `now` and `was` (bit i for WRITABLE_KEYS[i]), pushing the new values in that
+ * order. Spelled out (checked below): a loop of keyed loads over a row was megamorphic, ~1% of a drain.
+ */
+export function changedColumns(now: MessageRow, was: MessageRow, values: unknown[]): number {
+  return (
+    bit(now.id, was.id, 0, values) |
+    bit(now.status, was.status, 1, values) |
+    bit(now.priority, was.priority, 2, values) |
+    bit(now.effective_priority, was.effective_priority, 3, values) |
+    bit(now.created_at, was.created_at, 4, values) |
+    bit(now.queued_at, was.queued_at, 5, values) |
+    bit(now.started_at, was.started_at, 6, values) |
+    bit(now.completed_at, was.completed_at, 7, values) |
+    bit(now.error_message, was.error_message, 8, values) |
+    bit(now.retry_count, was.retry_count, 9, values) |
+    bit(now.max_retries, was.max_retries, 10, values) |
+    bit(now.timeout_seconds, was.timeout_seconds, 11, values) |
+    bit(now.next_attempt_at, was.next_attempt_at, 12, values) |
+    bit(now.dead_lettered, was.dead_lettered, 13, values) |
+    bit(now.version, was.version, 14, values) |
+    bit(now.attempts, was.attempts, 15, values) |
+    bit(now.lease_owner, was.lease_owner, 16, values) |
+    bit(now.lease_expires_at, was.lease_expires_at, 17, values) |
+    bit(now.payload, was.payload, 18, values) |
+    bit(now.use_agentic, was.use_agentic, 19, values) |
+    bit(now.simulate, was.simulate, 20, values) |
+    bit(now.result, was.result, 21, values) |
+    bit(now.progress, was.progress, 22, values) |
+    bit(now.review_state, was.review_state, 23, values) |
+    bit(now.review_reasons, was.review_reasons, 24, values) |
+    bit(now.reviewer, was.reviewer, 25, values) |
+    bit(now.review_notes, was.review_notes, 26, values) |
+    bit(now.review_decided_at, was.review_decided_at, 27, values) |
+    bit(now.owner, was.owner, 28, values) |
+    bit(now.idempotency_key, was.idempotency_key, 29, values)
+  );
+}
+
+// changedColumns must cover every writable column at its bit, pushing values in bit order.
+{
+  const base = Object.fromEntries(ROW_KEYS.map((k) => [k, 0])) as unknown as MessageRow;
+  WRITABLE_KEYS.forEach((k, i) => {
+    const values: unknown[] = [];
+    const mask = changedColumns({ ...base, [k]: 1 }, base, values);
+    if (mask !== 1 << i || values.length !== 1 || values[0] !== 1)
+      throw new Error(`changedColumns: column ${k} is not at bit ${i}`);
+  });
+  const values: unknown[] = [];
+  const all = Object.fromEntries(ROW_KEYS.map((k, i) => [k, i + 1])) as unknown as MessageRow;
+  changedColumns(all, base, values);
+  if (values.some((v, i) => v !== ROW_KEYS.indexOf(WRITABLE_KEYS[i]!) + 1))
+    throw new Error('changedColumns: values out of bit order');
+}

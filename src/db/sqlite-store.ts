@@ -30,6 +30,7 @@ import {
 import { type Checkpointer, type CheckpointerOptions, startCheckpointer } from './checkpointer.js';
 import { type Known, RowCache } from './row-cache.js';
 import {
+  changedColumns,
   type MessageRow,
   messageToRow,
   priorityName,
@@ -37,12 +38,15 @@ import {
   rowToMessage,
   snapshotRow,
   snapshotText,
+  WRITABLE_KEYS,
 } from './rows.js';
 import { messages } from './schema.js';
 import { BUCKET_MS, WriteBatch } from './write-batch.js';
 
 const COLUMNS = Object.values(getTableColumns(messages)).map((c) => c.name);
 const WRITABLE = COLUMNS.filter((c) => c !== 'seq') as (keyof MessageRow)[];
+// changedColumns (rows.ts) sets bit i for WRITABLE[i]: the table's columns and the row's keys must agree in order.
+if (WRITABLE.join() !== WRITABLE_KEYS.join()) throw new Error('messages columns differ from WRITABLE_KEYS');
 /**
  * The columns a claim sets, to values it binds or constants, in this order: its RETURNING leaves them out (each
  * column returned costs a conversion per row, ~3% of a drain for these six) and claimMany appends the values.
@@ -626,15 +630,8 @@ export class SqliteQueueStore implements QueueStore {
     message.seq = row.seq;
     message.version = row.version + 1;
     const written = messageToRow(message, { message: current, row });
-    let changed = 0;
     const values: unknown[] = [];
-    for (let i = 0; i < WRITABLE.length; i++) {
-      const c = WRITABLE[i]!;
-      if (written[c] !== row[c]) {
-        changed |= 1 << i;
-        values.push(written[c]);
-      }
-    }
+    const changed = changedColumns(written, row, values);
     values.push(row.seq);
     // Spread: see WriteBatch.flush.
     if (known.checked) this.updateOf(changed, false).run(...values);
