@@ -60,7 +60,28 @@ const CLAIM_SETS = [
   'next_attempt_at',
   'progress',
 ] as const satisfies (keyof MessageRow)[];
-const CLAIM_RETURNS = COLUMNS.filter((c) => !(CLAIM_SETS as readonly string[]).includes(c));
+/**
+ * Columns a message waiting for its claim almost always holds at their defaults, with those defaults: the claim
+ * returns them as one value, null while all are at their defaults (else a JSON array of them): 1.02x drain.
+ */
+const CLAIM_RARE: [keyof MessageRow, string | null][] = [
+  ['completed_at', null],
+  ['error_message', null],
+  ['simulate', null],
+  ['result', null],
+  ['review_state', 'NOT_REQUIRED'],
+  ['review_reasons', '[]'],
+  ['reviewer', null],
+  ['review_notes', null],
+  ['review_decided_at', null],
+];
+const CLAIM_RARE_DEFAULTS = CLAIM_RARE.map(([, value]) => value);
+const CLAIM_RETURNS = [
+  ...COLUMNS.filter((c) => !(CLAIM_SETS as readonly string[]).includes(c) && !CLAIM_RARE.some(([r]) => r === c)),
+  // Literal defaults only (above), so the SQL is built from constants.
+  `CASE WHEN ${CLAIM_RARE.map(([c, d]) => (d === null ? `${c} IS NULL` : `${c} = '${d}'`)).join(' AND ')}
+    THEN NULL ELSE json_array(${CLAIM_RARE.map(([c]) => c).join(', ')}) END AS rare`,
+];
 /** Messages read by one statement before a batch of changes (statements are prepared per count). */
 const READ_CHUNK = 50;
 const RECENT_MS = 5 * 60_000;
@@ -150,7 +171,7 @@ export class SqliteQueueStore implements QueueStore {
   private appended: MessageEvent[] | null = null;
   /** Turns the arrays of the raw statements below (hot paths) into rows. */
   private readonly readRow: (values: unknown[]) => MessageRow;
-  /** A row the claim returns, followed by the values of CLAIM_SETS. */
+  /** A row the claim returns, its `rare` value replaced by the CLAIM_RARE values, then the CLAIM_SETS values. */
   private readonly readClaimed: (values: unknown[]) => MessageRow;
 
   /** The worker thread that checkpoints the log (file databases opened for writing), or null. */
@@ -261,7 +282,10 @@ export class SqliteQueueStore implements QueueStore {
       rowsIn: (count: number) => this.selectStatement('*', count),
     };
     this.readRow = rowReader(this.s.byIdRaw.columns().map((c) => c.name));
-    this.readClaimed = rowReader([...this.s.claim.columns().map((c) => c.name), ...CLAIM_SETS]);
+    const returned = this.s.claim.columns().map((c) => c.name);
+    // claimMany pops `rare` off the end of each row.
+    if (returned.pop() !== 'rare') throw new Error('the claim must return `rare` last');
+    this.readClaimed = rowReader([...returned, ...CLAIM_RARE.map(([c]) => c), ...CLAIM_SETS]);
     this.batch = new WriteBatch(db);
     /** A write transaction whose events and count moves are written at its end, inside it. */
     const tx = <A extends unknown[], R>(body: (...args: A) => R) =>
@@ -345,6 +369,8 @@ export class SqliteQueueStore implements QueueStore {
       const until = now + o.leaseMs;
       const rows = (this.s.claim.all({ now, worker: o.workerId, until, limit: o.limit }) as unknown[][]).map(
         (values) => {
+          const rare = values.pop() as string | null;
+          values.push(...(rare === null ? CLAIM_RARE_DEFAULTS : (JSON.parse(rare) as unknown[])));
           // What the claim set, in CLAIM_SETS order.
           values.push('PROCESSING', now, o.workerId, until, null, null);
           return this.readClaimed(values);
