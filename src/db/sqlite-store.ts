@@ -77,7 +77,9 @@ const CLAIM_RARE: [keyof MessageRow, string | null][] = [
 ];
 const CLAIM_RARE_DEFAULTS = CLAIM_RARE.map(([, value]) => value);
 const CLAIM_RETURNS = [
-  ...COLUMNS.filter((c) => !(CLAIM_SETS as readonly string[]).includes(c) && !CLAIM_RARE.some(([r]) => r === c)),
+  ...COLUMNS.filter(
+    (c) => !(CLAIM_SETS as readonly string[]).includes(c) && !CLAIM_RARE.some(([r]) => r === c),
+  ),
   // Literal defaults only (above), so the SQL is built from constants.
   `CASE WHEN ${CLAIM_RARE.map(([c, d]) => (d === null ? `${c} IS NULL` : `${c} = '${d}'`)).join(' AND ')}
     THEN NULL ELSE json_array(${CLAIM_RARE.map(([c]) => c).join(', ')}) END AS rare`,
