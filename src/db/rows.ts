@@ -341,49 +341,6 @@ export function changedColumns(now: MessageRow, was: MessageRow, values: unknown
   );
 }
 
-/** The row's values in WRITABLE_KEYS order (an INSERT's parameters), spelled out like changedColumns. */
-export function writableValues(r: MessageRow): unknown[] {
-  return [
-    r.id,
-    r.status,
-    r.priority,
-    r.effective_priority,
-    r.created_at,
-    r.queued_at,
-    r.started_at,
-    r.completed_at,
-    r.error_message,
-    r.retry_count,
-    r.max_retries,
-    r.timeout_seconds,
-    r.next_attempt_at,
-    r.dead_lettered,
-    r.version,
-    r.attempts,
-    r.lease_owner,
-    r.lease_expires_at,
-    r.payload,
-    r.use_agentic,
-    r.simulate,
-    r.result,
-    r.progress,
-    r.review_state,
-    r.review_reasons,
-    r.reviewer,
-    r.review_notes,
-    r.review_decided_at,
-    r.owner,
-    r.idempotency_key,
-  ];
-}
-
-// changedColumns must cover every writable column at its bit, pushing values in bit order; writableValues the same.
-{
-  const numbered = Object.fromEntries(ROW_KEYS.map((k, i) => [k, i])) as unknown as MessageRow;
-  const listed = writableValues(numbered);
-  if (listed.length !== WRITABLE_KEYS.length || WRITABLE_KEYS.some((k, i) => listed[i] !== numbered[k]))
-    throw new Error('writableValues: its values are out of WRITABLE_KEYS order');
-}
 // changedColumns must cover every writable column at its bit, pushing values in bit order.
 {
   const base = Object.fromEntries(ROW_KEYS.map((k) => [k, 0])) as unknown as MessageRow;

@@ -39,7 +39,6 @@ import {
   snapshotRow,
   snapshotText,
   WRITABLE_KEYS,
-  writableValues,
 } from './rows.js';
 import { messages } from './schema.js';
 import { BUCKET_MS, WriteBatch } from './write-batch.js';
@@ -342,7 +341,9 @@ export class SqliteQueueStore implements QueueStore {
         idempotencyKey: m.idempotencyKey,
       };
       const row = messageToRow(message);
-      row.seq = message.seq = Number(this.s.insert.run(...writableValues(row)).lastInsertRowid);
+      const values: unknown[] = new Array(WRITABLE.length);
+      for (let i = 0; i < WRITABLE.length; i++) values[i] = row[WRITABLE[i]!];
+      row.seq = message.seq = Number(this.s.insert.run(...values).lastInsertRowid);
       this.batch.moved(null, 'PENDING');
       this.appendEvent(row, now, 'enqueued', message, true);
       if (!options.claimFor) return { message, created: true };
