@@ -13,6 +13,7 @@ import { runAnatomy } from './anatomy.js';
 import { runDepth } from './depth.js';
 import type { Figure } from './figures.js';
 import { runGraphqlSubmit } from './graphql.js';
+import { HEAP_FLAGS } from './servers/child.js';
 import { median, round } from './stats.js';
 import { bullmq, redisReachable } from './subjects/bullmq.js';
 import { plainjob } from './subjects/plainjob.js';
@@ -202,8 +203,8 @@ if (wants('subscriptions')) {
 const results = {
   date: new Date().toISOString(),
   node: process.version,
-  // V8 flags the run had (`npm run bench` passes those `npm start` uses; its server children inherit them).
-  nodeFlags: process.execArgv.filter((a) => a.startsWith('--max-') || a.startsWith('--single-')),
+  // V8 heap flags the run had (`npm run bench` passes those `npm start` uses; its server children inherit them).
+  nodeFlags: HEAP_FLAGS,
   cores: cpus().length,
   cpu: cpus()[0]?.model ?? 'unknown',
   quick,

@@ -9,14 +9,21 @@ it('npm run bench -- --quick runs every workload for every subject and writes ea
   const db = tempDb();
   try {
     const out = join(db.dir, 'results.json');
-    const run = await spawnTs('bench/run.ts', {}, /written to/, ['--quick', '--out', out]);
+    // With a heap flag as `npm run bench` passes one, to see it recorded.
+    const run = await spawnTs(
+      'bench/run.ts',
+      {},
+      /written to/,
+      ['--quick', '--out', out],
+      ['--max-semi-space-size=16'],
+    );
     expect(await run.exited).toBe(0);
     const results = JSON.parse(readFileSync(out, 'utf8'));
     expect(results).toMatchObject({
       quick: true,
       node: process.version,
       cores: expect.any(Number),
-      nodeFlags: expect.any(Array),
+      nodeFlags: ['--max-semi-space-size=16'],
       date: expect.any(String),
     });
     expect(results.depth.claimMsAt1k).toBeGreaterThan(0);

@@ -31,6 +31,8 @@ export interface ServerChild {
 }
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The V8 heap flags this process was started with (results.json records them as nodeFlags). */
+export const HEAP_FLAGS = process.execArgv.filter((a) => /^--(max|min)-(semi|old)-space-size=/.test(a));
 
 /** Starts `bench/servers/<name>.ts` and waits for its `ready`. */
 export function startServerChild(name: 'service' | 'bare-yoga' | 'bare-yoga-uncapped'): Promise<ServerChild> {
@@ -40,7 +42,7 @@ export function startServerChild(name: 'service' | 'bare-yoga' | 'bare-yoga-unca
     execArgv: [
       '--expose-gc',
       // Every server runs with the bench's own V8 heap flags (`npm run bench` sets those `npm start` sets).
-      ...process.execArgv.filter((a) => a.startsWith('--max-semi-space-size')),
+      ...HEAP_FLAGS,
       '--import',
       'tsx',
       ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}/${name}`] : []),

@@ -44,9 +44,10 @@ import { messages } from './schema.js';
 import { BUCKET_MS, WriteBatch } from './write-batch.js';
 
 const COLUMNS = Object.values(getTableColumns(messages)).map((c) => c.name);
-const WRITABLE = COLUMNS.filter((c) => c !== 'seq') as (keyof MessageRow)[];
-// changedColumns (rows.ts) sets bit i for WRITABLE[i]: the table's columns and the row's keys must agree in order.
-if (WRITABLE.join() !== WRITABLE_KEYS.join()) throw new Error('messages columns differ from WRITABLE_KEYS');
+/** Every column but seq, in the table's order, which is also changedColumns' bit order (rows.ts). */
+const WRITABLE = WRITABLE_KEYS;
+if (COLUMNS.filter((c) => c !== 'seq').join() !== WRITABLE.join())
+  throw new Error('the messages columns differ from WRITABLE_KEYS (src/db/rows.ts)');
 /**
  * The columns a claim sets, to values it binds or constants, in this order: its RETURNING leaves them out (each
  * column returned costs a conversion per row, ~3% of a drain for these six) and claimMany appends the values.

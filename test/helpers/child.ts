@@ -16,8 +16,9 @@ export function spawnTs(
   env: Record<string, string>,
   readyText: string | RegExp = 'ready',
   args: string[] = [],
+  nodeArgs: string[] = [],
 ): Promise<Child> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
