@@ -1,4 +1,6 @@
-// `npm run bench [-- --quick]`: runs the workloads side by side, prints a table, writes bench/results.json.
+// `npm run bench [-- --quick] [-- --only ...]`: runs the workloads side by side and prints tables. A full run of
+// every workload writes bench/results.json and the README's tables (bench/readme.ts); a quick or partial one
+// writes bench/results.partial.json, so it never stands in for the figures the README shows.
 //
 // Workloads 1-3 (enqueue, drain, end-to-end latency) run for our queue and its peers in the same process,
 // round-robin (subject after subject within each round, each round starting one subject later) so that a
@@ -6,13 +8,14 @@
 // ratios. Workload 4 (depth) is ours alone. Workloads 5 (GraphQL submit, bench/graphql.ts) and 6
 // (subscriptions, bench/subscriptions.ts) drive the real service in a child process over HTTP and WebSocket;
 // their figures go into the same `figures` and get a table of their own.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { runAnatomy } from './anatomy.js';
 import { runDepth } from './depth.js';
 import type { Figure } from './figures.js';
 import { runGraphqlSubmit } from './graphql.js';
+import { README, RESULTS, renderReadme } from './readme.js';
 import { HEAP_FLAGS } from './servers/child.js';
 import { median, round } from './stats.js';
 import { bullmq, redisReachable } from './subjects/bullmq.js';
@@ -21,12 +24,25 @@ import { quoteQueue } from './subjects/quote-queue.js';
 import { rawSqlite } from './subjects/raw-sqlite.js';
 import type { Subject } from './subjects/subject.js';
 import { runSubscriptions } from './subscriptions.js';
+import {
+  ANATOMY,
+  anatomyTable,
+  type NotMeasured,
+  ownTable,
+  QUEUES,
+  queueTable,
+  type Results,
+  SERVER_WORKLOADS,
+  serverTable,
+  targetsTable,
+} from './tables.js';
 import { drainRate, enqueueRate, latency } from './workloads.js';
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    out: { type: 'string', default: new URL('./results.json', import.meta.url).pathname },
+    /** Default: bench/results.json for a full run of every workload (the README's), else results.partial.json. */
+    out: { type: 'string' },
     /** Only these workloads, comma-separated: enqueue,drain,latency,depth,graphql,subscriptions,anatomy. */
     only: { type: 'string' },
   },
@@ -34,6 +50,9 @@ const { values } = parseArgs({
 const quick = values.quick ?? false;
 const only = values.only ? new Set(values.only.split(',')) : null;
 const wants = (w: string) => only === null || only.has(w);
+/** A full run of every workload: what the README shows (bench/readme.ts). */
+const complete = !quick && only === null;
+const out = values.out ?? (complete ? RESULTS : new URL('./results.partial.json', import.meta.url).pathname);
 
 const N = quick ? 500 : 20_000;
 /** The drain's second figure: CPU time per message over all of a subject's processes (see workloads.ts). */
@@ -48,24 +67,14 @@ const ROUNDS = 3;
  */
 const PEER_ROUNDS = quick ? ROUNDS : 5;
 
-/** Workloads 5 and 6, against a server process: their own table (ours, bare yoga, and the ratio). */
-const SERVER_WORKLOADS = new Set(['graphql-submit', 'subscriptions']);
-/** Where the drain's time goes (bench/anatomy.ts): a table of its own, one value per row. */
-const ANATOMY = 'drain-anatomy';
-const ownTable = (workload: string) => SERVER_WORKLOADS.has(workload) || workload === ANATOMY;
-
-interface NotMeasured {
-  workload: string;
-  subject: string;
-  metric: string;
-  reason: string;
-}
-
 const figures: Figure[] = [];
 const notMeasured: NotMeasured[] = [];
 const notes: string[] = [];
 const started = Date.now();
 
+// The tables (bench/tables.ts) name their columns after these subjects, in this order.
+if ([quoteQueue, rawSqlite, plainjob, bullmq].some((s, i) => s.name !== QUEUES[i]))
+  throw new Error('QUEUES in bench/tables.ts must name the subjects in order');
 const subjects: Subject[] = [quoteQueue, rawSqlite, plainjob];
 const peerWorkloads = ['enqueue', 'drain', 'latency'].filter(wants);
 if (peerWorkloads.length === 0) {
@@ -200,7 +209,7 @@ if (wants('subscriptions')) {
   process.stderr.write('subscriptions done\n');
 }
 
-const results = {
+const results: Results & Record<string, unknown> = {
   date: new Date().toISOString(),
   node: process.version,
   // V8 heap flags the run had (`npm run bench` passes those `npm start` uses; its server children inherit them).
@@ -234,92 +243,14 @@ const results = {
   notMeasured,
   notes,
 };
-writeFileSync(values.out!, `${JSON.stringify(results, null, 2)}\n`);
-if (figures.some((f) => !ownTable(f.workload))) console.log(table());
-if (figures.some((f) => f.workload === ANATOMY)) console.log(`\n${anatomyTable()}`);
-if (figures.some((f) => SERVER_WORKLOADS.has(f.workload))) console.log(`\n${serverTable()}`);
+writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+// The README's tables are this run's (bench/readme.ts), so its figures are never copied by hand.
+if (complete && out === RESULTS) writeFileSync(README, renderReadme(readFileSync(README, 'utf8'), results));
+if (figures.some((f) => !ownTable(f.workload))) console.log(queueTable(results));
+if (figures.some((f) => f.workload === ANATOMY)) console.log(`\n${anatomyTable(results)}`);
+if (figures.some((f) => SERVER_WORKLOADS.has(f.workload))) console.log(`\n${serverTable(results)}`);
+console.log(`\n${targetsTable(results)}`);
 for (const note of notes) console.log(note);
 console.log(
-  `\n${quick ? 'quick run' : 'full run'} in ${results.seconds} s on ${results.cores} cores (${results.cpu}), Node ${results.node}${results.nodeFlags.length > 0 ? ` ${results.nodeFlags.join(' ')}` : ''}; written to ${values.out}`,
+  `\n${quick ? 'quick run' : 'full run'} in ${results.seconds} s on ${results.cores} cores (${results.cpu}), Node ${results.node}${results.nodeFlags.length > 0 ? ` ${results.nodeFlags.join(' ')}` : ''}; written to ${out}${complete && out === RESULTS ? ' and README.md' : ''}`,
 );
-
-/** Rows of workload and metric; a column per subject, then ours / each peer. */
-function table(): string {
-  const names = [quoteQueue, rawSqlite, plainjob, bullmq].map((s) => s.name);
-  const peers = names.slice(1);
-  const keys = [
-    ...new Set(figures.filter((f) => !ownTable(f.workload)).map((f) => `${f.workload}\u0000${f.metric}`)),
-  ];
-  const lines = [
-    `| workload | figure | ${names.join(' | ')} | ${peers.map((p) => `ours / ${p}`).join(' | ')} |`,
-    `| --- | --- | ${names.map(() => '---:').join(' | ')} | ${peers.map(() => '---:').join(' | ')} |`,
-  ];
-  for (const key of keys) {
-    const [workload, metric] = key.split('\u0000') as [string, string];
-    const of = (name: string) =>
-      figures.find((f) => f.workload === workload && f.metric === metric && f.subject === name);
-    const cell = (name: string) => {
-      const f = of(name);
-      if (f) return `${f.value.toLocaleString('en-US')} ${f.unit}`;
-      const missing = notMeasured.find(
-        (m) =>
-          m.subject === name && m.workload === workload && (m.metric === '*' || metric.startsWith(m.metric)),
-      );
-      return missing ? `n/a: ${missing.reason}` : '-';
-    };
-    const ours = of('quote-queue');
-    const ratio = (peer: string) => {
-      const p = of(peer);
-      if (!ours || !p || ours.unit === 'x') return '-';
-      const r = pairedRatio(ours.rounds, p.rounds);
-      return r === null ? '-' : `${round(r, 2)}x`;
-    };
-    lines.push(
-      `| ${workload} | ${metric} | ${names.map(cell).join(' | ')} | ${peers.map(ratio).join(' | ')} |`,
-    );
-  }
-  return lines.join('\n');
-}
-
-/**
- * Ours over a peer: the median of the per-round ratios (both measured in the same round, minutes apart at most),
- * so that a slow spell of the machine weighs on both sides of a ratio rather than on one subject's median.
- */
-function pairedRatio(ours: number[], peer: number[]): number | null {
-  const ratios = ours.flatMap((x, i) => (peer[i]! > 0 ? [x / peer[i]!] : []));
-  return ratios.length === ours.length && ratios.length > 0 ? median(ratios) : null;
-}
-
-/** The drain's anatomy: one row per figure (rates are medians of the rounds; the breakdowns one timed drain). */
-function anatomyTable(): string {
-  const lines = ['| drain anatomy | subject | value |', '| --- | --- | ---: |'];
-  for (const f of figures.filter((x) => x.workload === ANATOMY)) {
-    lines.push(`| ${f.metric} | ${f.subject} | ${f.value.toLocaleString('en-US')} ${f.unit} |`);
-  }
-  return lines.join('\n');
-}
-
-/** Workloads 5 and 6: ours, the bare yoga + SQLite server where it applies, and ours / bare per round. */
-function serverTable(): string {
-  const columns = [
-    'quote-queue',
-    'bare-yoga',
-    'bare-yoga-uncapped',
-    'ours / bare-yoga',
-    'ours / bare-yoga-uncapped',
-  ];
-  const lines = [
-    `| workload | figure | ${columns.join(' | ')} |`,
-    `| --- | --- | ${columns.map(() => '---:').join(' | ')} |`,
-  ];
-  const server = figures.filter((f) => SERVER_WORKLOADS.has(f.workload));
-  for (const key of [...new Set(server.map((f) => `${f.workload}\u0000${f.metric}`))]) {
-    const [workload, metric] = key.split('\u0000') as [string, string];
-    const cell = (subject: string) => {
-      const f = server.find((x) => x.workload === workload && x.metric === metric && x.subject === subject);
-      return f ? `${f.value.toLocaleString('en-US')} ${f.unit}` : '';
-    };
-    lines.push(`| ${workload} | ${metric} | ${columns.map(cell).join(' | ')} |`);
-  }
-  return lines.join('\n');
-}

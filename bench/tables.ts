@@ -1,0 +1,232 @@
+// The tables of a bench run, rendered from its results (bench/results.json): printed by run.ts, and written into
+// the README by readme.ts, so the README's figures are the last run's and a test can tell when they are not.
+import type { Figure } from './figures.js';
+import { median, round } from './stats.js';
+
+export interface NotMeasured {
+  workload: string;
+  subject: string;
+  metric: string;
+  reason: string;
+}
+
+/** What bench/results.json holds (the parts the tables read). */
+export interface Results {
+  date: string;
+  node: string;
+  nodeFlags: string[];
+  cores: number;
+  cpu: string;
+  quick: boolean;
+  seconds: number;
+  depth?: {
+    claimMsAt1k: number;
+    claimMsAt1M: number;
+    ratio: number;
+    unit: string;
+    detail: Record<string, { depth: number }>;
+  };
+  figures: Figure[];
+  notMeasured: NotMeasured[];
+}
+
+/** The queues of workloads 1-3, ours first: the column order of the main table. */
+export const QUEUES = ['quote-queue', 'raw-sqlite', 'plainjob', 'bullmq'] as const;
+/** Workloads 5 and 6, against a server process: their own table (ours, bare yoga, and the ratio). */
+export const SERVER_WORKLOADS = new Set(['graphql-submit', 'subscriptions']);
+/** Where the drain's time goes (bench/anatomy.ts): a table of its own, one value per row. */
+export const ANATOMY = 'drain-anatomy';
+export const ownTable = (workload: string) => SERVER_WORKLOADS.has(workload) || workload === ANATOMY;
+
+const number = (x: number) => x.toLocaleString('en-US');
+const find = (r: Results, workload: string, subject: string, metric: (m: string) => boolean) =>
+  r.figures.find((f) => f.workload === workload && f.subject === subject && metric(f.metric));
+
+/**
+ * Ours over a peer: the median of the per-round ratios (both measured in the same round, minutes apart at most),
+ * so that a slow spell of the machine weighs on both sides of a ratio rather than on one subject's median.
+ */
+export function pairedRatio(ours: number[], peer: number[]): number | null {
+  const ratios = perRound(ours, peer);
+  return ratios.length === ours.length && ratios.length > 0 ? median(ratios) : null;
+}
+
+function perRound(ours: number[], peer: number[]): number[] {
+  return ours.flatMap((x, i) => (peer[i]! > 0 ? [x / peer[i]!] : []));
+}
+
+/** Workloads 1-4: rows of workload and metric; a column per queue, then ours / each peer. */
+export function queueTable(r: Results): string {
+  const peers = QUEUES.slice(1);
+  const keys = [
+    ...new Set(r.figures.filter((f) => !ownTable(f.workload)).map((f) => `${f.workload}\u0000${f.metric}`)),
+  ];
+  const lines = [
+    `| workload | figure | ${QUEUES.join(' | ')} | ${peers.map((p) => `ours / ${p}`).join(' | ')} |`,
+    `| --- | --- | ${QUEUES.map(() => '---:').join(' | ')} | ${peers.map(() => '---:').join(' | ')} |`,
+  ];
+  for (const key of keys) {
+    const [workload, metric] = key.split('\u0000') as [string, string];
+    const of = (name: string) => find(r, workload, name, (m) => m === metric);
+    const cell = (name: string) => {
+      const f = of(name);
+      if (f) return `${number(f.value)} ${f.unit}`;
+      const missing = r.notMeasured.find(
+        (m) =>
+          m.subject === name && m.workload === workload && (m.metric === '*' || metric.startsWith(m.metric)),
+      );
+      return missing ? `n/a: ${missing.reason}` : '-';
+    };
+    const ours = of('quote-queue');
+    const ratio = (peer: string) => {
+      const p = of(peer);
+      if (!ours || !p || ours.unit === 'x') return '-';
+      const x = pairedRatio(ours.rounds, p.rounds);
+      return x === null ? '-' : `${round(x, 2)}x`;
+    };
+    lines.push(
+      `| ${workload} | ${metric} | ${QUEUES.map(cell).join(' | ')} | ${peers.map(ratio).join(' | ')} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** The drain's anatomy: one row per figure (rates are medians of the rounds; the breakdowns one timed drain). */
+export function anatomyTable(r: Results): string {
+  const lines = ['| drain anatomy | subject | value |', '| --- | --- | ---: |'];
+  for (const f of r.figures.filter((x) => x.workload === ANATOMY)) {
+    lines.push(`| ${f.metric} | ${f.subject} | ${number(f.value)} ${f.unit} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Workloads 5 and 6: ours, the bare yoga + SQLite server where it applies, and ours / bare per round. */
+export function serverTable(r: Results): string {
+  const columns = [
+    'quote-queue',
+    'bare-yoga',
+    'bare-yoga-uncapped',
+    'ours / bare-yoga',
+    'ours / bare-yoga-uncapped',
+  ];
+  const lines = [
+    `| workload | figure | ${columns.join(' | ')} |`,
+    `| --- | --- | ${columns.map(() => '---:').join(' | ')} |`,
+  ];
+  const server = r.figures.filter((f) => SERVER_WORKLOADS.has(f.workload));
+  for (const key of [...new Set(server.map((f) => `${f.workload}\u0000${f.metric}`))]) {
+    const [workload, metric] = key.split('\u0000') as [string, string];
+    const cell = (subject: string) => {
+      const f = server.find((x) => x.workload === workload && x.metric === metric && x.subject === subject);
+      return f ? `${number(f.value)} ${f.unit}` : '';
+    };
+    lines.push(`| ${workload} | ${metric} | ${columns.map(cell).join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** When, where and how long: the line above the tables. */
+export function runLine(r: Results): string {
+  const flags = r.nodeFlags.length > 0 ? ` with \`${r.nodeFlags.join(' ')}\`` : '';
+  return `${r.quick ? 'Quick run' : 'Last full run'} (${r.date.slice(0, 10)}, Node ${r.node.replace(/^v/, '')}${flags}, ${r.cores} cores of an ${r.cpu}, ${r.seconds} s):`;
+}
+
+interface Target {
+  target: string;
+  /** What this run measured, in words; null when the run did not measure it. */
+  measured: string | null;
+  met: boolean;
+}
+
+/** Issue 5's targets, each judged from this run's figures. */
+export function targets(r: Results): Target[] {
+  const out: Target[] = [];
+  const rounds = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return sorted.length > 1
+      ? `${round(sorted[0]!, 2)}-${round(sorted.at(-1)!, 2)}`
+      : `${round(sorted[0]!, 2)}`;
+  };
+  const drain = (subject: string, suffix = 'concurrency 10') =>
+    find(r, 'drain', subject, (m) => m.endsWith(suffix));
+  const ours = drain('quote-queue');
+  for (const [peer, name, floor] of [
+    ['plainjob', 'plainjob', 2],
+    ['bullmq', 'BullMQ', 2],
+    ['raw-sqlite', 'raw one-per-transaction SQLite', 0.9],
+  ] as const) {
+    const p = drain(peer);
+    const x = ours && p ? pairedRatio(ours.rounds, p.rounds) : null;
+    let measured =
+      x === null ? null : `${round(x, 2)}x (per round ${rounds(perRound(ours!.rounds, p!.rounds))})`;
+    if (measured !== null && peer === 'bullmq') {
+      const cpu = (s: string) => drain(s, 'concurrency 10, CPU per message, all its processes');
+      const [a, b] = [cpu('quote-queue'), cpu('bullmq')];
+      const cpu10 = a && b ? pairedRatio(a.rounds, b.rounds) : null;
+      if (cpu10 !== null) measured += `; CPU per message ${round(cpu10, 2)}x BullMQ's`;
+    }
+    out.push({
+      target: `drain at concurrency 10 ≥ ${floor}x ${name}`,
+      measured,
+      met: x !== null && x >= floor,
+    });
+  }
+  const p99 = (subject: string) => find(r, 'latency', subject, (m) => m.endsWith(', p99'));
+  const [ourP99, bullP99] = [p99('quote-queue'), p99('bullmq')];
+  out.push({
+    target: "end-to-end p99 at 500/s within BullMQ's",
+    measured: ourP99 && bullP99 ? `${ourP99.value} against ${bullP99.value} ms` : null,
+    met: !!ourP99 && !!bullP99 && ourP99.value <= bullP99.value,
+  });
+  const submit = (subject: string, what: string) =>
+    find(r, 'graphql-submit', subject, (m) => m.endsWith(`, ${what}`));
+  const bareRatio = (what: string) => submit('ours / bare-yoga', what);
+  const through = bareRatio('throughput');
+  out.push({
+    target: 'GraphQL submit throughput ≥ 0.8x bare yoga + SQLite',
+    measured: through ? `${through.value}x (rounds ${through.rounds.join(', ')})` : null,
+    met: !!through && through.value >= 0.8,
+  });
+  const tail = bareRatio('p99');
+  out.push({
+    target: "GraphQL submit p99 ≤ 1.25x bare's",
+    measured: tail ? `${tail.value}x (rounds ${tail.rounds.join(', ')})` : null,
+    met: !!tail && tail.value <= 1.25,
+  });
+  const ourSubmitP99 = submit('quote-queue', 'p99');
+  out.push({
+    target: 'submission under 100 ms',
+    measured: ourSubmitP99 ? `p99 ${ourSubmitP99.value} ms at 50 connections` : null,
+    met: !!ourSubmitP99 && ourSubmitP99.value < 100,
+  });
+  const deep = r.depth && Object.values(r.depth.detail).some((d) => d.depth >= 1_000_000);
+  out.push({
+    target: 'depth: claim at 1,000,000 within 2x of 1,000',
+    measured:
+      r.depth && deep ? `${r.depth.ratio}x (${r.depth.claimMsAt1k} against ${r.depth.claimMsAt1M} ms)` : null,
+    met: !!r.depth && !!deep && r.depth.ratio <= 2,
+  });
+  const sub = (what: string) =>
+    find(r, 'subscriptions', 'quote-queue', (m) => m === `10,000 on one message, ${what}`);
+  const heap = sub('server heap per subscriber');
+  out.push({
+    target: '10,000 subscribers open on one process',
+    measured: heap ? `~${heap.value} KB of heap each` : null,
+    met: !!heap,
+  });
+  const delivery = sub('change to delivery, p99');
+  out.push({
+    target: 'delivery p99 under 100 ms at 10,000',
+    measured: delivery ? `${delivery.value} ms (rounds ${delivery.rounds.join(', ')})` : null,
+    met: !!delivery && delivery.value < 100,
+  });
+  return out;
+}
+
+export function targetsTable(r: Results): string {
+  const lines = ['| target | this run | |', '| --- | --- | --- |'];
+  for (const t of targets(r)) {
+    lines.push(`| ${t.target} | ${t.measured ?? 'not measured'} | ${t.met ? 'met' : '**missed**'} |`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,66 @@
+// The README's benchmark tables are bench/results.json's (rendered by bench/readme.ts), never hand-copied figures.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { README, readResults, renderReadme } from '../bench/readme.js';
+import { type Results, targets } from '../bench/tables.js';
+
+const readme = readFileSync(README, 'utf8');
+const results = readResults();
+const copy = (): Results => structuredClone(results);
+
+describe('the README shows the last full bench run', () => {
+  it('every marked table is what bench/results.json renders (npm run bench:readme rewrites them)', () => {
+    expect(renderReadme(readme, results)).toBe(readme);
+  });
+
+  it('a changed figure changes the README, so the check above can fail', () => {
+    const changed = copy();
+    const drain = changed.figures.find((f) => f.workload === 'drain' && f.subject === 'quote-queue')!;
+    drain.value += 1;
+    expect(renderReadme(readme, changed)).not.toBe(readme);
+  });
+
+  it('a quick run never stands in for a full one', () => {
+    expect(() => renderReadme(readme, { ...copy(), quick: true })).toThrow(/quick run/);
+  });
+
+  it('a README without a marked block is refused rather than left stale', () => {
+    expect(() => renderReadme(readme.replace('<!-- bench:targets -->', ''), results)).toThrow(
+      /bench:targets/,
+    );
+  });
+});
+
+describe('the targets are judged from the figures', () => {
+  const judged = (r: Results, target: string) => targets(r).find((t) => t.target.startsWith(target))!;
+
+  it('delivery at 10,000 is met under 100 ms and missed at or above it', () => {
+    const r = copy();
+    const p99 = r.figures.find((f) => f.metric === '10,000 on one message, change to delivery, p99')!;
+    p99.value = 99;
+    expect(judged(r, 'delivery p99').met).toBe(true);
+    p99.value = 100;
+    expect(judged(r, 'delivery p99').met).toBe(false);
+  });
+
+  it('the drain ratio to a peer is the median of the per-round ratios', () => {
+    const r = copy();
+    const rate = (subject: string) =>
+      r.figures.find(
+        (f) => f.workload === 'drain' && f.subject === subject && f.metric.endsWith('concurrency 10'),
+      )!;
+    rate('quote-queue').rounds = [20, 20, 20, 20, 20];
+    rate('plainjob').rounds = [10, 10, 5, 10, 30];
+    // Per round 2, 2, 4, 2, 0.67: median 2, met (the last round alone would say missed).
+    expect(judged(r, 'drain at concurrency 10 ≥ 2x plainjob')).toMatchObject({ met: true });
+    // Per round 1.82, 1.82, 4, 1.82, 0.67: median 1.82, missed (the third round alone would say met).
+    rate('plainjob').rounds = [11, 11, 5, 11, 30];
+    expect(judged(r, 'drain at concurrency 10 ≥ 2x plainjob')).toMatchObject({ met: false });
+  });
+
+  it('a target the run did not measure is not met', () => {
+    const r = copy();
+    r.figures = r.figures.filter((f) => f.workload !== 'subscriptions');
+    expect(judged(r, '10,000 subscribers')).toMatchObject({ met: false, measured: null });
+  });
+});
