@@ -10,8 +10,11 @@ export interface FrameWriter {
   readonly open: boolean;
   /** More than the limit waits in this process for the socket: write no more until it drains. */
   readonly backedUp: boolean;
-  /** Queues the text frame `head + payload + '}'` for the end of this turn. */
-  frame(head: Buffer, payload: Buffer): void;
+  /**
+   * Queues the text frame `head + payload + '}'` for the end of this turn; with `headLength`, only that many
+   * bytes of `head` (a prefix of a buffer the caller keeps, without a view allocated per frame).
+   */
+  frame(head: Buffer, payload: Buffer, headLength?: number): void;
   /** Writes one frame (a serialised graphql-ws message); `sent` once it reached the kernel or failed. */
   write(frame: string, sent?: (error?: Error) => void): void;
   /** Calls `listener` once the socket's queue has drained; never if the socket closes first. */
@@ -56,6 +59,7 @@ export function createFrameWriter(
   backlogBytes = DEFAULT_BACKLOG_BYTES,
 ): FrameWriter {
   let heads: Buffer[] = [];
+  let headLengths: number[] = [];
   let payloads: Buffer[] = [];
   let queuedBytes = 0;
   let corked = false;
@@ -68,8 +72,10 @@ export function createFrameWriter(
     if (heads.length === 0) return;
     const size = queuedBytes;
     const h = heads;
+    const hl = headLengths;
     const p = payloads;
     heads = [];
+    headLengths = [];
     payloads = [];
     queuedBytes = 0;
     if (!isOpen()) return;
@@ -77,8 +83,9 @@ export function createFrameWriter(
     let at = 0;
     for (let i = 0; i < h.length; i++) {
       const head = h[i]!;
+      const headLength = hl[i]!;
       const payload = p[i]!;
-      const length = head.length + payload.length + 1;
+      const length = headLength + payload.length + 1;
       out[at++] = FIN_TEXT;
       if (length < 126) out[at++] = length;
       else if (length < 65536) {
@@ -88,8 +95,12 @@ export function createFrameWriter(
         out[at++] = 127;
         at = out.writeBigUInt64BE(BigInt(length), at);
       }
-      at += head.copy(out, at);
-      at += payload.copy(out, at);
+      // TypedArray#set and a short loop stay in JavaScript; Buffer#copy crosses into C++ for each small piece.
+      if (headLength === head.length) out.set(head, at);
+      else for (let j = 0; j < headLength; j++) out[at + j] = head[j]!;
+      at += headLength;
+      out.set(payload, at);
+      at += payload.length;
       out[at++] = CLOSE_BRACE;
     }
     socket.write(out);
@@ -118,12 +129,13 @@ export function createFrameWriter(
     get backedUp() {
       return socket.writableLength + queuedBytes > backlogBytes;
     },
-    frame(head, payload) {
+    frame(head, payload, headLength = head.length) {
       if (!isOpen()) return;
       if (heads.length === 0) afterTurn(flushFrames);
       heads.push(head);
+      headLengths.push(headLength);
       payloads.push(payload);
-      const length = head.length + payload.length + 1;
+      const length = headLength + payload.length + 1;
       queuedBytes += length + (length < 126 ? 2 : length < 65536 ? 4 : 10);
     },
     write(frame, sent) {
