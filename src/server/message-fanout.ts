@@ -291,7 +291,8 @@ class Subscriber implements AsyncIterableIterator<never> {
       // Unknown or not visible fails here, as an error of the subscription rather than of an event.
       now = await service.visible(actor, id);
       if (afterVersion === null) {
-        if (this.target.active()) this.write(await this.hub.run(this.operation, now), now.version, isFinal(now));
+        if (this.target.active())
+          this.write(await this.hub.run(this.operation, now), now.version, isFinal(now));
         else this.last = now.version;
       } else {
         this.last = afterVersion;
