@@ -252,5 +252,5 @@ if (figures.some((f) => SERVER_WORKLOADS.has(f.workload))) console.log(`\n${serv
 console.log(`\n${targetsTable(results)}`);
 for (const note of notes) console.log(note);
 console.log(
-  `\n${quick ? 'quick run' : 'full run'} in ${results.seconds} s on ${results.cores} cores (${results.cpu}), Node ${results.node}${results.nodeFlags.length > 0 ? ` ${results.nodeFlags.join(' ')}` : ''}; written to ${out}${complete && out === RESULTS ? ' and README.md' : ''}`,
+  `\n${quick ? 'quick run' : complete ? 'full run' : 'partial run'} in ${results.seconds} s on ${results.cores} cores (${results.cpu}), Node ${results.node}${results.nodeFlags.length > 0 ? ` ${results.nodeFlags.join(' ')}` : ''}; written to ${out}${complete && out === RESULTS ? ' and README.md' : ''}`,
 );

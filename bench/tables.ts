@@ -226,7 +226,8 @@ export function targets(r: Results): Target[] {
 export function targetsTable(r: Results): string {
   const lines = ['| target | this run | |', '| --- | --- | --- |'];
   for (const t of targets(r)) {
-    lines.push(`| ${t.target} | ${t.measured ?? 'not measured'} | ${t.met ? 'met' : '**missed**'} |`);
+    const verdict = t.measured === null ? '-' : t.met ? 'met' : '**missed**';
+    lines.push(`| ${t.target} | ${t.measured ?? 'not measured'} | ${verdict} |`);
   }
   return lines.join('\n');
 }

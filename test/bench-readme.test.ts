@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { README, readResults, renderReadme } from '../bench/readme.js';
-import { type Results, targets } from '../bench/tables.js';
+import { type Results, targets, targetsTable } from '../bench/tables.js';
 
 const readme = readFileSync(README, 'utf8');
 const results = readResults();
@@ -62,5 +62,6 @@ describe('the targets are judged from the figures', () => {
     const r = copy();
     r.figures = r.figures.filter((f) => f.workload !== 'subscriptions');
     expect(judged(r, '10,000 subscribers')).toMatchObject({ met: false, measured: null });
+    expect(targetsTable(r)).toMatch(/\| 10,000 subscribers open on one process \| not measured \| - \|/);
   });
 });
