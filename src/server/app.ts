@@ -179,6 +179,7 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
     auth,
     limiter,
     logger,
+    tracker,
     draining: () => draining,
     heartbeatMs: timeouts.heartbeatMs,
     initTimeoutMs: timeouts.initMs,

@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ExecutionArgs, GraphQLError } from 'graphql';
 import { CloseCode, makeServer } from 'graphql-ws';
+import { isAsyncIterable } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../logger.js';
 import type { Actor } from '../queue/access.js';
@@ -17,6 +18,7 @@ import type { Authenticator } from './auth.js';
 import { createFrameWriter, type FrameWriter } from './frame-writer.js';
 import { createMessageFanout } from './message-fanout.js';
 import type { RateLimiter } from './rate-limit.js';
+import type { SubscriptionTracker } from './subscriptions.js';
 import { GRAPHQL_PATH, type GraphQLHandler, MAX_BODY_BYTES } from './yoga.js';
 
 export interface WebSocketOptions {
@@ -25,6 +27,8 @@ export interface WebSocketOptions {
   auth: Authenticator;
   limiter: RateLimiter;
   logger: Logger;
+  /** Open streams, counted and ended at shutdown: fan-out streams are handed to graphql-ws through it. */
+  tracker: SubscriptionTracker;
   /** True while the server drains: new sockets are refused. */
   draining(): boolean;
   /** Subscriptions one socket may hold at once. Default 100. */
@@ -71,6 +75,8 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
   const envelopedOf = new WeakMap<object, Enveloped>();
   const onUnexpected = (err: unknown) => logger.error({ err }, 'unexpected error in a subscription');
   const fanout = createMessageFanout({ onUnexpected });
+  /** The fan-out's stream of each operation whose `messageStatus` it delivers, by the operation's context. */
+  const fanoutStreams = new WeakMap<object, AsyncIterableIterator<never>>();
 
   options.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -99,7 +105,15 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
   const server = makeServer<Record<string, unknown> | undefined, SocketState>({
     connectionInitWaitTimeout: options.initTimeoutMs ?? 5000,
     execute: (args) => run(args, 'execute') as never,
-    subscribe: (args) => run(args, 'subscribe') as never,
+    subscribe: async (args) => {
+      const result = await run(args, 'subscribe');
+      // A fan-out stream yields nothing (the fan-out writes every value): graphql-ws iterates it directly,
+      // and only its end, its return or its error pass through it.
+      const direct = fanoutStreams.get(args.contextValue as object);
+      if (direct && isAsyncIterable(result))
+        return options.tracker.direct(args.contextValue as object, direct);
+      return result as never;
+    },
     onConnect(ctx) {
       try {
         ctx.extra.actor = auth.authenticate(authorizationOf(ctx.connectionParams));
@@ -143,29 +157,33 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
         return [toClientError(error)];
       }
       envelopedOf.set(contextValue, enveloped);
-      deliverMessagesFor(
-        contextValue,
-        fanout.delivery(
-          {
-            schema: enveloped.schema,
-            document,
-            query: payload.query,
-            operationName: payload.operationName,
-            variableValues: payload.variables,
-            contextValue,
-            actor,
+      const delivery = fanout.delivery(
+        {
+          schema: enveloped.schema,
+          document,
+          query: payload.query,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue,
+          actor,
+        },
+        {
+          writer: ctx.extra.writer,
+          id,
+          active: () => id in ctx.subscriptions,
+          // graphql-ws then ends the operation (onComplete) without sending a complete of its own.
+          completed: () => {
+            delete ctx.subscriptions[id];
           },
-          {
-            writer: ctx.extra.writer,
-            id,
-            active: () => id in ctx.subscriptions,
-            // graphql-ws then ends the operation (onComplete) without sending a complete of its own.
-            completed: () => {
-              delete ctx.subscriptions[id];
-            },
-          },
-        ),
+        },
       );
+      deliverMessagesFor(contextValue, {
+        async follow(follow) {
+          const stream = await delivery.follow(follow);
+          fanoutStreams.set(contextValue, stream);
+          return stream;
+        },
+      });
       operations.add(id);
       return {
         schema: enveloped.schema,
