@@ -2,7 +2,9 @@
 // same yoga pipeline as HTTP (limits, masking, tracking). The key travels in connection_init's
 // connectionParams.authorization; a bad one closes the socket with 4401 before anything runs.
 // `messageStatus` values are written by the fan-out (message-fanout.ts), once per change for all alike
-// subscriptions; every frame of one turn goes to its socket in one write (frame-writer.ts).
+// subscriptions; every frame of one turn goes to its socket in one write (frame-writer.ts). Such an operation
+// is still parsed, validated and subscribed through yoga (its errors at the start masked by yoga), but
+// graphql-ws then iterates the fan-out's own stream, which yields nothing, rather than yoga's layers around it.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
