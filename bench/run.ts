@@ -53,6 +53,8 @@ const wants = (w: string) => only === null || only.has(w);
 /** A full run of every workload: what the README shows (bench/readme.ts). */
 const complete = !quick && only === null;
 const out = values.out ?? (complete ? RESULTS : new URL('./results.partial.json', import.meta.url).pathname);
+/** The README shows this run: a complete one written to bench/results.json. */
+const writesReadme = complete && out === RESULTS;
 
 const N = quick ? 500 : 20_000;
 /** The drain's second figure: CPU time per message over all of a subject's processes (see workloads.ts). */
@@ -245,12 +247,12 @@ const results: Results & Record<string, unknown> = {
 };
 writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
 // The README's tables are this run's (bench/readme.ts), so its figures are never copied by hand.
-if (complete && out === RESULTS) writeFileSync(README, renderReadme(readFileSync(README, 'utf8'), results));
+if (writesReadme) writeFileSync(README, renderReadme(readFileSync(README, 'utf8'), results));
 if (figures.some((f) => !ownTable(f.workload))) console.log(queueTable(results));
 if (figures.some((f) => f.workload === ANATOMY)) console.log(`\n${anatomyTable(results)}`);
 if (figures.some((f) => SERVER_WORKLOADS.has(f.workload))) console.log(`\n${serverTable(results)}`);
 console.log(`\n${targetsTable(results)}`);
 for (const note of notes) console.log(note);
 console.log(
-  `\n${quick ? 'quick run' : complete ? 'full run' : 'partial run'} in ${results.seconds} s on ${results.cores} cores (${results.cpu}), Node ${results.node}${results.nodeFlags.length > 0 ? ` ${results.nodeFlags.join(' ')}` : ''}; written to ${out}${complete && out === RESULTS ? ' and README.md' : ''}`,
+  `\n${quick ? 'quick run' : complete ? 'full run' : 'partial run'} in ${results.seconds} s on ${results.cores} cores (${results.cpu}), Node ${results.node}${results.nodeFlags.length > 0 ? ` ${results.nodeFlags.join(' ')}` : ''}; written to ${out}${writesReadme ? ' and README.md' : ''}`,
 );
