@@ -15,7 +15,7 @@ import { runAnatomy } from './anatomy.js';
 import { runDepth } from './depth.js';
 import type { Figure } from './figures.js';
 import { runGraphqlSubmit } from './graphql.js';
-import { README, RESULTS, renderReadme } from './readme.js';
+import { RESULTS, writePages } from './readme.js';
 import { HEAP_FLAGS } from './servers/child.js';
 import { median, round } from './stats.js';
 import { bullmq, redisReachable } from './subjects/bullmq.js';
@@ -246,13 +246,13 @@ const results: Results & Record<string, unknown> = {
   notes,
 };
 writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
-// The README's tables are this run's (bench/readme.ts), so its figures are never copied by hand.
-if (writesReadme) writeFileSync(README, renderReadme(readFileSync(README, 'utf8'), results));
+// The pages' tables are this run's (bench/readme.ts), so their figures are never copied by hand.
+if (writesReadme) writePages(results);
 if (figures.some((f) => !ownTable(f.workload))) console.log(queueTable(results));
 if (figures.some((f) => f.workload === ANATOMY)) console.log(`\n${anatomyTable(results)}`);
 if (figures.some((f) => SERVER_WORKLOADS.has(f.workload))) console.log(`\n${serverTable(results)}`);
 console.log(`\n${targetsTable(results)}`);
 for (const note of notes) console.log(note);
 console.log(
-  `\n${quick ? 'quick run' : complete ? 'full run' : 'partial run'} in ${results.seconds} s on ${results.cores} cores (${results.cpu}), Node ${results.node}${results.nodeFlags.length > 0 ? ` ${results.nodeFlags.join(' ')}` : ''}; written to ${out}${writesReadme ? ' and README.md' : ''}`,
+  `\n${quick ? 'quick run' : complete ? 'full run' : 'partial run'} in ${results.seconds} s on ${results.cores} cores (${results.cpu}), Node ${results.node}${results.nodeFlags.length > 0 ? ` ${results.nodeFlags.join(' ')}` : ''}; written to ${out}${writesReadme ? ', README.md and bench/README.md' : ''}`,
 );

@@ -231,3 +231,49 @@ export function targetsTable(r: Results): string {
   }
   return lines.join('\n');
 }
+
+/**
+ * The README's few headline figures: what a user gets, each with what it is measured beside. A figure the run
+ * did not measure shows '-'.
+ */
+export function headlineTable(r: Results): string {
+  const lines = ['| what | this run | beside it, same run |', '| --- | ---: | --- |'];
+  const cell = (f: Figure | undefined) => (f ? `${number(f.value)} ${f.unit}` : '-');
+  const versus = (ours: Figure | undefined, peer: Figure | undefined, name: string) => {
+    const x = ours && peer ? pairedRatio(ours.rounds, peer.rounds) : null;
+    return x === null ? '-' : `${round(x, 2)}x ${name} (${number(peer!.value)} ${peer!.unit})`;
+  };
+  const drain = (subject: string) => find(r, 'drain', subject, (m) => m.endsWith('concurrency 10'));
+  lines.push(
+    `| queue drain, no-op processor, concurrency 10 (the engine's ceiling) | ${cell(drain('quote-queue'))} | ${versus(drain('quote-queue'), drain('bullmq'), 'BullMQ')} |`,
+  );
+  const p99 = (subject: string) => find(r, 'latency', subject, (m) => m.endsWith(', p99'));
+  lines.push(
+    `| submit to completed at 500/s, p99 | ${cell(p99('quote-queue'))} | BullMQ ${cell(p99('bullmq'))} |`,
+  );
+  const submit = (subject: string, what: string) =>
+    find(r, 'graphql-submit', subject, (m) => m.endsWith(`, ${what}`));
+  lines.push(
+    `| \`submitQuote\` over HTTP, 50 connections | ${cell(submit('quote-queue', 'throughput'))}, p99 ${cell(submit('quote-queue', 'p99'))} | bare yoga + SQLite ${cell(submit('bare-yoga', 'throughput'))} |`,
+  );
+  const delivery = find(
+    r,
+    'subscriptions',
+    'quote-queue',
+    (m) => m === '10,000 on one message, change to delivery, p99',
+  );
+  const heap = find(
+    r,
+    'subscriptions',
+    'quote-queue',
+    (m) => m === '10,000 on one message, server heap per subscriber',
+  );
+  lines.push(
+    `| a change to 10,000 subscribers, p99 | ${cell(delivery)} | heap ${cell(heap)} per subscriber |`,
+  );
+  const met = targets(r).filter((t) => t.measured !== null);
+  lines.push(
+    `| targets met | ${met.filter((t) => t.met).length} of ${met.length} | [bench/README.md](bench/README.md#targets) |`,
+  );
+  return lines.join('\n');
+}
