@@ -8,7 +8,7 @@
 // ratios. Workload 4 (depth) is ours alone. Workloads 5 (GraphQL submit, bench/graphql.ts) and 6
 // (subscriptions, bench/subscriptions.ts) drive the real service in a child process over HTTP and WebSocket;
 // their figures go into the same `figures` and get a table of their own.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { runAnatomy } from './anatomy.js';
