@@ -6,6 +6,7 @@ export type introspection_types = {
     'Boolean': unknown;
     'ConstructionType': { name: 'ConstructionType'; enumValues: 'FRAME' | 'MASONRY' | 'FIRE_RESISTIVE'; };
     'DateTime': unknown;
+    'ErrorCode': { name: 'ErrorCode'; enumValues: 'BAD_USER_INPUT' | 'QUEUE_FULL' | 'NOT_FOUND' | 'INVALID_STATE' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'RATE_LIMITED' | 'STORAGE_UNAVAILABLE' | 'INTERNAL_SERVER_ERROR'; };
     'Float': unknown;
     'ID': unknown;
     'Int': unknown;
