@@ -5,9 +5,7 @@ import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../src/server/limits.js';
 import {
-  collectSse,
   type GraphQLResponse,
-  nextPayloads,
   SUBMISSION,
   SUBMIT,
   startTestServer,
@@ -317,7 +315,8 @@ describe('limits checked before graphql validates', () => {
     const over = await t.gql(`{ queueStats { ${'pendingCount '.repeat(copies + 1)} } }`);
     expect(over.errors?.[0]?.extensions).toMatchObject({ reason: 'MAX_SAME_FIELD' });
     const quoted = await t.gql(
-      `# ${'['.repeat(200)}\n{ queueMessage(id: "${'['.repeat(200)}") { id } a: queueMessage(id: """${'{'.repeat(200)}""") { id } }`,
+      `# ${'['.repeat(200)}\n{ queueMessage(id: "\\"${'['.repeat(200)}") { id } ` +
+        `a: queueMessage(id: """\\"""${'{'.repeat(200)}""") { id } }`,
     );
     expect(quoted.errors).toBeUndefined();
   });
