@@ -84,6 +84,11 @@ const schema = z.object({
    * past it writes answer STORAGE_UNAVAILABLE ("full"). Unset: no cap. Also how tests fill the disk.
    */
   SQLITE_MAX_PAGES: int(1, 2_147_483_647).optional(),
+  /**
+   * Beyond the contract: most an operation may cost, each list counting its selection once per item it is
+   * expected to hold (docs/security.md); a costlier one is refused with BAD_USER_INPUT before it runs.
+   */
+  MAX_QUERY_COST: int(100, 100_000_000).default(20_000),
   /** Beyond the contract: WebSockets one client address may hold open at once; more are refused (429). */
   WS_MAX_CONNECTIONS_PER_CLIENT: int(1, 100_000).default(50),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -9,6 +9,7 @@ import { schema } from '../schema/index.js';
 import { createStatsFeed } from '../schema/live-stats.js';
 import { createAuthenticator } from './auth.js';
 import { answerClientError } from './client-error.js';
+import type { ExecutionGuardLimits } from './execution-guard.js';
 import { createReadiness, health, type Probe } from './health.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createRateLimiter } from './rate-limit.js';
@@ -26,6 +27,8 @@ export interface ServerOptions {
   metrics?: Metrics;
   /** How long requests in flight get to finish at close before their connections are cut. Default 5000. */
   closeGraceMs?: number;
+  /** The execution guard's budget per operation (execution-guard.ts); tests lower it. */
+  executionGuard?: Partial<ExecutionGuardLimits>;
   /** Connection deadlines and readiness timings; tests shorten them. */
   timeouts?: Partial<ServerTimeouts>;
 }
@@ -113,6 +116,8 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
     tracker,
     logger,
     readiness,
+    maxCost: config.MAX_QUERY_COST,
+    guard: options.executionGuard,
   });
 
   async function route(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {

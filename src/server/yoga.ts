@@ -1,5 +1,6 @@
 // The GraphQL over HTTP handler (graphql-yoga): queries and mutations by GET/POST, subscriptions over SSE,
-// GraphiQL from local assets; authentication, rate limits, document limits and error words plugged in.
+// GraphiQL from local assets; authentication, rate limits, document limits, the cost limit, the execution
+// guard and error words plugged in.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { type ExecutionResult, GraphQLError, type GraphQLSchema } from 'graphql';
@@ -19,6 +20,14 @@ import { normalizeCode, toClientError } from '../schema/errors.js';
 import type { StatsFeed } from '../schema/live-stats.js';
 import type { Authenticator } from './auth.js';
 import { bodyLimitPlugin } from './body-limit.js';
+import { costLimitPlugin } from './cost-limit.js';
+import {
+  DEFAULT_GUARD_LIMITS,
+  type ExecutionGuardLimits,
+  executionGuardPlugin,
+  guardContext,
+  guardSchema,
+} from './execution-guard.js';
 import type { Readiness } from './health.js';
 import { DEFAULT_LIMITS, documentLimitsPlugin } from './limits.js';
 import type { RateLimiter } from './rate-limit.js';
@@ -51,6 +60,10 @@ export interface GraphQLHandlerOptions {
   logger: Logger;
   /** Told of storage failures and successful writes seen in GraphQL traffic. */
   readiness?: Readiness;
+  /** Most an operation may cost (MAX_QUERY_COST; see cost-limit.ts). */
+  maxCost: number;
+  /** The execution guard's budget per operation. Default `DEFAULT_GUARD_LIMITS`. */
+  guard?: Partial<ExecutionGuardLimits>;
 }
 
 export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHandler {
@@ -59,9 +72,10 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHan
     logger.error({ err: error }, 'unexpected error in a GraphQL operation');
   let graphiqlPage: string | undefined;
   let graphiqlPolicy: string | undefined;
+  const guardLimits = { ...DEFAULT_GUARD_LIMITS, ...options.guard };
 
   return createYoga<ServerContext, GraphQLContext>({
-    schema: options.schema,
+    schema: guardSchema(options.schema),
     graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
     batching: false,
@@ -90,11 +104,13 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHan
     },
     context: ({ actor }): GraphQLContext => {
       if (!actor) throw new GraphQLError('Not authenticated', { extensions: { code: 'UNAUTHENTICATED' } });
-      return { actor, service, events, stats };
+      return guardContext({ actor, service, events, stats }, guardLimits);
     },
     plugins: [
       bodyLimitPlugin(MAX_BODY_BYTES),
       documentLimitsPlugin(DEFAULT_LIMITS),
+      costLimitPlugin(options.maxCost),
+      executionGuardPlugin(),
       options.tracker.plugin,
       callerCheckPlugin(auth, limiter),
       clientErrorCodesPlugin(),

@@ -25,12 +25,11 @@ async function post(
   return { status: res.status, json: (await res.json()) as never };
 }
 
-/** A query exactly `levels` deep: queueMessage (1), then history/message alternating, then a leaf. */
+/** A valid query exactly `levels` deep: __type (1), fields, type, then ofType down to a leaf. */
 function nested(levels: number): string {
-  const names = Array.from({ length: levels - 2 }, (_, i) => (i % 2 === 0 ? 'history' : 'message'));
-  let inner = names.length % 2 === 0 ? 'id' : 'version';
-  for (const name of names.reverse()) inner = `${name} { ${inner} }`;
-  return `{ queueMessage(id: "x") { ${inner} } }`;
+  let inner = 'name';
+  for (let i = 0; i < levels - 4; i++) inner = `ofType { ${inner} }`;
+  return `{ __type(name: "Query") { fields { type { ${inner} } } } }`;
 }
 
 describe('malformed requests', () => {
