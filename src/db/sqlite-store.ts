@@ -202,6 +202,11 @@ export class SqliteQueueStore implements QueueStore {
       byIdRaw: raw('SELECT * FROM messages WHERE id = ?'),
       byKey: p('SELECT * FROM messages WHERE owner = ? AND idempotency_key = ?'),
       // Two primary-key lookups: less than half the cost of SUM over `status IN (...)` (an ephemeral IN table).
+      // Walks the partial indexes of PENDING and PROCESSING messages, so its cost is bounded by MAX_QUEUE_SIZE
+      // rather than by the owner's history (messages_owner_idx holds every retained message of the owner).
+      activeOf: p(`SELECT
+          (SELECT COUNT(*) FROM messages INDEXED BY messages_claim_idx WHERE status = 'PENDING' AND owner = @owner)
+        + (SELECT COUNT(*) FROM messages INDEXED BY messages_lease_idx WHERE status = 'PROCESSING' AND owner = @owner)`).pluck(),
       active: p(`SELECT COALESCE((SELECT n FROM status_counts WHERE status = 'PENDING'), 0)
         + COALESCE((SELECT n FROM status_counts WHERE status = 'PROCESSING'), 0)`).pluck(),
       // Positional, without RETURNING: the row is what was bound, plus its seq (lastInsertRowid).
@@ -304,13 +309,26 @@ export class SqliteQueueStore implements QueueStore {
         }
       });
 
-    const enqueueOne = (m: NewMessage, options: EnqueueOptions, now: number) => {
+    /** `owners`: the active count of each owner this batch has counted, kept current by the batch. */
+    const enqueueOne = (
+      m: NewMessage,
+      options: EnqueueOptions,
+      now: number,
+      owners?: Map<string, number>,
+    ) => {
       if (m.idempotencyKey !== null) {
         const existing = this.s.byKey.get(m.owner, m.idempotencyKey) as MessageRow | undefined;
         if (existing) return { message: rowToMessage(existing), created: false };
       }
       const active = (this.s.active.get() as number) + this.batch.activeDelta();
       if (active >= options.maxSize) throw new QueueFullError(options.maxSize);
+      // Counted inside the transaction (one writer), so exact under concurrency; a batch counts once per owner
+      // and adds its own messages as it goes.
+      if (options.maxPerOwner !== undefined) {
+        const held = owners?.get(m.owner) ?? (this.s.activeOf.get({ owner: m.owner }) as number);
+        if (held >= options.maxPerOwner) throw new QueueFullError(options.maxPerOwner, 'owner');
+        owners?.set(m.owner, held + 1);
+      }
       // The message as stored, built from the submission rather than read back: the row is exactly what is bound.
       const message: Message = {
         id: m.id,
@@ -361,11 +379,12 @@ export class SqliteQueueStore implements QueueStore {
       this.appendEvent(claimedRow, now, 'claimed', claimed);
       return { message: claimed, created: true };
     };
-    this.enqueueTx = tx(enqueueOne);
+    this.enqueueTx = tx((m: NewMessage, options: EnqueueOptions, now: number) => enqueueOne(m, options, now));
 
-    this.enqueueManyTx = tx((list: NewMessage[], options: EnqueueOptions, now: number) =>
-      list.map((m) => enqueueOne(m, options, now)),
-    );
+    this.enqueueManyTx = tx((list: NewMessage[], options: EnqueueOptions, now: number) => {
+      const owners = new Map<string, number>();
+      return list.map((m) => enqueueOne(m, options, now, owners));
+    });
 
     const claimMany = (o: ClaimOptions): Message[] => {
       if (o.limit <= 0) return [];
