@@ -80,7 +80,10 @@ describe('malformed requests', () => {
   });
 
   it('a mutation over GET is refused', async () => {
-    const res = await fetch(`${t.url}?query=${encodeURIComponent('mutation { pauseWorker }')}`);
+    // With the CSRF-prevention header, so the refusal is the one of mutations over GET.
+    const res = await fetch(`${t.url}?query=${encodeURIComponent('mutation { pauseWorker }')}`, {
+      headers: { 'x-graphql-yoga-csrf': '1' },
+    });
     const json = (await res.json()) as { errors?: { extensions?: { code?: string } }[] };
     expect(json.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
