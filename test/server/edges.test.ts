@@ -8,7 +8,13 @@ import WebSocket from 'ws';
 
 const MAX_FRAGMENTS = 64;
 
-import { type GraphQLResponse, SUBMISSION, startTestServer, type TestServer } from '../helpers/server.js';
+import {
+  type GraphQLResponse,
+  MESSAGE_STATUS,
+  SUBMISSION,
+  startTestServer,
+  type TestServer,
+} from '../helpers/server.js';
 
 interface Answer {
   status: number;
@@ -308,18 +314,19 @@ describe('subscriptions per key, WebSocket and SSE together', () => {
       API_KEYS: 'busy-key:submitter,calm-key:submitter',
       RATE_LIMIT_PER_SECOND: '1000',
       MAX_SUBSCRIPTIONS_PER_KEY: '3',
+      WORKER_CONCURRENCY: '0',
     });
   });
   afterAll(() => t.stop());
   const STATS = 'subscription { queueStats { maxSize } }';
 
   /** Opens a queueStats subscription over WebSocket; resolves once its first value (or its error) arrives. */
-  function wsSubscription(key: string) {
+  function wsSubscription(key: string, query = STATS, variables: Record<string, unknown> = {}) {
     const client = t.ws(key);
     return new Promise<{ code?: string; end(): void }>((resolve, reject) => {
       let end = () => {};
       end = client.subscribe(
-        { query: STATS },
+        { query, variables },
         {
           next: (r) => resolve({ code: (r as GraphQLResponse).errors?.[0]?.extensions?.code, end }),
           error: (e) => {
@@ -359,15 +366,26 @@ describe('subscriptions per key, WebSocket and SSE together', () => {
   }
 
   it('refuses the fourth of a key, over either transport, with RATE_LIMITED; another key is unaffected', async () => {
-    const a = await wsSubscription('busy-key');
+    // A messageStatus subscription over WebSocket goes through the fan-out's own stream (tracker.direct).
+    const submitted = await t.gql<{ submitQuote: { messageId: string } }>(
+      'mutation($input: SubmitQuoteInput!) { submitQuote(input: $input) { messageId } }',
+      { input: { submission: SUBMISSION } },
+      'busy-key',
+    );
+    const id = submitted.data!.submitQuote.messageId;
+    const a = await wsSubscription('busy-key', MESSAGE_STATUS, { id });
     const b = await sseSubscription('busy-key');
     const c = await wsSubscription('busy-key');
     expect([a.code, b.code, c.code]).toEqual([undefined, undefined, undefined]);
     expect((await wsSubscription('busy-key')).code).toBe('RATE_LIMITED');
     expect((await sseSubscription('busy-key')).code).toBe('RATE_LIMITED');
     expect((await wsSubscription('calm-key')).code).toBeUndefined();
-    // An ended subscription frees its slot.
+    // An ended subscription frees its slot, whichever transport carried it.
     b.end();
+    await expect.poll(async () => (await wsSubscription('busy-key')).code).toBeUndefined();
+    // Full again (the fan-out's, the third and the new one) until the fan-out's ends.
+    expect((await wsSubscription('busy-key')).code).toBe('RATE_LIMITED');
+    a.end();
     await expect.poll(async () => (await wsSubscription('busy-key')).code).toBeUndefined();
   });
 });
