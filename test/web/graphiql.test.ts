@@ -22,7 +22,7 @@ describeBrowser('GraphiQL', () => {
     await page.getByText('pendingCount').first().waitFor({ timeout: 20_000 });
     await page.locator('.graphiql-execute-button').click();
     await expect
-      .poll(async () => page.locator('.graphiql-response').innerText(), { timeout: 20_000 })
+      .poll(async () => (await page.locator('.graphiql-response').textContent()) ?? '', { timeout: 20_000 })
       .toMatch(/"pendingCount":\s*0/);
     expect(operations.length).toBeGreaterThanOrEqual(2);
     expect(operations.every((o) => o.status === 200)).toBe(true);
