@@ -43,6 +43,8 @@ const url = process.argv[2] ?? 'http://127.0.0.1:4000/graphql';
 const key = process.env.API_KEY;
 const headers: Record<string, string> = {
   'content-type': 'application/json',
+  // Needed only by GET operations (CSRF prevention); sent always so these headers serve either method.
+  'x-graphql-yoga-csrf': '1',
   ...(key ? { authorization: `Bearer ${key}` } : {}),
 };
 

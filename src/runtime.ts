@@ -113,6 +113,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     syncWorker,
     worker,
     maxSize: config.MAX_QUEUE_SIZE,
+    maxPerOwner: config.MAX_ACTIVE_PER_OWNER,
     allowFaultInjection: config.ALLOW_FAULT_INJECTION,
     workerCount: Math.max(1, config.WORKER_CONCURRENCY),
     parsePayload: (input) => parseSubmission(input) as unknown as Json,

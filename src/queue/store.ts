@@ -67,6 +67,11 @@ export interface ClaimOptions {
 export interface EnqueueOptions {
   /** Most messages PENDING or PROCESSING at once; beyond it QueueFullError. */
   maxSize: number;
+  /**
+   * Most messages PENDING or PROCESSING that one owner's messages may hold at once, checked in the same
+   * transaction as `maxSize`; beyond it QueueFullError with scope `owner`. Undefined: no such limit.
+   */
+  maxPerOwner?: number;
   /** Claim the new message for this worker in the same transaction (the synchronous runQuote path). */
   claimFor?: { workerId: string; leaseMs: number };
 }

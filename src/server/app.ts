@@ -11,6 +11,8 @@ import { createAuthenticator } from './auth.js';
 import { answerClientError } from './client-error.js';
 import type { ExecutionGuardLimits } from './execution-guard.js';
 import { createReadiness, health, type Probe } from './health.js';
+import { HOST_REFUSED, isLoopbackHost } from './host-check.js';
+import { createKeyThrottle } from './key-throttle.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createRateLimiter } from './rate-limit.js';
 import { BASE_HEADERS, WEB_CSP } from './security-headers.js';
@@ -101,9 +103,11 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
     events: runtime.events,
     onError: (err) => logger.error({ err }, 'queue figures could not be read'),
   });
-  const tracker = createSubscriptionTracker();
+  const tracker = createSubscriptionTracker({ maxPerKey: config.MAX_SUBSCRIPTIONS_PER_KEY });
   metrics.attach({ service: runtime.service, openSubscriptions: () => tracker.size });
   const auth = createAuthenticator(config.API_KEYS);
+  // Wrong keys are throttled per client address, over HTTP, SSE and WebSocket alike.
+  const keys = createKeyThrottle(auth);
   // One budget per key, whether it calls over HTTP, SSE or WebSocket.
   const limiter = createRateLimiter(config.RATE_LIMIT_PER_SECOND);
   const yoga = createGraphQLHandler({
@@ -111,7 +115,7 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
     service: runtime.service,
     events: runtime.events,
     stats,
-    auth,
+    keys,
     limiter,
     tracker,
     logger,
@@ -121,6 +125,7 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
   });
 
   async function route(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+    if (auth.open && !isLoopbackHost(req.headers.host)) return sendJson(res, hostRefused());
     if (pathname === '/health') return sendJson(res, health(startedAt));
     if (pathname === '/ready') return sendJson(res, await readiness.check());
     if (pathname === '/metrics') {
@@ -177,11 +182,14 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
   server.requestTimeout = timeouts.requestMs;
   server.keepAliveTimeout = timeouts.keepAliveMs;
   server.on('clientError', answerClientError);
+  // Past this many open TCP connections new ones are closed at once (Node drops them), before any memory is spent.
+  server.maxConnections = config.MAX_CONNECTIONS;
 
   const ws = attachWebSocket({
     server,
     yoga,
-    auth,
+    keys,
+    hostAllowed: (host) => !auth.open || isLoopbackHost(host),
     limiter,
     logger,
     tracker,
@@ -239,6 +247,10 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
 function pathOf(url: string): string {
   if (url === GRAPHQL_PATH || url.startsWith(`${GRAPHQL_PATH}?`)) return GRAPHQL_PATH;
   return new URL(url, 'http://localhost').pathname;
+}
+
+function hostRefused(): Probe {
+  return { status: 403, body: { errors: [{ message: HOST_REFUSED, extensions: { code: 'FORBIDDEN' } }] } };
 }
 
 function sendJson(res: ServerResponse, probe: Probe): void {

@@ -78,6 +78,63 @@ export function describeStoreConformance(engine: string, open: StoreFactory): vo
       });
     });
 
+    describe('active messages per owner (maxPerOwner)', () => {
+      const limits = { maxSize: 100, maxPerOwner: 2 };
+      const scopeOf = (promise: Promise<unknown>) =>
+        promise.then(
+          () => 'accepted',
+          (error: unknown) => (error instanceof QueueFullError ? error.scope : error),
+        );
+
+      it('refuses an owner past its limit with scope owner, while another owner is still accepted', async () => {
+        const a = await store.enqueue(newMessage({ owner: 'alice' }), limits, T0);
+        await store.enqueue(newMessage({ owner: 'alice' }), limits, T0);
+        expect(await scopeOf(store.enqueue(newMessage({ owner: 'alice' }), limits, T0))).toBe('owner');
+        expect(await scopeOf(store.enqueue(newMessage({ owner: 'bob' }), limits, T0))).toBe('accepted');
+        // PROCESSING still counts; an ended message frees its owner's room.
+        expect(await claimIds(1)).toEqual([a.message.id]);
+        expect(await scopeOf(store.enqueue(newMessage({ owner: 'alice' }), limits, T0))).toBe('owner');
+        await store.change(
+          [{ id: a.message.id, transition: complete({ id: a.message.id, attempts: 1 }, OK) }],
+          T0,
+        );
+        expect(await scopeOf(store.enqueue(newMessage({ owner: 'alice' }), limits, T0))).toBe('accepted');
+        expect(await store.count({ owner: 'alice' })).toBe(3);
+      });
+
+      it('answers scope queue when the global limit is reached first', async () => {
+        await store.enqueue(newMessage({ owner: 'bob' }), { maxSize: 1, maxPerOwner: 5 }, T0);
+        expect(
+          await scopeOf(store.enqueue(newMessage({ owner: 'alice' }), { maxSize: 1, maxPerOwner: 5 }, T0)),
+        ).toBe('queue');
+      });
+
+      it('returns the first message for a known idempotency key even when the owner is full', async () => {
+        const first = await store.enqueue(newMessage({ idempotencyKey: 'k' }), limits, T0);
+        await store.enqueue(newMessage(), limits, T0);
+        const again = await store.enqueue(newMessage({ idempotencyKey: 'k' }), limits, T0);
+        expect(again).toMatchObject({ created: false, message: { id: first.message.id } });
+      });
+
+      it('counts a batch against the owner: all of it fits or none is created', async () => {
+        await store.enqueue(newMessage(), limits, T0);
+        expect(await scopeOf(store.enqueueMany([newMessage(), newMessage()], limits, T0))).toBe('owner');
+        expect(await store.count({})).toBe(1);
+        const fits = await store.enqueueMany([newMessage(), newMessage({ owner: 'bob' })], limits, T0);
+        expect(fits.map((o) => o.created)).toEqual([true, true]);
+      });
+
+      it('accepts exactly the room left when many submissions race', async () => {
+        await store.enqueue(newMessage(), limits, T0);
+        const outcomes = await Promise.all(
+          Array.from({ length: 20 }, () => scopeOf(store.enqueue(newMessage(), limits, T0))),
+        );
+        expect(outcomes.filter((o) => o === 'accepted')).toHaveLength(1);
+        expect(outcomes.filter((o) => o === 'owner')).toHaveLength(19);
+        expect(await store.count({ owner: 'alice' })).toBe(2);
+      });
+    });
+
     describe('enqueueMany', () => {
       it('accepts a batch in one go, in order, or none of it when it does not fit', async () => {
         const batch = [newMessage({ priority: 'LOW' }), newMessage({ priority: 'HIGH' })];

@@ -105,10 +105,13 @@ export class SqliteQueueStore implements QueueStore {
         flush(t);
         return result;
       });
-    this.enqueueTx = tx(enqueueOne);
-    this.enqueueManyTx = tx((t, list: NewMessage[], options: EnqueueOptions, now: number) =>
-      list.map((m) => enqueueOne(t, m, options, now)),
+    this.enqueueTx = tx((t, m: NewMessage, options: EnqueueOptions, now: number) =>
+      enqueueOne(t, m, options, now),
     );
+    this.enqueueManyTx = tx((t, list: NewMessage[], options: EnqueueOptions, now: number) => {
+      const owners = new Map<string, number>();
+      return list.map((m) => enqueueOne(t, m, options, now, owners));
+    });
     this.claimTx = tx(claims.claimMany);
     this.changeTx = tx(changeMany);
     // Settling and refilling the freed slots in one transaction halves the commits of a busy worker.
