@@ -30,6 +30,7 @@ if (!available) {
 export const describePostgres = available || process.env.CI ? describe : describe.skip;
 
 export interface TempSchema {
+  /** Also the application_name of its stores' connections, so a test can find (and cut) them. */
   schema: string;
   /** A store on the schema, with a small pool; closed by cleanup. */
   open(options?: PostgresOptions): Promise<PostgresQueueStore>;
@@ -51,7 +52,13 @@ export async function tempSchema(): Promise<TempSchema> {
     schema,
     admin,
     async open(options) {
-      const store = await openPostgres(PG_URL, { poolSize: 3, slowPollMs: 200, ...options, schema });
+      const store = await openPostgres(PG_URL, {
+        poolSize: 3,
+        slowPollMs: 200,
+        applicationName: schema,
+        ...options,
+        schema,
+      });
       opened.push(store);
       return store;
     },

@@ -19,6 +19,8 @@ export interface PostgresOptions {
   onRetry?: (error: unknown, delayMs: number) => void;
   /** While the listener is down, the log is read once per this many ms. Default 1000. */
   slowPollMs?: number;
+  /** How the connections appear in pg_stat_activity. Default `quote-queue`. */
+  applicationName?: string;
 }
 
 /** int8 as JavaScript numbers: seqs and millisecond times stay far below 2^53. */
@@ -36,7 +38,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     onnotice: () => {},
     connect_timeout: 10,
     connection: {
-      application_name: 'quote-queue',
+      application_name: options.applicationName ?? 'quote-queue',
       ...(options.schema ? { search_path: options.schema } : {}),
     },
   };

@@ -165,7 +165,7 @@ export class PostgresQueueStore implements QueueStore {
 
   async close(): Promise<void> {
     await this.parts.wakeups.close();
-    await this.sql.end({ timeout: 5 });
+    await this.sql.end({ timeout: 2 });
   }
 
   /**
