@@ -29,6 +29,10 @@ if (!available) {
 /** `describe` when PostgreSQL answers, or in CI (where a missing server must fail); else skipped. */
 export const describePostgres = available || process.env.CI ? describe : describe.skip;
 
+/** The engines a suite that runs on both should run on here: PostgreSQL when it answers, and always in CI. */
+export const ENGINES =
+  available || process.env.CI ? (['SQLite', 'PostgreSQL'] as const) : (['SQLite'] as const);
+
 export interface TempSchema {
   /** Also the application_name of its stores' connections, so a test can find (and cut) them. */
   schema: string;
