@@ -278,7 +278,7 @@ describe.each(ENGINES)('worker on %s', (engine) => {
   describe('events', () => {
     it("publishes changes made through another connection to this process's subscribers", async () => {
       const other = await q.openOther();
-      const { newMessage } = await import('./store.conformance.js');
+      const { newMessage } = await import('../helpers/messages.js');
       const { message } = await other.enqueue(
         newMessage({ createdAt: new Date() }),
         { maxSize: 10 },

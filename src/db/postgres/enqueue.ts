@@ -5,6 +5,7 @@
 import { QueueFullError } from '../../queue/errors.js';
 import type { EnqueueOptions } from '../../queue/store.js';
 import type { Message, NewMessage } from '../../queue/types.js';
+import { storedMessage } from '../new-message.js';
 import { type MessageRow, messageToRow, rowToMessage, WRITABLE_KEYS } from '../rows.js';
 import { claimOne } from './claim.js';
 import type { Tx } from './tx.js';
@@ -41,7 +42,7 @@ export async function enqueueMany(
       out.push({ message: first, created: false });
       continue;
     }
-    const message = newRecord(m);
+    const message = storedMessage(m);
     if (key !== null) known.set(key, message);
     fresh.push(message);
     out.push({ message, created: true });
@@ -73,36 +74,3 @@ export async function enqueueMany(
 }
 
 const keyOf = (owner: string, key: string) => `${owner}\u0000${key}`;
-
-/** The message as stored, built from the submission rather than read back: the row is exactly what is inserted. */
-function newRecord(m: NewMessage): Message {
-  return {
-    id: m.id,
-    seq: 0,
-    status: 'PENDING',
-    priority: m.priority,
-    effectivePriority: m.priority,
-    createdAt: m.createdAt,
-    queuedAt: m.createdAt,
-    startedAt: null,
-    completedAt: null,
-    errorMessage: null,
-    retryCount: 0,
-    maxRetries: m.maxRetries,
-    timeoutSeconds: m.timeoutSeconds,
-    nextAttemptAt: null,
-    deadLettered: false,
-    version: 1,
-    attempts: 0,
-    leaseOwner: null,
-    leaseExpiresAt: null,
-    payload: m.payload,
-    useAgentic: m.useAgentic,
-    simulate: m.simulate,
-    result: null,
-    progress: null,
-    review: { state: 'NOT_REQUIRED', reasons: [], reviewer: null, notes: null, decidedAt: null },
-    owner: m.owner,
-    idempotencyKey: m.idempotencyKey,
-  };
-}

@@ -63,7 +63,8 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   } catch (error) {
     await sql.end({ timeout: 0 });
     const reason = storageFault(error);
-    if (reason) throw new StorageUnavailableError(reason);
+    if (reason)
+      throw new StorageUnavailableError(`${reason}: PostgreSQL at ${hostOf(url)}, ${messageOf(error)}`);
     throw error;
   }
 }
@@ -83,3 +84,14 @@ async function reach(sql: postgres.Sql, options: PostgresOptions): Promise<void>
     }
   }
 }
+
+/** The server's host and port, never the credentials. */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host || 'the default host';
+  } catch {
+    return 'the configured host';
+  }
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));

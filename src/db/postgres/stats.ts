@@ -1,7 +1,7 @@
 // The queue's figures: counts by status (status_counts), the waiting and running extremes, recent attempts.
 import type { Sql } from 'postgres';
+import { priorityOf } from '../../queue/priority.js';
 import type { Priority, QueueStats } from '../../queue/types.js';
-import { priorityName } from '../rows.js';
 import { BUCKET_MS } from './tx.js';
 
 const RECENT_MS = 5 * 60_000;
@@ -27,7 +27,7 @@ export async function stats(sql: Sql, now: number, maxSize: number): Promise<Que
   ]);
   const count = Object.fromEntries(counts.map((r) => [r.status, r.n])) as Record<string, number>;
   const pendingByPriority: Record<Priority, number> = { URGENT: 0, HIGH: 0, NORMAL: 0, LOW: 0 };
-  for (const r of byPriority) pendingByPriority[priorityName(r.priority)] = r.n;
+  for (const r of byPriority) pendingByPriority[priorityOf(r.priority)] = r.n;
   const failed = count.FAILED ?? 0;
   return {
     pendingCount: count.PENDING ?? 0,

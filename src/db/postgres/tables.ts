@@ -2,8 +2,9 @@
 //
 // Times are int8 milliseconds since the epoch and flags are integers, as on SQLite, so both engines share one row
 // shape (src/db/rows.ts) and one snapshot format; JSON columns hold JSON text (the store never queries inside it).
-import { sql } from 'drizzle-orm';
+import { getTableColumns, sql } from 'drizzle-orm';
 import { bigint, index, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { checkColumns } from '../rows.js';
 
 const ms = (name: string) => bigint(name, { mode: 'number' });
 
@@ -66,6 +67,9 @@ export const messages = pgTable(
     index('messages_review_idx').on(t.seq).where(sql`review_state = 'PENDING'`),
   ],
 );
+
+// The row shape of src/db/rows.ts, which both engines share.
+checkColumns(Object.values(getTableColumns(messages)).map((c) => c.name));
 
 /**
  * Every stored change of a message, with the message as it stood at that version (for replay). `seq` is the log

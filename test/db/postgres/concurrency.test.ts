@@ -4,8 +4,8 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { PostgresQueueStore } from '../../../src/db/postgres/store.js';
 import { QueueFullError } from '../../../src/queue/errors.js';
 import { cancel, complete, progress } from '../../../src/queue/transitions.js';
+import { newMessage } from '../../helpers/messages.js';
 import { describePostgres, type TempSchema, tempSchema } from '../../helpers/postgres.js';
-import { newMessage } from '../../queue/store.conformance.js';
 
 const T0 = new Date('2026-01-01T00:00:00.000Z');
 const OK = { result: { ok: true }, review: { required: false, reasons: [] } };

@@ -3,8 +3,8 @@
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { openPostgres } from '../../../src/db/postgres/open.js';
 import { StorageUnavailableError } from '../../../src/queue/errors.js';
+import { newMessage } from '../../helpers/messages.js';
 import { describePostgres, type TempSchema, tempSchema } from '../../helpers/postgres.js';
-import { newMessage } from '../../queue/store.conformance.js';
 
 const T0 = new Date('2026-01-01T00:00:00.000Z');
 

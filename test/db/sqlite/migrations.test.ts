@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyMigrations, MIGRATIONS_FOLDER } from '../../src/db/migrate.js';
-import { type MessageRow, messageToRow, snapshotText } from '../../src/db/rows.js';
-import { openSqlite } from '../../src/db/sqlite.js';
-import { SqliteQueueStore } from '../../src/db/sqlite-store.js';
-import { complete } from '../../src/queue/transitions.js';
-import type { Message } from '../../src/queue/types.js';
+import { type MessageRow, messageToRow, snapshotText } from '../../../src/db/rows.js';
+import { applyMigrations, MIGRATIONS_FOLDER } from '../../../src/db/sqlite/migrate.js';
+import { openSqlite } from '../../../src/db/sqlite/open.js';
+import { SqliteQueueStore } from '../../../src/db/sqlite/store.js';
+import { complete } from '../../../src/queue/transitions.js';
+import type { Message } from '../../../src/queue/types.js';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -1,44 +1,33 @@
-// The behaviour every QueueStore must show, whatever its engine: run by each engine's test file.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+// The behaviour every QueueStore must show, whatever its engine: each engine's test file runs it with a factory
+// that opens a fresh, empty store of that engine (e.g. test/db/sqlite/store.test.ts).
+import { afterEach, beforeEach, describe, expect, it, type TestContext } from 'vitest';
 import { QueueFullError } from '../../src/queue/errors.js';
 import type { QueueStore } from '../../src/queue/store.js';
 import { cancel, complete, fail, progress, retry, review } from '../../src/queue/transitions.js';
 import type { MessageEvent, NewMessage, Priority } from '../../src/queue/types.js';
+import { newMessage, T0 } from '../helpers/messages.js';
 
 export interface StoreHarness {
   store: QueueStore;
   cleanup(): Promise<void>;
 }
 
-const T0 = new Date('2026-01-01T00:00:00.000Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
-let n = 0;
-
-export function newMessage(over: Partial<NewMessage> = {}): NewMessage {
-  n++;
-  return {
-    id: `msg-${n}-${Math.random().toString(36).slice(2, 8)}`,
-    priority: 'NORMAL',
-    payload: { n },
-    useAgentic: false,
-    simulate: null,
-    maxRetries: 3,
-    timeoutSeconds: 30,
-    owner: 'alice',
-    idempotencyKey: null,
-    createdAt: T0,
-    ...over,
-  };
-}
 
 const OK = { result: { ok: true }, review: { required: false, reasons: [] } };
 
-export function describeStoreConformance(engine: string, open: () => Promise<StoreHarness>): void {
+/**
+ * Opens a fresh, empty store for one test, given that test's context (e.g. to name a schema after it); `cleanup`
+ * closes the store and removes what it made.
+ */
+export type StoreFactory = (t: TestContext) => Promise<StoreHarness>;
+
+export function describeStoreConformance(engine: string, open: StoreFactory): void {
   describe(`QueueStore conformance: ${engine}`, () => {
     let h: StoreHarness;
     let store: QueueStore;
-    beforeEach(async () => {
-      h = await open();
+    beforeEach(async (t) => {
+      h = await open(t);
       store = h.store;
     });
     afterEach(async () => h.cleanup());

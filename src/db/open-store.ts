@@ -1,0 +1,51 @@
+// Opens the queue's store for DATABASE_URL, picking the engine by the URL: the one place that knows the engines.
+import type Database from 'better-sqlite3';
+import type { Config } from '../config.js';
+import type { QueueStore } from '../queue/store.js';
+import { openPostgres } from './postgres/open.js';
+import { openSqlite } from './sqlite/open.js';
+import { SqliteQueueStore } from './sqlite/store.js';
+
+export type Engine = 'sqlite' | 'postgres';
+
+export type StoreConfig = Pick<
+  Config,
+  'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'SQLITE_SYNCHRONOUS' | 'SQLITE_MAX_PAGES'
+>;
+
+export interface OpenStoreOptions {
+  /**
+   * Test hook for storage-fault tests: receives the SQLite connection once it is open, e.g. to make it read-only
+   * (`PRAGMA query_only`) or change its size cap. Never used by the service itself.
+   */
+  onSqliteOpen?: (db: Database.Database) => void;
+  /** Called when the database server cannot be reached at start, before each wait and retry (PostgreSQL). */
+  onRetry?: (reason: string, delayMs: number) => void;
+}
+
+/** `postgres://` and `postgresql://` URLs are PostgreSQL; anything else (a path, `file:`, `:memory:`) is SQLite. */
+export function engineOf(url: string): Engine {
+  return /^postgres(ql)?:\/\//.test(url) ? 'postgres' : 'sqlite';
+}
+
+export async function openStore(config: StoreConfig, options: OpenStoreOptions = {}): Promise<QueueStore> {
+  if (engineOf(config.DATABASE_URL) === 'postgres') {
+    return openPostgres(config.DATABASE_URL, {
+      poolSize: config.DATABASE_POOL_SIZE,
+      onRetry: (error, delayMs) => options.onRetry?.(errorText(error), delayMs),
+    });
+  }
+  const db = openSqlite(config.DATABASE_URL, {
+    synchronous: config.SQLITE_SYNCHRONOUS,
+    maxPageCount: config.SQLITE_MAX_PAGES,
+  });
+  options.onSqliteOpen?.(db);
+  return new SqliteQueueStore(db);
+}
+
+/** A driver error in a few words (its code and message), never the URL or its credentials. */
+function errorText(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
+}
