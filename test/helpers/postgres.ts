@@ -36,6 +36,8 @@ export const ENGINES =
 export interface TempSchema {
   /** Also the application_name of its stores' connections, so a test can find (and cut) them. */
   schema: string;
+  /** A DATABASE_URL that selects the schema (`search_path`), for a runtime or a child process. */
+  url: string;
   /** A store on the schema, with a small pool; closed by cleanup. */
   open(options?: PostgresOptions): Promise<PostgresQueueStore>;
   /** A plain connection to the schema, for inspecting it; closed by cleanup. */
@@ -52,8 +54,12 @@ export async function tempSchema(): Promise<TempSchema> {
   });
   await admin.unsafe(`CREATE SCHEMA "${schema}"`);
   const opened: PostgresQueueStore[] = [];
+  const url = new URL(PG_URL);
+  url.searchParams.set('search_path', schema);
+  url.searchParams.set('application_name', schema);
   return {
     schema,
+    url: url.toString(),
     admin,
     async open(options) {
       const store = await openPostgres(PG_URL, {
