@@ -1,7 +1,15 @@
 // Converts between stored rows of `messages` and the queue's Message, and rows to and from event snapshots: one row
 // shape and one snapshot format for both engines (each engine's tables.ts checks its columns against ROW_KEYS).
 import { priorityOf } from '../queue/priority.js';
-import { type Json, type Message, PRIORITIES, type Simulation, type Status } from '../queue/types.js';
+import {
+  type AttemptRecord,
+  type Json,
+  type Message,
+  type MessageEvent,
+  PRIORITIES,
+  type Simulation,
+  type Status,
+} from '../queue/types.js';
 
 /** A `messages` row as either engine returns it (column names, integers for times and booleans, JSON as text). */
 export interface MessageRow {
@@ -346,4 +354,60 @@ export function changedColumns(now: MessageRow, was: MessageRow, values: unknown
   changedColumns(all, base, values);
   if (values.some((v, i) => v !== ROW_KEYS.indexOf(WRITABLE_KEYS[i]!) + 1))
     throw new Error('changedColumns: values out of bit order');
+}
+
+/** A stored event as both engines read it back, its payload resolved by the reading statement. */
+export interface EventRow {
+  seq: number;
+  message_id: string;
+  version: number;
+  at: number;
+  kind: string;
+  snapshot: string;
+  /** The payload at this version (null for format-1 snapshots, which hold it). */
+  payload: string | null;
+}
+
+export function toEvent(r: EventRow): MessageEvent {
+  return {
+    seq: r.seq,
+    messageId: r.message_id,
+    version: r.version,
+    at: new Date(r.at),
+    kind: r.kind,
+    message: rowToMessage(snapshotRow(r.snapshot, r.payload, r.message_id)),
+  };
+}
+
+/** An ended attempt as both engines read it back. */
+export interface AttemptRow {
+  message_id: string;
+  attempt: number;
+  worker_id: string | null;
+  started_at: number;
+  ended_at: number;
+  outcome: string;
+  error: string | null;
+}
+
+export function toAttempt(r: AttemptRow): AttemptRecord {
+  return {
+    messageId: r.message_id,
+    attempt: r.attempt,
+    workerId: r.worker_id,
+    startedAt: new Date(r.started_at),
+    endedAt: new Date(r.ended_at),
+    outcome: r.outcome as AttemptRecord['outcome'],
+    error: r.error,
+  };
+}
+
+/** A row drizzle read (keyed by property) as a stored row (keyed by column), given the table's columns. */
+export function fromOrmRow(
+  columns: Record<string, { name: string }>,
+  r: Record<string, unknown>,
+): MessageRow {
+  const out: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(columns)) out[column.name] = r[key];
+  return out as unknown as MessageRow;
 }

@@ -8,7 +8,7 @@
 // every row lock the transaction needs is taken before it, so the holder never waits on another writer.
 import type { Sql } from 'postgres';
 import type { AttemptRecord, MessageEvent } from '../../queue/types.js';
-import { rowToMessage, snapshotRow } from '../rows.js';
+import { type AttemptRow, type EventRow, toAttempt, toEvent } from '../rows.js';
 import type { Tx } from './tx.js';
 
 /** The log lock's first key ("qqev"); the second is the schema's hash. */
@@ -32,7 +32,7 @@ export async function appendLog(tx: Tx, options: AppendOptions): Promise<Message
   if (!tx.dirty) return [];
   const { sql } = tx;
   const counts = [...tx.counts].filter(([, n]) => n !== 0).map(([status, n]) => ({ status, n }));
-  const buckets = [...tx.buckets.values()];
+  const buckets = [...tx.buckets].map(([bucket, b]) => ({ ...b, bucket, completed_ms: b.completedMs }));
   const work: Promise<unknown>[] = [sql`SELECT pg_advisory_xact_lock(${LOG_LOCK}, ${tx.keys.schema})`];
   if (counts.length > 0)
     work.push(sql`UPDATE status_counts s SET n = s.n + d.n
@@ -68,16 +68,6 @@ export async function appendLog(tx: Tx, options: AppendOptions): Promise<Message
   return tx.events.sort((a, b) => a.seq - b.seq);
 }
 
-interface StoredEvent {
-  seq: number;
-  message_id: string;
-  version: number;
-  at: number;
-  kind: string;
-  snapshot: string;
-  payload: string | null;
-}
-
 /**
  * Events with the payload each stood with: an event without a payload of its own takes the nearest earlier
  * version's (walking message_events_message_seq_version_idx back).
@@ -91,7 +81,7 @@ const EVENT_COLUMNS = `SELECT e.seq, e.message_id, e.version, e.at, e.kind, e.sn
 
 /** Events of all messages after position `seq`, in log order, at most `limit`. */
 export async function eventsAfter(sql: Sql, seq: number, limit: number): Promise<MessageEvent[]> {
-  const rows = await sql.unsafe<StoredEvent[]>(
+  const rows = await sql.unsafe<EventRow[]>(
     `${EVENT_COLUMNS} WHERE e.seq > $1 ORDER BY e.seq LIMIT $2`,
     [seq, limit],
     { prepare: true },
@@ -101,7 +91,7 @@ export async function eventsAfter(sql: Sql, seq: number, limit: number): Promise
 
 /** The message's stored versions after `afterVersion`, in order. */
 export async function history(sql: Sql, id: string, afterVersion: number): Promise<MessageEvent[]> {
-  const rows = await sql.unsafe<StoredEvent[]>(
+  const rows = await sql.unsafe<EventRow[]>(
     `${EVENT_COLUMNS} WHERE e.message_seq = (SELECT seq FROM messages WHERE id = $1) AND e.version > $2
       ORDER BY e.version`,
     [id, afterVersion],
@@ -119,38 +109,11 @@ export async function lastEventSeq(sql: Sql): Promise<number> {
 /** The attempts a message's changes ended, in attempt order. */
 export async function attemptsOf(sql: Sql, id: string): Promise<AttemptRecord[]> {
   const rows = await sql<
-    {
-      message_id: string;
-      attempt: number;
-      worker_id: string | null;
-      started_at: number;
-      ended_at: number;
-      outcome: string;
-      error: string | null;
-    }[]
+    AttemptRow[]
   >`SELECT message_id, attempt, attempt_worker AS worker_id, attempt_started_at AS started_at, at AS ended_at,
       attempt_outcome AS outcome, attempt_error AS error
     FROM message_events
     WHERE message_seq = (SELECT seq FROM messages WHERE id = ${id}) AND attempt_outcome IS NOT NULL
     ORDER BY attempt, seq`;
-  return rows.map((r) => ({
-    messageId: r.message_id,
-    attempt: r.attempt,
-    workerId: r.worker_id,
-    startedAt: new Date(r.started_at),
-    endedAt: new Date(r.ended_at),
-    outcome: r.outcome as AttemptRecord['outcome'],
-    error: r.error,
-  }));
-}
-
-function toEvent(r: StoredEvent): MessageEvent {
-  return {
-    seq: r.seq,
-    messageId: r.message_id,
-    version: r.version,
-    at: new Date(r.at),
-    kind: r.kind,
-    message: rowToMessage(snapshotRow(r.snapshot, r.payload, r.message_id)),
-  };
+  return rows.map(toAttempt);
 }

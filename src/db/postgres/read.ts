@@ -3,7 +3,8 @@ import { and, desc, sql as dsql, eq, getTableColumns, inArray, lt, type SQL } fr
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import type { Sql } from 'postgres';
 import { type Message, type MessageFilter, type Page, PRIORITIES } from '../../queue/types.js';
-import { type MessageRow, rowToMessage } from '../rows.js';
+import { onlyStatuses } from '../filters.js';
+import { fromOrmRow, type MessageRow, rowToMessage } from '../rows.js';
 import { messages } from './tables.js';
 
 export async function getMessage(sql: Sql, id: string): Promise<Message | null> {
@@ -23,7 +24,7 @@ export async function listMessages(
     .where(filterSql(filter, page.beforeSeq))
     .orderBy(desc(messages.seq))
     .limit(page.limit);
-  return rows.map((r) => rowToMessage(toRow(r)));
+  return rows.map((r) => rowToMessage(fromOrmRow(getTableColumns(messages), r)));
 }
 
 export async function countMessages(
@@ -74,24 +75,4 @@ function filterSql(filter: MessageFilter, beforeSeq?: number): SQL | undefined {
     filter.reviewState !== undefined ? eq(messages.reviewState, filter.reviewState) : undefined,
     beforeSeq !== undefined ? lt(messages.seq, beforeSeq) : undefined,
   );
-}
-
-function onlyStatuses(filter: MessageFilter): filter is MessageFilter & { statuses: string[] } {
-  return (
-    filter.statuses !== undefined &&
-    filter.statuses.length > 0 &&
-    !filter.priorities?.length &&
-    filter.owner === undefined &&
-    filter.deadLettered === undefined &&
-    filter.reviewState === undefined
-  );
-}
-
-const COLUMNS = Object.entries(getTableColumns(messages)).map(([key, column]) => [key, column.name] as const);
-
-/** drizzle's row (property names) as a stored row (column names). */
-function toRow(r: typeof messages.$inferSelect): MessageRow {
-  const out: Record<string, unknown> = {};
-  for (const [key, name] of COLUMNS) out[name] = r[key as keyof typeof r];
-  return out as unknown as MessageRow;
 }

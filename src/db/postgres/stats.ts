@@ -2,7 +2,7 @@
 import type { Sql } from 'postgres';
 import { priorityOf } from '../../queue/priority.js';
 import type { Priority, QueueStats } from '../../queue/types.js';
-import { BUCKET_MS } from './tx.js';
+import { BUCKET_MS } from '../tally.js';
 
 const RECENT_MS = 5 * 60_000;
 /** Attempts ended this far past now still count as recent: the clocks of the processes sharing the database may differ. */
