@@ -12,11 +12,10 @@ import type { Job, JobContext, ProcessOutcome, Processor } from '../../src/queue
 import type { QueueStore } from '../../src/queue/store.js';
 import type { Message, MessageEvent, NewMessage } from '../../src/queue/types.js';
 import { createWorker, type Worker, type WorkerOptions } from '../../src/queue/worker.js';
+import type { Engine } from './databases.js';
 import { newMessage } from './messages.js';
 import { type TempSchema, tempSchema } from './postgres.js';
 import { type TempDb, tempDb } from './sqlite.js';
-
-export type Engine = 'SQLite' | 'PostgreSQL';
 
 export const DONE: ProcessOutcome = { result: { ok: true }, review: { required: false, reasons: [] } };
 

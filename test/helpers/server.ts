@@ -7,7 +7,7 @@ import { createLogger } from '../../src/logger.js';
 import { type Runtime, startRuntime } from '../../src/runtime.js';
 import { type AppServer, createServer } from '../../src/server/app.js';
 import { createMetrics } from '../../src/server/metrics.js';
-import { tempDb } from './sqlite.js';
+import { type Engine, tempDatabase } from './databases.js';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   data?: T | null;
@@ -30,13 +30,20 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-/** Starts the real server; `env` overrides the test defaults (fast retries, no delay, quiet logs). */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const db = tempDb();
+/**
+ * Starts the real server on a fresh database of `engine` (a SQLite file, or a PostgreSQL schema); `env` overrides
+ * the test defaults (fast retries, no delay, quiet logs).
+ */
+export async function startTestServer(
+  env: Record<string, string> = {},
+  engine: Engine = 'SQLite',
+): Promise<TestServer> {
+  const db = await tempDatabase(engine);
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
-    DATABASE_URL: db.path,
+    DATABASE_URL: db.url,
+    DATABASE_POOL_SIZE: '3',
     WORKER_CONCURRENCY: '2',
     PROCESSING_DELAY_MS: '0',
     RETRY_BACKOFF_MS: '10',

@@ -5,8 +5,8 @@ import { createLogger } from '../../src/logger.js';
 import type { Actor } from '../../src/queue/access.js';
 import type { Message } from '../../src/queue/types.js';
 import { type Runtime, startRuntime } from '../../src/runtime.js';
-import { ENGINES, tempSchema } from '../helpers/postgres.js';
-import { tempDb } from '../helpers/sqlite.js';
+import { type Engine, tempDatabase } from '../helpers/databases.js';
+import { ENGINES } from '../helpers/postgres.js';
 
 const admin: Actor = { id: 'admin-1', name: 'ada', role: 'admin' };
 const alice: Actor = { id: 'sub-alice', name: 'alice', role: 'submitter' };
@@ -28,19 +28,11 @@ afterEach(async () => {
   for (const d of dbs.splice(0)) await d.cleanup();
 });
 
-async function start(engine: (typeof ENGINES)[number], env: Record<string, string> = {}): Promise<Runtime> {
-  let url: string;
-  if (engine === 'SQLite') {
-    const db = tempDb();
-    dbs.push(db);
-    url = db.path;
-  } else {
-    const schema = await tempSchema();
-    dbs.push(schema);
-    url = schema.url;
-  }
+async function start(engine: Engine, env: Record<string, string> = {}): Promise<Runtime> {
+  const db = await tempDatabase(engine);
+  dbs.push(db);
   const config = loadConfig({
-    DATABASE_URL: url,
+    DATABASE_URL: db.url,
     DATABASE_POOL_SIZE: '3',
     RETRY_BACKOFF_MS: '10',
     WORKER_CONCURRENCY: '2',
