@@ -90,6 +90,11 @@ const schema = z.object({
   RETRY_BACKOFF_MS: int(0, 300_000).default(1000),
   /** Beyond the contract: every this many seconds a PENDING message waits raises its taking priority one level. */
   PRIORITY_AGING_SECONDS: int(0, 86_400 * 30).default(0),
+  /**
+   * Beyond the contract: connections each process keeps to PostgreSQL (a `postgres://` DATABASE_URL), plus one that
+   * listens for other processes' changes. Ignored for SQLite.
+   */
+  DATABASE_POOL_SIZE: int(1, 1000).default(10),
   /** Beyond the contract: SQLite `synchronous`; NORMAL loses nothing on a process crash (see README). */
   SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL'], { message: 'NORMAL or FULL' }).default('NORMAL'),
   /** Beyond the contract: seconds running attempts get to finish on SIGTERM before they go back to PENDING. */

@@ -45,7 +45,11 @@ export interface Runtime {
 
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { config, logger } = options;
-  const store = await openStore(config, { onSqliteOpen: options.onSqliteOpen });
+  const store = await openStore(config, {
+    onSqliteOpen: options.onSqliteOpen,
+    onRetry: (reason, delayMs) =>
+      logger.warn({ reason, retryInMs: delayMs }, 'the database cannot be reached yet; retrying'),
+  });
   const events = createQueueEvents();
   const onError = (error: unknown, context: string) =>
     logger.error({ err: error, context }, 'queue background task failed');

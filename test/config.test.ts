@@ -15,6 +15,7 @@ describe('loadConfig', () => {
       PROCESSING_DELAY_MS: 0,
       RETRY_BACKOFF_MS: 1000,
       PRIORITY_AGING_SECONDS: 0,
+      DATABASE_POOL_SIZE: 10,
     });
     const c = loadConfig({});
     expect([c.REDIS_URL, c.API_KEYS, c.RATE_LIMIT_PER_SECOND]).toEqual([undefined, undefined, undefined]);
@@ -27,6 +28,7 @@ describe('loadConfig', () => {
     ['ALLOW_FAULT_INJECTION', 'maybe', /ALLOW_FAULT_INJECTION="maybe": expected true or false/],
     ['API_KEYS', 'k1:superuser', /API_KEYS=.*role one of submitter, reviewer, admin/],
     ['REDIS_URL', 'localhost:6379', /REDIS_URL=.*redis:\/\//],
+    ['DATABASE_POOL_SIZE', '0', /DATABASE_POOL_SIZE="0": expected a whole number from 1 to 1000/],
   ])('refuses %s=%s naming the variable and what it accepts', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);

@@ -2,12 +2,16 @@
 import type Database from 'better-sqlite3';
 import type { Config } from '../config.js';
 import type { QueueStore } from '../queue/store.js';
+import { openPostgres } from './postgres/open.js';
 import { openSqlite } from './sqlite/open.js';
 import { SqliteQueueStore } from './sqlite/store.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
-export type StoreConfig = Pick<Config, 'DATABASE_URL' | 'SQLITE_SYNCHRONOUS' | 'SQLITE_MAX_PAGES'>;
+export type StoreConfig = Pick<
+  Config,
+  'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'SQLITE_SYNCHRONOUS' | 'SQLITE_MAX_PAGES'
+>;
 
 export interface OpenStoreOptions {
   /**
@@ -15,6 +19,8 @@ export interface OpenStoreOptions {
    * (`PRAGMA query_only`) or change its size cap. Never used by the service itself.
    */
   onSqliteOpen?: (db: Database.Database) => void;
+  /** Called when the database server cannot be reached at start, before each wait and retry (PostgreSQL). */
+  onRetry?: (reason: string, delayMs: number) => void;
 }
 
 /** `postgres://` and `postgresql://` URLs are PostgreSQL; anything else (a path, `file:`, `:memory:`) is SQLite. */
@@ -24,7 +30,10 @@ export function engineOf(url: string): Engine {
 
 export async function openStore(config: StoreConfig, options: OpenStoreOptions = {}): Promise<QueueStore> {
   if (engineOf(config.DATABASE_URL) === 'postgres') {
-    throw new Error('DATABASE_URL: PostgreSQL is not supported yet; use a file path, file: URL or :memory:');
+    return openPostgres(config.DATABASE_URL, {
+      poolSize: config.DATABASE_POOL_SIZE,
+      onRetry: (error, delayMs) => options.onRetry?.(errorText(error), delayMs),
+    });
   }
   const db = openSqlite(config.DATABASE_URL, {
     synchronous: config.SQLITE_SYNCHRONOUS,
@@ -32,4 +41,11 @@ export async function openStore(config: StoreConfig, options: OpenStoreOptions =
   });
   options.onSqliteOpen?.(db);
   return new SqliteQueueStore(db);
+}
+
+/** A driver error in a few words (its code and message), never the URL or its credentials. */
+function errorText(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
 }

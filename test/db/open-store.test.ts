@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { engineOf, openStore } from '../../src/db/open-store.js';
 import type { QueueStore } from '../../src/queue/store.js';
 import { newMessage, T0 } from '../helpers/messages.js';
+import { describePostgres, tempSchema } from '../helpers/postgres.js';
 
 const dirs: string[] = [];
 const stores: QueueStore[] = [];
@@ -15,8 +16,9 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-const sqlite = (url: string) => ({
+const config = (url: string) => ({
   DATABASE_URL: url,
+  DATABASE_POOL_SIZE: 2,
   SQLITE_SYNCHRONOUS: 'NORMAL' as const,
   SQLITE_MAX_PAGES: undefined,
 });
@@ -34,21 +36,32 @@ describe('the engine of a DATABASE_URL', () => {
 });
 
 describe('openStore', () => {
-  it('refuses PostgreSQL with a message naming DATABASE_URL until that engine is in', async () => {
-    await expect(openStore(sqlite('postgres://127.0.0.1:5432/test'))).rejects.toThrow(
-      /^DATABASE_URL: PostgreSQL/,
-    );
-  });
-
   it('opens a SQLite file by path or file: URL, migrated, and the store keeps what it is given', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'quotes-open-'));
     dirs.push(dir);
     const path = join(dir, 'nested', 'quotes.db');
-    const first = await openStore(sqlite(path));
+    const first = await openStore(config(path));
     stores.push(first);
     const { message } = await first.enqueue(newMessage(), { maxSize: 10 }, T0);
-    const again = await openStore(sqlite(pathToFileURL(path).href));
+    const again = await openStore(config(pathToFileURL(path).href));
     stores.push(again);
     expect(await again.get(message.id)).toEqual(message);
+  });
+});
+
+describePostgres('openStore on PostgreSQL', () => {
+  it('opens a postgres:// URL, migrated, and a second store on it sees what the first stored', async () => {
+    const schema = await tempSchema();
+    try {
+      const first = await openStore(config(schema.url));
+      stores.push(first);
+      const { message } = await first.enqueue(newMessage(), { maxSize: 10 }, T0);
+      const again = await openStore(config(schema.url));
+      stores.push(again);
+      expect(await again.get(message.id)).toEqual(message);
+    } finally {
+      for (const s of stores.splice(0)) await s.close();
+      await schema.cleanup();
+    }
   });
 });

@@ -1,4 +1,5 @@
-// A real queue (SQLite file, events, feed, workers) for tests, with the work supplied by the test.
+// A real queue (a SQLite file or a PostgreSQL schema, events, feed, workers) for tests, with the work supplied by
+// the test.
 // The processor is the queue's plug-in point: tests script it to stand for the work (the quote processor
 // has its own tests, and the end-to-end tests run it for real).
 import {
@@ -11,7 +12,9 @@ import type { Job, JobContext, ProcessOutcome, Processor } from '../../src/queue
 import type { QueueStore } from '../../src/queue/store.js';
 import type { Message, MessageEvent, NewMessage } from '../../src/queue/types.js';
 import { createWorker, type Worker, type WorkerOptions } from '../../src/queue/worker.js';
+import type { Engine } from './databases.js';
 import { newMessage } from './messages.js';
+import { type TempSchema, tempSchema } from './postgres.js';
 import { type TempDb, tempDb } from './sqlite.js';
 
 export const DONE: ProcessOutcome = { result: { ok: true }, review: { required: false, reasons: [] } };
@@ -37,8 +40,11 @@ export function abortableWait(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 export interface TestQueue {
-  db: TempDb;
+  /** The SQLite file (SQLite only). */
+  db: TempDb | undefined;
   store: QueueStore;
+  /** Another store on the same database: another connection, as another process would have. */
+  openOther(): Promise<QueueStore>;
   events: QueueEvents;
   feed: EventFeed;
   workers: Worker[];
@@ -51,9 +57,17 @@ export interface TestQueue {
   close(): Promise<void>;
 }
 
-export async function startTestQueue(): Promise<TestQueue> {
-  const db = tempDb();
-  const store = db.open();
+export async function startTestQueue(engine: Engine = 'SQLite'): Promise<TestQueue> {
+  let db: TempDb | undefined;
+  let schema: TempSchema | undefined;
+  let store: QueueStore;
+  if (engine === 'SQLite') {
+    db = tempDb();
+    store = db.open();
+  } else {
+    schema = await tempSchema();
+    store = await schema.open();
+  }
   const events = createQueueEvents();
   const feed = createEventFeed({ store, events, pollMs: 20 });
   await feed.start();
@@ -68,6 +82,7 @@ export async function startTestQueue(): Promise<TestQueue> {
   const q: TestQueue = {
     db,
     store,
+    openOther: async () => (db ? db.open() : schema!.open()),
     events,
     feed,
     workers,
@@ -145,7 +160,8 @@ export async function startTestQueue(): Promise<TestQueue> {
     async close() {
       for (const w of workers) await w.stop(0);
       feed.stop();
-      await db.cleanup();
+      await db?.cleanup();
+      await schema?.cleanup();
     },
   };
   return q;

@@ -7,7 +7,7 @@ import { createLogger } from '../../src/logger.js';
 import { type Runtime, startRuntime } from '../../src/runtime.js';
 import { type AppServer, createServer, type ServerOptions } from '../../src/server/app.js';
 import { createMetrics } from '../../src/server/metrics.js';
-import { tempDb } from './sqlite.js';
+import { type Engine, tempDatabase } from './databases.js';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   data?: T | null;
@@ -31,18 +31,21 @@ export interface TestServer {
 }
 
 /**
- * Starts the real server; `env` overrides the test defaults (fast retries, no delay, quiet logs), `options`
- * sets server options that have no variable (the execution guard's budget).
+ * Starts the real server on a fresh database of `options.engine` (a SQLite file by default, or a PostgreSQL
+ * schema); `env` overrides the test defaults (fast retries, no delay, quiet logs), `options` also sets server
+ * options that have no variable (the execution guard's budget).
  */
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: Pick<ServerOptions, 'executionGuard'> = {},
+  options: Pick<ServerOptions, 'executionGuard'> & { engine?: Engine } = {},
 ): Promise<TestServer> {
-  const db = tempDb();
+  const { engine = 'SQLite', ...serverOptions } = options;
+  const db = await tempDatabase(engine);
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
-    DATABASE_URL: db.path,
+    DATABASE_URL: db.url,
+    DATABASE_POOL_SIZE: '3',
     WORKER_CONCURRENCY: '2',
     PROCESSING_DELAY_MS: '0',
     RETRY_BACKOFF_MS: '10',
@@ -60,7 +63,14 @@ export async function startTestServer(
     workerPollMs: 50,
     reapMs: 200,
   });
-  const server = await createServer({ runtime, config, logger, metrics, closeGraceMs: 1000, ...options });
+  const server = await createServer({
+    runtime,
+    config,
+    logger,
+    metrics,
+    closeGraceMs: 1000,
+    ...serverOptions,
+  });
   const clients: Client[] = [];
 
   return {

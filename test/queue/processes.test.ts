@@ -46,7 +46,7 @@ async function completedEvents(ids: string[]): Promise<Map<string, number>> {
 describe('a worker process killed with SIGKILL mid-drain', () => {
   it('loses nothing: after a restart every message completes exactly once, the interrupted ones within 15 s', async () => {
     const ids = await enqueueMany(150);
-    const env = { QUEUE_DB: q.db.path, CONCURRENCY: '4', WORK_MS: '15' };
+    const env = { QUEUE_DB: q.db!.path, CONCURRENCY: '4', WORK_MS: '15' };
     const first = await spawnTs(CHILD, env);
     children.push(first);
     // Kill it once a third is done, with attempts in flight.
@@ -79,8 +79,8 @@ describe('a worker process killed with SIGKILL mid-drain', () => {
 
 describe('two worker processes on one file', () => {
   it('process each message exactly once while this process keeps submitting', async () => {
-    const log = join(q.db.dir, 'processed.log');
-    const env = { QUEUE_DB: q.db.path, CONCURRENCY: '3', WORK_MS: '2', PROCESSED_LOG: log };
+    const log = join(q.db!.dir, 'processed.log');
+    const env = { QUEUE_DB: q.db!.path, CONCURRENCY: '3', WORK_MS: '2', PROCESSED_LOG: log };
     children.push(await spawnTs(CHILD, env), await spawnTs(CHILD, env));
     const ids = await enqueueMany(300);
     await q.waitAllFinal(ids, 60_000);

@@ -3,8 +3,8 @@
 import type Database from 'better-sqlite3';
 import { isDomainError, NotFoundError } from '../../queue/errors.js';
 import type { ChangeOutcome, ChangeRequest } from '../../queue/store.js';
+import { changedColumns, messageToRow, rowReader, rowToMessage, WRITABLE_KEYS } from '../rows.js';
 import type { RowCache } from './row-cache.js';
-import { changedColumns, messageToRow, rowReader, rowToMessage, WRITABLE_KEYS } from './rows.js';
 import type { Current, WriteTx } from './transaction.js';
 
 /** Messages read by one statement before a batch of changes (statements are prepared per count). */

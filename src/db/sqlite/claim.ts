@@ -2,7 +2,8 @@
 import type Database from 'better-sqlite3';
 import type { ClaimOptions, EnqueueOptions } from '../../queue/store.js';
 import type { Message } from '../../queue/types.js';
-import { COLUMNS, type MessageRow, rowReader, rowToMessage } from './rows.js';
+import { type MessageRow, rowReader, rowToMessage } from '../rows.js';
+import { COLUMNS } from './tables.js';
 import type { WriteTx } from './transaction.js';
 
 /**

@@ -4,8 +4,8 @@ import { QueueFullError } from '../../queue/errors.js';
 import type { EnqueueOptions } from '../../queue/store.js';
 import type { Message, NewMessage } from '../../queue/types.js';
 import { storedMessage } from '../new-message.js';
+import { type MessageRow, messageToRow, rowToMessage, WRITABLE_KEYS } from '../rows.js';
 import type { ClaimStatements } from './claim.js';
-import { type MessageRow, messageToRow, rowToMessage, WRITABLE_KEYS } from './rows.js';
 import type { WriteTx } from './transaction.js';
 
 export function prepareEnqueue(db: Database.Database, claims: ClaimStatements) {

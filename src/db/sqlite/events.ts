@@ -2,7 +2,7 @@
 // position, and the token that says another connection committed.
 import type Database from 'better-sqlite3';
 import type { MessageEvent } from '../../queue/types.js';
-import { rowToMessage, snapshotRow } from './rows.js';
+import { type EventRow, toEvent } from '../rows.js';
 
 /**
  * Events with the payload each stood with: a format-2 snapshot (a JSON array, see rows.ts) without a payload of
@@ -16,28 +16,6 @@ export const EVENT_COLUMNS = `SELECT e.seq, e.message_id, e.version, e.at, e.kin
         AND (p.payload IS NOT NULL OR substr(p.snapshot, 1, 1) = '{')
       ORDER BY p.version DESC LIMIT 1) END AS payload
   FROM message_events e`;
-
-export interface EventRow {
-  seq: number;
-  message_id: string;
-  version: number;
-  at: number;
-  kind: string;
-  snapshot: string;
-  /** The payload at this version, resolved by EVENT_COLUMNS (null for format-1 snapshots, which hold it). */
-  payload: string | null;
-}
-
-export function toEvent(r: EventRow): MessageEvent {
-  return {
-    seq: r.seq,
-    messageId: r.message_id,
-    version: r.version,
-    at: new Date(r.at),
-    kind: r.kind,
-    message: rowToMessage(snapshotRow(r.snapshot, r.payload, r.message_id)),
-  };
-}
 
 export function prepareEvents(db: Database.Database) {
   const after = db.prepare(`${EVENT_COLUMNS} WHERE e.seq > ? ORDER BY e.seq LIMIT ? + 0`);

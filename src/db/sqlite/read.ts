@@ -10,19 +10,18 @@ import {
   type Page,
   PRIORITIES,
 } from '../../queue/types.js';
-import { EVENT_COLUMNS, type EventRow, toEvent } from './events.js';
-import { type MessageRow, rowToMessage } from './rows.js';
+import { onlyStatuses } from '../filters.js';
+import {
+  type AttemptRow,
+  type EventRow,
+  fromOrmRow,
+  type MessageRow,
+  rowToMessage,
+  toAttempt,
+  toEvent,
+} from '../rows.js';
+import { EVENT_COLUMNS } from './events.js';
 import { FINISHED_INDEX_TERM, messages } from './tables.js';
-
-interface AttemptRow {
-  message_id: string;
-  attempt: number;
-  worker_id: string | null;
-  started_at: number;
-  ended_at: number;
-  outcome: string;
-  error: string | null;
-}
 
 export function prepareReads(db: Database.Database) {
   // The cold, filter-shaped reads are built with Drizzle; the others are prepared once.
@@ -57,7 +56,7 @@ export function prepareReads(db: Database.Database) {
         .orderBy(desc(messages.seq))
         .limit(page.limit)
         .all();
-      return rows.map((r) => rowToMessage(ormRowToRow(r)));
+      return rows.map((r) => rowToMessage(fromOrmRow(getTableColumns(messages), r)));
     },
     /** (filter) -> how many messages match; by status alone, from status_counts in O(1). */
     count(filter: MessageFilter): number {
@@ -113,34 +112,4 @@ function statusIndexTerm(statuses: readonly string[]): SQL | undefined {
   if (statuses.every((s) => s === 'PENDING')) return sql.raw(`status = 'PENDING'`);
   if (statuses.every((s) => s === 'PROCESSING')) return sql.raw(`status = 'PROCESSING'`);
   return undefined;
-}
-
-function onlyStatuses(filter: MessageFilter): filter is MessageFilter & { statuses: string[] } {
-  return (
-    filter.statuses !== undefined &&
-    filter.statuses.length > 0 &&
-    !filter.priorities?.length &&
-    filter.owner === undefined &&
-    filter.deadLettered === undefined &&
-    filter.reviewState === undefined
-  );
-}
-
-function ormRowToRow(r: typeof messages.$inferSelect): MessageRow {
-  const out: Record<string, unknown> = {};
-  for (const [key, column] of Object.entries(getTableColumns(messages)))
-    out[column.name] = r[key as keyof typeof r];
-  return out as unknown as MessageRow;
-}
-
-function toAttempt(r: AttemptRow): AttemptRecord {
-  return {
-    messageId: r.message_id,
-    attempt: r.attempt,
-    workerId: r.worker_id,
-    startedAt: new Date(r.started_at),
-    endedAt: new Date(r.ended_at),
-    outcome: r.outcome as AttemptRecord['outcome'],
-    error: r.error,
-  };
 }

@@ -1,7 +1,7 @@
 // The rows (and their messages) of the attempts this store took, so that settling a message it just claimed reads
 // nothing back and parses nothing (the payload was parsed once, at the claim).
 import type { Message } from '../../queue/types.js';
-import type { MessageRow } from './rows.js';
+import type { MessageRow } from '../rows.js';
 
 export interface Known {
   row: MessageRow;

@@ -2,9 +2,9 @@
 import type Database from 'better-sqlite3';
 import { priorityOf } from '../../queue/priority.js';
 import type { Priority, QueueStats } from '../../queue/types.js';
+import type { MessageRow } from '../rows.js';
+import { BUCKET_MS } from '../tally.js';
 import { CLOCK_SKEW_MS } from './maintenance.js';
-import type { MessageRow } from './rows.js';
-import { BUCKET_MS } from './transaction.js';
 
 const RECENT_MS = 5 * 60_000;
 

@@ -1,7 +1,8 @@
 // The SQLite tables (drizzle sqliteTable): messages, their event log (the transactional outbox), attempt figures and
 // status counts. drizzle-kit generates drizzle/sqlite/ from this file (`npm run db:generate`).
-import { sql } from 'drizzle-orm';
+import { getTableColumns, sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { checkColumns } from '../rows.js';
 
 /**
  * messages_finished_idx's WHERE term, written the same way by every query that must use the index: SQLite picks a
@@ -140,3 +141,7 @@ export const statusCounts = sqliteTable('status_counts', {
   status: text('status').primaryKey(),
   n: integer('n').notNull().default(0),
 });
+
+/** The columns of `messages` in the table's order: the row shape of src/db/rows.ts (checked at load). */
+export const COLUMNS = Object.values(getTableColumns(messages)).map((c) => c.name);
+checkColumns(COLUMNS);

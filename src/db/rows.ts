@@ -1,10 +1,17 @@
-// Converts between stored rows of `messages` and the queue's Message, and rows to and from event snapshots.
-import { getTableColumns } from 'drizzle-orm';
-import { priorityOf } from '../../queue/priority.js';
-import { type Json, type Message, PRIORITIES, type Simulation, type Status } from '../../queue/types.js';
-import { messages } from './tables.js';
+// Converts between stored rows of `messages` and the queue's Message, and rows to and from event snapshots: one row
+// shape and one snapshot format for both engines (each engine's tables.ts checks its columns against ROW_KEYS).
+import { priorityOf } from '../queue/priority.js';
+import {
+  type AttemptRecord,
+  type Json,
+  type Message,
+  type MessageEvent,
+  PRIORITIES,
+  type Simulation,
+  type Status,
+} from '../queue/types.js';
 
-/** A `messages` row as SQLite returns it (column names, integers for times and booleans, JSON as text). */
+/** A `messages` row as either engine returns it (column names, integers for times and booleans, JSON as text). */
 export interface MessageRow {
   seq: number;
   id: string;
@@ -282,10 +289,11 @@ export function snapshotRow(text: string, payload: string | null, id: string): M
 /** The columns an UPDATE may write, in bit order for changedColumns: every column but seq, in ROW_KEYS order. */
 export const WRITABLE_KEYS: readonly (keyof MessageRow)[] = ROW_KEYS.filter((k) => k !== 'seq');
 
-/** The columns of `messages` in the table's order (tables.ts). */
-export const COLUMNS = Object.values(getTableColumns(messages)).map((c) => c.name);
-if (COLUMNS.filter((c) => c !== 'seq').join() !== WRITABLE_KEYS.join())
-  throw new Error('the messages columns (tables.ts) differ from WRITABLE_KEYS');
+/** Throws unless `columns` (a `messages` table's, in its order) are the row's, seq first: what both engines rely on. */
+export function checkColumns(columns: string[]): void {
+  if (columns[0] !== 'seq' || columns.slice(1).join() !== WRITABLE_KEYS.join())
+    throw new Error('the messages columns (tables.ts) differ from ROW_KEYS (src/db/rows.ts)');
+}
 
 const bit = (now: unknown, was: unknown, at: number, values: unknown[]): number => {
   if (now === was) return 0;
@@ -346,4 +354,60 @@ export function changedColumns(now: MessageRow, was: MessageRow, values: unknown
   changedColumns(all, base, values);
   if (values.some((v, i) => v !== ROW_KEYS.indexOf(WRITABLE_KEYS[i]!) + 1))
     throw new Error('changedColumns: values out of bit order');
+}
+
+/** A stored event as both engines read it back, its payload resolved by the reading statement. */
+export interface EventRow {
+  seq: number;
+  message_id: string;
+  version: number;
+  at: number;
+  kind: string;
+  snapshot: string;
+  /** The payload at this version (null for format-1 snapshots, which hold it). */
+  payload: string | null;
+}
+
+export function toEvent(r: EventRow): MessageEvent {
+  return {
+    seq: r.seq,
+    messageId: r.message_id,
+    version: r.version,
+    at: new Date(r.at),
+    kind: r.kind,
+    message: rowToMessage(snapshotRow(r.snapshot, r.payload, r.message_id)),
+  };
+}
+
+/** An ended attempt as both engines read it back. */
+export interface AttemptRow {
+  message_id: string;
+  attempt: number;
+  worker_id: string | null;
+  started_at: number;
+  ended_at: number;
+  outcome: string;
+  error: string | null;
+}
+
+export function toAttempt(r: AttemptRow): AttemptRecord {
+  return {
+    messageId: r.message_id,
+    attempt: r.attempt,
+    workerId: r.worker_id,
+    startedAt: new Date(r.started_at),
+    endedAt: new Date(r.ended_at),
+    outcome: r.outcome as AttemptRecord['outcome'],
+    error: r.error,
+  };
+}
+
+/** A row drizzle read (keyed by property) as a stored row (keyed by column), given the table's columns. */
+export function fromOrmRow(
+  columns: Record<string, { name: string }>,
+  r: Record<string, unknown>,
+): MessageRow {
+  const out: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(columns)) out[column.name] = r[key];
+  return out as unknown as MessageRow;
 }

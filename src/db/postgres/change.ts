@@ -1,0 +1,60 @@
+// Changes: applying transitions (src/queue/transitions.ts) to messages, each writing the message at its next
+// version and appending its event.
+import { isDomainError, NotFoundError } from '../../queue/errors.js';
+import type { ChangeOutcome, ChangeRequest } from '../../queue/store.js';
+import type { Message } from '../../queue/types.js';
+import { changedColumns, type MessageRow, messageToRow, rowToMessage, WRITABLE_KEYS } from '../rows.js';
+import type { Tx } from './tx.js';
+
+/**
+ * Locks the rows first, in seq order (ORDER BY runs below the row locking, so two batches touching the same
+ * messages lock them in one order and cannot deadlock each other), then applies each request in turn to the row as
+ * the batch left it. The UPDATEs write only the columns that changed, so an index whose columns did not change
+ * is left alone (and a change of unindexed columns alone, such as progress, is a HOT update); they are sent
+ * pipelined and awaited together.
+ */
+export async function changeMany(tx: Tx, requests: ChangeRequest[], now: Date): Promise<ChangeOutcome[]> {
+  const { sql } = tx;
+  const ids = [...new Set(requests.map((r) => r.id))];
+  const read = await sql<MessageRow[]>`SELECT * FROM messages WHERE id = ANY(${sql.array(ids)}::text[])
+    ORDER BY seq FOR UPDATE`;
+  const current = new Map<string, { row: MessageRow; message: Message }>(
+    read.map((row) => [row.id, { row, message: rowToMessage(row) }]),
+  );
+  const writes: Promise<unknown>[] = [];
+  const at = now.getTime();
+  const outcomes = requests.map((request): ChangeOutcome => {
+    const known = current.get(request.id);
+    if (!known) return { ok: false, skipped: false, error: new NotFoundError(request.id) };
+    const { row, message: was } = known;
+    let next: ReturnType<ChangeRequest['transition']>;
+    try {
+      next = request.transition(was, now);
+    } catch (error) {
+      if (!isDomainError(error)) throw error;
+      return { ok: false, skipped: false, error };
+    }
+    if (next === null) return { ok: false, skipped: true, current: was };
+    const message = next.message === was ? { ...was } : next.message;
+    message.seq = row.seq;
+    message.version = row.version + 1;
+    const written = messageToRow(message, { message: was, row });
+    const values: unknown[] = [];
+    const mask = changedColumns(written, row, values);
+    const columns = WRITABLE_KEYS.filter((_, i) => mask & (1 << i));
+    values.push(row.seq);
+    writes.push(
+      sql.unsafe(
+        `UPDATE messages SET ${columns.map((c, i) => `${c} = $${i + 1}`).join(', ')} WHERE seq = $${values.length}`,
+        values as never[],
+        { prepare: true },
+      ),
+    );
+    current.set(request.id, { row: written, message });
+    tx.moved(row.status, written.status);
+    tx.event(written, at, next.kind, message, written.payload !== row.payload, next.attempt);
+    return { ok: true, message };
+  });
+  await Promise.all(writes);
+  return outcomes;
+}

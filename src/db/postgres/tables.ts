@@ -1,0 +1,118 @@
+// The PostgreSQL tables: the same messages, event log (the transactional outbox) and figures as SQLite's schema.ts.
+//
+// Times are int8 milliseconds since the epoch and flags are integers, as on SQLite, so both engines share one row
+// shape (src/db/rows.ts) and one snapshot format; JSON columns hold JSON text (the store never queries inside it).
+import { getTableColumns, sql } from 'drizzle-orm';
+import { bigint, index, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { checkColumns } from '../rows.js';
+
+const ms = (name: string) => bigint(name, { mode: 'number' });
+
+export const messages = pgTable(
+  'messages',
+  {
+    // Creation order: the FIFO tie-break within a priority.
+    seq: bigint('seq', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    id: text('id').notNull(),
+    status: text('status').notNull(),
+    priority: integer('priority').notNull(),
+    effectivePriority: integer('effective_priority').notNull(),
+    createdAt: ms('created_at').notNull(),
+    // When the message last became PENDING: what priority aging measures.
+    queuedAt: ms('queued_at').notNull(),
+    startedAt: ms('started_at'),
+    completedAt: ms('completed_at'),
+    errorMessage: text('error_message'),
+    retryCount: integer('retry_count').notNull().default(0),
+    maxRetries: integer('max_retries').notNull(),
+    timeoutSeconds: integer('timeout_seconds').notNull(),
+    nextAttemptAt: ms('next_attempt_at'),
+    deadLettered: integer('dead_lettered').notNull().default(0),
+    version: integer('version').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    leaseOwner: text('lease_owner'),
+    // In no index, so a heartbeat that moves it is a HOT update: no index of the row is rewritten.
+    leaseExpiresAt: ms('lease_expires_at'),
+    payload: text('payload').notNull(),
+    useAgentic: integer('use_agentic').notNull().default(0),
+    simulate: text('simulate'),
+    result: text('result'),
+    progress: text('progress'),
+    reviewState: text('review_state').notNull().default('NOT_REQUIRED'),
+    reviewReasons: text('review_reasons').notNull().default('[]'),
+    reviewer: text('reviewer'),
+    reviewNotes: text('review_notes'),
+    reviewDecidedAt: ms('review_decided_at'),
+    owner: text('owner').notNull(),
+    idempotencyKey: text('idempotency_key'),
+  },
+  (t) => [
+    uniqueIndex('messages_id_idx').on(t.id),
+    // The claim walks this index from its head (highest effective priority, then oldest seq) with SKIP LOCKED.
+    // Partial, so finished and running messages never lengthen the walk.
+    index('messages_claim_idx').on(sql`${t.effectivePriority} DESC`, t.seq).where(sql`status = 'PENDING'`),
+    // Running messages, for the lease reaper: keyed by seq, which never changes, rather than by the lease's end,
+    // which every heartbeat moves (see leaseExpiresAt). The running set is bounded by the fleet's concurrency.
+    index('messages_processing_idx').on(t.seq).where(sql`status = 'PROCESSING'`),
+    // Idempotency keys are scoped to their owner; unique, so two writers can never both create one.
+    uniqueIndex('messages_idempotency_idx')
+      .on(t.owner, t.idempotencyKey)
+      .where(sql`idempotency_key IS NOT NULL`),
+    // Finished messages by status, newest first, and retention's walk.
+    index('messages_finished_idx')
+      .on(t.status, t.seq)
+      .where(sql`status IN ('COMPLETED', 'FAILED', 'CANCELLED')`),
+    index('messages_owner_idx').on(t.owner, t.seq),
+    // The review queue: only quotes waiting for a human.
+    index('messages_review_idx').on(t.seq).where(sql`review_state = 'PENDING'`),
+  ],
+);
+
+// The row shape of src/db/rows.ts, which both engines share.
+checkColumns(Object.values(getTableColumns(messages)).map((c) => c.name));
+
+/**
+ * Every stored change of a message, with the message as it stood at that version (for replay). `seq` is the log
+ * position: taken from its sequence only while the store holds the log's advisory lock, which it keeps until
+ * commit, so positions become visible in increasing order (see postgres/events.ts).
+ */
+export const messageEvents = pgTable(
+  'message_events',
+  {
+    seq: bigint('seq', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    messageId: text('message_id').notNull(),
+    messageSeq: bigint('message_seq', { mode: 'number' }).notNull(),
+    version: integer('version').notNull(),
+    at: ms('at').notNull(),
+    kind: text('kind').notNull(),
+    // The message at this version: a JSON array without the payload (src/db/rows.ts, format 2).
+    snapshot: text('snapshot').notNull(),
+    // The payload as JSON text when this change set or changed it; null when unchanged from the version before.
+    payload: text('payload'),
+    // The attempt this change ended, if it ended one: its number, worker, start, outcome and error.
+    attempt: integer('attempt'),
+    attemptWorker: text('attempt_worker'),
+    attemptStartedAt: ms('attempt_started_at'),
+    attemptOutcome: text('attempt_outcome'),
+    attemptError: text('attempt_error'),
+  },
+  (t) => [uniqueIndex('message_events_message_seq_version_idx').on(t.messageSeq, t.version)],
+);
+
+/** Attempts ended per 10-second step of their end, kept in the same transaction as the events that end them. */
+export const attemptBuckets = pgTable('attempt_buckets', {
+  bucket: bigint('bucket', { mode: 'number' }).primaryKey(),
+  n: integer('n').notNull().default(0),
+  failed: integer('failed').notNull().default(0),
+  completed: integer('completed').notNull().default(0),
+  completedMs: bigint('completed_ms', { mode: 'number' }).notNull().default(0),
+});
+
+/**
+ * Messages per status, moved in the same transaction as each change (under the log's lock, so writers never wait
+ * on these rows in different orders): the capacity check and the stats cost O(1).
+ */
+export const statusCounts = pgTable('status_counts', {
+  status: text('status').primaryKey(),
+  n: bigint('n', { mode: 'number' }).notNull().default(0),
+});

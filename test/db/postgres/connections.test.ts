@@ -1,0 +1,86 @@
+// Connections on a real PostgreSQL: wake-ups between processes, connections cut under the store, a server that
+// cannot be reached at start.
+import { afterEach, beforeEach, expect, it, vi } from 'vitest';
+import { openPostgres } from '../../../src/db/postgres/open.js';
+import { StorageUnavailableError } from '../../../src/queue/errors.js';
+import { newMessage } from '../../helpers/messages.js';
+import { describePostgres, type TempSchema, tempSchema } from '../../helpers/postgres.js';
+
+const T0 = new Date('2026-01-01T00:00:00.000Z');
+
+/** Terminates the schema's backends (its stores' connections carry its name); `listenersOnly` spares the pools. */
+async function cut(schema: TempSchema, listenersOnly: boolean): Promise<number> {
+  const rows = await schema.admin`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+    WHERE application_name = ${schema.schema} AND (NOT ${listenersOnly} OR query LIKE 'LISTEN%')`;
+  return rows.length;
+}
+
+describePostgres('PostgreSQL connections', () => {
+  let schema: TempSchema;
+  beforeEach(async () => {
+    schema = await tempSchema();
+  });
+  afterEach(async () => schema.cleanup());
+
+  it("moves a process's change token on another process's commit, not on its own", async () => {
+    const a = await schema.open();
+    const b = await schema.open();
+    const a0 = await a.changeToken();
+    const b0 = await b.changeToken();
+    await a.enqueue(newMessage(), { maxSize: 100 }, T0);
+    await vi.waitFor(async () => expect(await b.changeToken()).not.toBe(b0), { timeout: 5000 });
+    await b.enqueue(newMessage(), { maxSize: 100 }, T0);
+    // Notifications reach a listener in commit order: once b's has moved a's token, a's own came before it.
+    await vi.waitFor(async () => expect(await a.changeToken()).not.toBe(a0), { timeout: 5000 });
+    expect(await a.changeToken()).toBe(a0 + 1);
+  });
+
+  it('listens again by itself after its connection is cut, and moves the token so the log is read', async () => {
+    const a = await schema.open({ slowPollMs: 60_000 });
+    const b = await schema.open();
+    await vi.waitFor(async () => expect(await cut(schema, true)).toBe(2), { timeout: 5000 });
+    const before = await a.changeToken();
+    // The reconnection itself moves the token (a catch-up read), and later commits still do.
+    await vi.waitFor(async () => expect(await a.changeToken()).toBeGreaterThan(before), { timeout: 10_000 });
+    await vi.waitFor(
+      async () => {
+        const t = await a.changeToken();
+        await b.enqueue(newMessage(), { maxSize: 100 }, T0);
+        await vi.waitFor(async () => expect(await a.changeToken()).toBeGreaterThan(t), { timeout: 1000 });
+      },
+      { timeout: 10_000 },
+    );
+  });
+
+  it('answers STORAGE_UNAVAILABLE (never a raw driver error) while its connections are cut, then works again by itself', async () => {
+    const store = await schema.open();
+    const { message } = await store.enqueue(newMessage(), { maxSize: 100 }, T0);
+    expect(await cut(schema, false)).toBeGreaterThan(0);
+    const failures: unknown[] = [];
+    await vi.waitFor(
+      async () => {
+        try {
+          expect(await store.get(message.id)).toEqual(message);
+        } catch (error) {
+          failures.push(error);
+          throw error;
+        }
+      },
+      { timeout: 10_000 },
+    );
+    for (const error of failures) expect(error).toBeInstanceOf(StorageUnavailableError);
+    await expect(store.checkWritable()).resolves.toBeUndefined();
+  });
+
+  it('retries an unreachable server at start, then gives up with STORAGE_UNAVAILABLE', async () => {
+    const retries: number[] = [];
+    await expect(
+      openPostgres('postgres://127.0.0.1:1/test', {
+        connectTimeoutMs: 1500,
+        onRetry: (_, delayMs) => retries.push(delayMs),
+      }),
+    ).rejects.toBeInstanceOf(StorageUnavailableError);
+    expect(retries.length).toBeGreaterThanOrEqual(2);
+    expect(retries[1]).toBeGreaterThan(retries[0]!);
+  });
+});
