@@ -62,7 +62,17 @@ export async function runUnderwritingWorkflow(
       findings: [],
     });
     report();
-    const finish = (status: StepStatus, findings: string[]) => {
+    let status: StepStatus = 'FAILED';
+    let findings: string[];
+    try {
+      const outcome = await abort.race(run());
+      status = 'DONE';
+      findings = outcome.findings;
+      return outcome.output;
+    } catch (error) {
+      findings = [`failed: ${error instanceof Error ? error.message : String(error)}`];
+      throw error;
+    } finally {
       const finished = clock();
       steps[at - 1] = {
         name,
@@ -70,17 +80,9 @@ export async function runUnderwritingWorkflow(
         startedAt,
         finishedAt: finished.toISOString(),
         durationMs: finished.getTime() - started.getTime(),
-        findings: [...findings],
+        findings: [...findings!],
       };
       report();
-    };
-    try {
-      const outcome = await abort.race(run());
-      finish('DONE', outcome.findings);
-      return outcome.output;
-    } catch (error) {
-      finish('FAILED', [`failed: ${error instanceof Error ? error.message : String(error)}`]);
-      throw error;
     }
   }
 
