@@ -4,7 +4,15 @@
 // checks the same). `npm run bench` runs it after a full run written to the default place.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { anatomyTable, queueTable, type Results, runLine, serverTable, targetsTable } from './tables.js';
+import {
+  anatomyTable,
+  queueTable,
+  quotesTable,
+  type Results,
+  runLine,
+  serverTable,
+  targetsTable,
+} from './tables.js';
 
 export const README = new URL('../README.md', import.meta.url).pathname;
 export const RESULTS = new URL('./results.json', import.meta.url).pathname;
@@ -12,6 +20,7 @@ export const RESULTS = new URL('./results.json', import.meta.url).pathname;
 /** Each marked block's content, rendered from the results. */
 const BLOCKS: Record<string, (r: Results) => string> = {
   run: runLine,
+  quotes: quotesTable,
   queues: queueTable,
   anatomy: anatomyTable,
   servers: serverTable,
