@@ -95,9 +95,11 @@ async function endToEnd(child: ServerChild, n: number, rate: number, warm: numbe
     let waiting: { left: number; done: () => void } = { left: 0, done: () => {} };
     for (let s = 0; s < E2E_SOCKETS; s++) {
       sockets.push(
-        await openSocket(child.wsUrl, (i, status) => {
+        await openSocket(child.wsUrl, (i, status, ws) => {
           if (status !== 'COMPLETED' || !Number.isNaN(took[i]!)) return;
           took[i] = performance.now() - sentAt[i]!;
+          // A REFERRED quote stays open for review, and so would its subscription: the socket caps them at 100.
+          ws.send(JSON.stringify({ id: String(i), type: 'complete' }));
           if (--waiting.left === 0) waiting.done();
         }),
       );
@@ -147,7 +149,10 @@ async function endToEnd(child: ServerChild, n: number, rate: number, warm: numbe
 }
 
 /** A graphql-transport-ws socket, acknowledged; `onStatus` gets each subscription's (its id) status values. */
-function openSocket(url: string, onStatus: (i: number, status: string) => void): Promise<WebSocket> {
+function openSocket(
+  url: string,
+  onStatus: (i: number, status: string, ws: WebSocket) => void,
+): Promise<WebSocket> {
   const ws = new WebSocket(url, 'graphql-transport-ws', { perMessageDeflate: false });
   return new Promise((resolve, reject) => {
     ws.once('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: {} })));
@@ -164,7 +169,7 @@ function openSocket(url: string, onStatus: (i: number, status: string) => void):
         process.stderr.write(`subscription ${m.id}: ${JSON.stringify(m.payload)}\n`);
       } else if (m.type === 'next') {
         const status = m.payload?.data?.messageStatus?.status;
-        if (status) onStatus(Number(m.id), status);
+        if (status) onStatus(Number(m.id), status, ws);
       }
     });
   });
