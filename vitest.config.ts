@@ -1,8 +1,24 @@
 // Test runner settings: real resources make some tests slow, so generous timeouts, and files run in forks.
+// Two projects: `fast` (seconds, for every change: `npm run test:fast`) and `slow` (browser, processes,
+// faults, soak, chaos, model search, the quick bench); `npm test` runs both, as CI does.
 import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
 const require = createRequire(import.meta.url);
+
+/** Files that start browsers or child processes, wait on real timeouts, or search long. */
+const SLOW = [
+  'test/web/{fallback,quotes,review}.test.ts',
+  'test/server/security-headers.test.ts',
+  'test/server/process.test.ts',
+  'test/queue/processes.test.ts',
+  'test/faults/**/*.test.ts',
+  'test/soak/**/*.test.ts',
+  'test/chaos.test.ts',
+  'test/bench.test.ts',
+  'test/model/queue.model.test.ts',
+  'test/examples/**/*.test.ts',
+];
 
 export default defineConfig({
   resolve: {
@@ -11,9 +27,12 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
   },
   test: {
-    include: ['test/**/*.test.ts'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    projects: [
+      { extends: true, test: { name: 'fast', include: ['test/**/*.test.ts'], exclude: SLOW } },
+      { extends: true, test: { name: 'slow', include: SLOW } },
+    ],
   },
 });

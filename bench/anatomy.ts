@@ -4,7 +4,7 @@
 // 1. Ceilings, round-robin with our drain at concurrency 10: raw better-sqlite3 batched as we batch (10 claimed
 //    and 10 completed per transaction, one UPDATE ... RETURNING claim), without and with one ~300-byte event row
 //    per change (an outbox, indexed by job and version). What SQLite alone allows for each set of writes. And our
-//    drain with the 32 MB page cache it had before: the cost of SQLite's walk of the cache (src/db/sqlite.ts).
+//    drain with the 32 MB page cache it had before: the cost of SQLite's walk of the cache (src/db/sqlite/open.ts).
 // 2. Our drain with every SQLite statement timed (better-sqlite3's Statement methods wrapped for that round only):
 //    microseconds per message for each kind of statement, for the JavaScript inside the write transactions,
 //    and for everything outside them (worker, settler, feed, publishing).
@@ -14,14 +14,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { SqliteQueueStore } from '../src/db/sqlite-store.js';
+import type { SqliteQueueStore } from '../src/db/sqlite/store.js';
 import { type Figure, figureOf } from './figures.js';
 import { createQuoteQueue, quoteQueue } from './subjects/quote-queue.js';
 import { benchPayload } from './subjects/subject.js';
 import { drainRate } from './workloads.js';
 
 const CONCURRENCY = 10;
-/** The page cache before DEFAULT_CACHE_KIB (src/db/sqlite.ts), measured beside it. */
+/** The page cache before DEFAULT_CACHE_KIB (src/db/sqlite/open.ts), measured beside it. */
 const OLD_CACHE_KIB = 32_000;
 const bigCache = createQuoteQueue({ sqlite: { cacheKiB: OLD_CACHE_KIB } });
 /** The kinds of statement a drain runs, by the start of their SQL. */
@@ -166,7 +166,7 @@ async function timedDrain(n: number): Promise<Split> {
     };
   });
   const subject = createQuoteQueue({
-    // A write transaction runs synchronously inside these calls (see sqlite-store.ts), then the store hands its
+    // A write transaction runs synchronously inside these calls (see src/db/sqlite/store.ts), then the store hands its
     // events to its listeners: this one first (registered before the feed's), marking the commit's end.
     opened(store: SqliteQueueStore) {
       let committed: number | null = null;

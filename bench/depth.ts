@@ -2,8 +2,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqlite } from '../src/db/sqlite.js';
-import { SqliteQueueStore } from '../src/db/sqlite-store.js';
+import { openSqlite } from '../src/db/sqlite/open.js';
+import { SqliteQueueStore } from '../src/db/sqlite/store.js';
 import type { NewMessage, Priority } from '../src/queue/types.js';
 import { median, round } from './stats.js';
 

@@ -5,7 +5,7 @@
 //     process shape); and M agentic quotes (five steps, each reported as it starts and ends). Quotes per second and
 //     the child's CPU (every thread) per quote, from just before its runtime starts to the last completion.
 //   end to end: a fresh service; `submitQuote` at a steady rate over HTTP (open loop), each followed by its own
-//     `messageStatus` subscription over WebSocket (sent once the submit is answered; spread over a few sockets)
+//     `messageStatus` subscription over WebSocket (sent once the submit is answered; spread over 20 sockets)
 //     until COMPLETED; milliseconds from just before the submit is sent to the COMPLETED value, and how many
 //     completed within the deadline.
 // The drain's quotes are stored by the service process itself, as the API stores them (parsed submission, automatic
@@ -24,7 +24,8 @@ import { QUOTE_FIGURES } from './tables.js';
 export const QUOTES = 'quotes';
 /** The rate QUOTE_FIGURES.endToEnd names. */
 export const E2E_RATE = 500;
-const E2E_SOCKETS = 4;
+/** Sockets the followers share: the server allows 100 subscriptions on one, and a slow spell keeps many open. */
+const E2E_SOCKETS = 20;
 const SUBMIT = 'mutation Submit($input: SubmitQuoteInput!) { submitQuote(input: $input) { messageId } }';
 const FOLLOW = 'subscription Follow($id: ID!) { messageStatus(id: $id) { status } }';
 

@@ -1,11 +1,12 @@
-// `npm run bench:readme [-- --check]`: writes the tables of bench/results.json into README.md, between markers
-// (`<!-- bench:NAME -->` ... `<!-- /bench:NAME -->`), so the front door shows the last run's figures and no
-// hand-copied ones; `--check` changes nothing and fails when the README does not show them (the test suite
-// checks the same). `npm run bench` runs it after a full run written to the default place.
+// `npm run bench:readme [-- --check]`: writes the tables of bench/results.json into the pages that show them,
+// between markers (`<!-- bench:NAME -->` ... `<!-- /bench:NAME -->`): the README's headline figures and
+// bench/README.md's full tables, so no page carries hand-copied figures; `--check` changes nothing and fails
+// when a page does not show them (the test suite checks the same). `npm run bench` runs it after a full run.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
   anatomyTable,
+  headlineTable,
   queueTable,
   quotesTable,
   type Results,
@@ -15,31 +16,54 @@ import {
 } from './tables.js';
 
 export const README = new URL('../README.md', import.meta.url).pathname;
+export const BENCH_README = new URL('./README.md', import.meta.url).pathname;
 export const RESULTS = new URL('./results.json', import.meta.url).pathname;
 
-/** Each marked block's content, rendered from the results. */
-const BLOCKS: Record<string, (r: Results) => string> = {
-  run: runLine,
-  quotes: quotesTable,
-  queues: queueTable,
-  anatomy: anatomyTable,
-  servers: serverTable,
-  targets: targetsTable,
-};
+type Blocks = Record<string, (r: Results) => string>;
 
-/** The README with every marked block replaced by the results' rendering; throws if a block is missing. */
-export function renderReadme(readme: string, results: Results): string {
-  if (results.quick) throw new Error('bench/results.json holds a quick run: the README shows full runs only');
-  let out = readme;
-  for (const [name, render] of Object.entries(BLOCKS)) {
+/** Each page that shows figures, with its marked blocks' renderings. */
+export const PAGES: { path: string; blocks: Blocks }[] = [
+  { path: README, blocks: { run: runLine, headline: headlineTable } },
+  {
+    path: BENCH_README,
+    blocks: {
+      run: runLine,
+      quotes: quotesTable,
+      queues: queueTable,
+      anatomy: anatomyTable,
+      servers: serverTable,
+      targets: targetsTable,
+    },
+  },
+];
+
+/** The page with every marked block replaced by the results' rendering; throws if a block is missing. */
+export function renderPage(page: string, results: Results, blocks: Blocks): string {
+  if (results.quick) throw new Error('bench/results.json holds a quick run: the pages show full runs only');
+  let out = page;
+  for (const [name, render] of Object.entries(blocks)) {
     const open = `<!-- bench:${name} -->\n`;
     const close = `\n<!-- /bench:${name} -->`;
     const start = out.indexOf(open);
     const end = out.indexOf(close, start);
-    if (start < 0 || end < 0) throw new Error(`README.md has no ${open.trim()} ... ${close.trim()} block`);
+    if (start < 0 || end < 0) throw new Error(`page has no ${open.trim()} ... ${close.trim()} block`);
     out = out.slice(0, start + open.length) + render(results) + out.slice(end);
   }
   return out;
+}
+
+/** Writes every page from the results; returns the paths it changed. */
+export function writePages(results: Results): string[] {
+  const changed: string[] = [];
+  for (const { path, blocks } of PAGES) {
+    const page = readFileSync(path, 'utf8');
+    const rendered = renderPage(page, results, blocks);
+    if (rendered !== page) {
+      writeFileSync(path, rendered);
+      changed.push(path);
+    }
+  }
+  return changed;
 }
 
 export function readResults(path = RESULTS): Results {
@@ -48,15 +72,19 @@ export function readResults(path = RESULTS): Results {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({ options: { check: { type: 'boolean', default: false } } });
-  const readme = readFileSync(README, 'utf8');
-  const rendered = renderReadme(readme, readResults());
+  const results = readResults();
   if (values.check) {
-    if (rendered !== readme) {
-      console.error('README.md does not show bench/results.json: run npm run bench:readme');
+    const stale = PAGES.filter(
+      ({ path, blocks }) =>
+        renderPage(readFileSync(path, 'utf8'), results, blocks) !== readFileSync(path, 'utf8'),
+    );
+    if (stale.length > 0) {
+      console.error(
+        `${stale.map((p) => p.path).join(', ')}: not showing bench/results.json; run npm run bench:readme`,
+      );
       process.exit(1);
     }
-  } else if (rendered !== readme) {
-    writeFileSync(README, rendered);
-    console.log('README.md: tables written from bench/results.json');
+  } else {
+    for (const path of writePages(results)) console.log(`${path}: tables written from bench/results.json`);
   }
 }

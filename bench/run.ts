@@ -8,7 +8,7 @@
 // ratios. Workload 4 (depth) is ours alone. Workloads 5 (GraphQL submit, bench/graphql.ts) and 6
 // (subscriptions, bench/subscriptions.ts) drive the real service in a child process over HTTP and WebSocket;
 // their figures go into the same `figures` and get a table of their own.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { runAnatomy } from './anatomy.js';
@@ -16,7 +16,7 @@ import { runDepth } from './depth.js';
 import type { Figure } from './figures.js';
 import { runGraphqlSubmit } from './graphql.js';
 import { runQuotes } from './quotes.js';
-import { README, RESULTS, renderReadme } from './readme.js';
+import { RESULTS, writePages } from './readme.js';
 import { HEAP_FLAGS } from './servers/child.js';
 import { median, round } from './stats.js';
 import { bullmq, redisReachable } from './subjects/bullmq.js';
@@ -245,7 +245,7 @@ const results: Results & Record<string, unknown> = {
   servers:
     'graphql-submit and subscriptions: each server runs in its own child process (bench/servers/); autocannon and the subscribers (lean graphql-transport-ws clients, and graphql-ws client library ones) run in the bench process. quote-queue there is the real service (startRuntime + createServer, WORKER_CONCURRENCY=0, open mode on 127.0.0.1).',
   quotes:
-    'quotes: the real service as npm start runs it (bench/servers/quote-service.ts: startRuntime + createServer, WORKER_CONCURRENCY=10, quote processor with the deterministic provider, default log level to a dropped stdout), a fresh process and database per drain and per end-to-end run; the no-op processor subject is the same process with a no-op processor. Drains: the quotes stored by the service in one transaction once it is idle, timed from their commit to the last completion, CPU of the whole child. End to end: submitQuote over HTTP (fetch) at a steady rate after a warm-up burst, each followed by its own messageStatus subscription (4 WebSockets) until COMPLETED. underwriting: the quote processor alone in the bench process, CPU of the process per quote.',
+    'quotes: the real service as npm start runs it (bench/servers/quote-service.ts: startRuntime + createServer, WORKER_CONCURRENCY=10, quote processor with the deterministic provider, default log level to a dropped stdout), a fresh process and database per drain and per end-to-end run; the no-op processor subject is the same process with a no-op processor. Drains: the quotes stored by the service in one transaction once it is idle, timed from their commit to the last completion, CPU of the whole child. End to end: submitQuote over HTTP (fetch) at a steady rate after a warm-up burst, each followed by its own messageStatus subscription (20 WebSockets, each subscription completed by the client at COMPLETED) until COMPLETED. underwriting: the quote processor alone in the bench process, CPU of the process per quote.',
   ...(depth
     ? {
         depth: {
@@ -262,8 +262,8 @@ const results: Results & Record<string, unknown> = {
   notes,
 };
 writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
-// The README's tables are this run's (bench/readme.ts), so its figures are never copied by hand.
-if (writesReadme) writeFileSync(README, renderReadme(readFileSync(README, 'utf8'), results));
+// The pages' tables are this run's (bench/readme.ts), so their figures are never copied by hand.
+if (writesReadme) writePages(results);
 if (figures.some((f) => QUOTE_WORKLOADS.has(f.workload))) console.log(`${quotesTable(results)}\n`);
 if (figures.some((f) => !ownTable(f.workload))) console.log(queueTable(results));
 if (figures.some((f) => f.workload === ANATOMY)) console.log(`\n${anatomyTable(results)}`);
@@ -271,5 +271,5 @@ if (figures.some((f) => SERVER_WORKLOADS.has(f.workload))) console.log(`\n${serv
 console.log(`\n${targetsTable(results)}`);
 for (const note of notes) console.log(note);
 console.log(
-  `\n${quick ? 'quick run' : complete ? 'full run' : 'partial run'} in ${results.seconds} s on ${results.cores} cores (${results.cpu}), Node ${results.node}${results.nodeFlags.length > 0 ? ` ${results.nodeFlags.join(' ')}` : ''}; written to ${out}${writesReadme ? ' and README.md' : ''}`,
+  `\n${quick ? 'quick run' : complete ? 'full run' : 'partial run'} in ${results.seconds} s on ${results.cores} cores (${results.cpu}), Node ${results.node}${results.nodeFlags.length > 0 ? ` ${results.nodeFlags.join(' ')}` : ''}; written to ${out}${writesReadme ? ', README.md and bench/README.md' : ''}`,
 );

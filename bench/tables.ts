@@ -308,3 +308,74 @@ export function targetsTable(r: Results): string {
   }
   return lines.join('\n');
 }
+
+/**
+ * The README's few headline figures: what a user gets, each with what it is measured beside. A figure the run
+ * did not measure shows '-'.
+ */
+export function headlineTable(r: Results): string {
+  const lines = ['| what | this run | beside it, same run |', '| --- | ---: | --- |'];
+  const cell = (f: Figure | undefined) => (f ? `${number(f.value)} ${f.unit}` : '-');
+  const versus = (ours: Figure | undefined, peer: Figure | undefined, name: string) => {
+    const x = ours && peer ? pairedRatio(ours.rounds, peer.rounds) : null;
+    return x === null ? '-' : `${round(x, 2)}x ${name} (${number(peer!.value)} ${peer!.unit})`;
+  };
+  // Real quotes as users run them first (bench/quotes.ts, bench/underwriting.ts); the engine's no-op ceiling after.
+  const quote = (workload: string, test: (m: string) => boolean) =>
+    r.figures.find((f) => f.workload === workload && f.subject === 'quote-queue' && test(f.metric));
+  const served = (kind: string) => quote('quotes', (m) => m.includes(` ${kind} quotes, service process`));
+  const cpu = (f: Figure | undefined) =>
+    f ? quote('quotes', (m) => m === `${f.metric}, CPU per message, service process`) : undefined;
+  const ratio = quote('quotes', (m) => m === QUOTE_FIGURES.drainRatio);
+  for (const kind of ['plain', 'agentic']) {
+    const f = served(kind);
+    const beside =
+      kind === 'plain' && ratio ? `${ratio.value}x the same service with a no-op processor` : '-';
+    lines.push(
+      `| ${kind} quotes drained by the service (\`npm start\`, \`WORKER_CONCURRENCY=10\`) | ${cell(f)}, ${cell(cpu(f))} of CPU each | ${beside} |`,
+    );
+  }
+  const e2e = (what: string) =>
+    quote('quotes', (m) => m.includes(QUOTE_FIGURES.endToEnd) && m.endsWith(`, ${what}`));
+  const completed = e2e('completed');
+  lines.push(
+    `| \`submitQuote\` at 500/s, each followed over WebSocket to COMPLETED, p99 | ${cell(e2e('p99'))} | p50 ${cell(e2e('p50'))}; ${completed ? `${completed.value} of ${completed.metric.split(' ')[0]}` : '-'} completed |`,
+  );
+  const uw = (metric: string) => quote('underwriting', (m) => m === metric);
+  lines.push(
+    `| underwriting alone, CPU per plain / agentic quote | ${cell(uw(QUOTE_FIGURES.underwritingPlain))} / ${cell(uw(QUOTE_FIGURES.underwritingAgentic))} | deterministic provider, no queue |`,
+  );
+  const drain = (subject: string) => find(r, 'drain', subject, (m) => m.endsWith('concurrency 10'));
+  lines.push(
+    `| queue drain, no-op processor, concurrency 10 (the engine's ceiling) | ${cell(drain('quote-queue'))} | ${versus(drain('quote-queue'), drain('bullmq'), 'BullMQ')} |`,
+  );
+  const p99 = (subject: string) => find(r, 'latency', subject, (m) => m.endsWith(', p99'));
+  lines.push(
+    `| submit to completed at 500/s, p99 | ${cell(p99('quote-queue'))} | BullMQ ${cell(p99('bullmq'))} |`,
+  );
+  const submit = (subject: string, what: string) =>
+    find(r, 'graphql-submit', subject, (m) => m.endsWith(`, ${what}`));
+  lines.push(
+    `| \`submitQuote\` over HTTP, 50 connections | ${cell(submit('quote-queue', 'throughput'))}, p99 ${cell(submit('quote-queue', 'p99'))} | bare yoga + SQLite ${cell(submit('bare-yoga', 'throughput'))} |`,
+  );
+  const delivery = find(
+    r,
+    'subscriptions',
+    'quote-queue',
+    (m) => m === '10,000 on one message, change to delivery, p99',
+  );
+  const heap = find(
+    r,
+    'subscriptions',
+    'quote-queue',
+    (m) => m === '10,000 on one message, server heap per subscriber',
+  );
+  lines.push(
+    `| a change to 10,000 subscribers, p99 | ${cell(delivery)} | heap ${cell(heap)} per subscriber |`,
+  );
+  const met = targets(r).filter((t) => t.measured !== null);
+  lines.push(
+    `| targets met | ${met.filter((t) => t.met).length} of ${met.length} | [bench/README.md](bench/README.md#targets) |`,
+  );
+  return lines.join('\n');
+}

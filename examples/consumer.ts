@@ -4,7 +4,7 @@ import type { ResultOf, TadaDocumentNode } from 'gql.tada';
 import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { graphql } from './graphql.js';
+import { type ErrorCode, graphql } from './graphql.js';
 
 const SubmitQuote = graphql(`
   mutation SubmitQuote($input: SubmitQuoteInput!) {
@@ -43,6 +43,8 @@ const url = process.argv[2] ?? 'http://127.0.0.1:4000/graphql';
 const key = process.env.API_KEY;
 const headers: Record<string, string> = {
   'content-type': 'application/json',
+  // Needed only by GET operations (CSRF prevention); sent always so these headers serve either method.
+  'x-graphql-yoga-csrf': '1',
   ...(key ? { authorization: `Bearer ${key}` } : {}),
 };
 
@@ -55,7 +57,7 @@ async function request<R, V>(document: TadaDocumentNode<R, V>, variables: V): Pr
   });
   const body = (await response.json()) as {
     data?: R;
-    errors?: { message: string; extensions?: { code?: string } }[];
+    errors?: { message: string; extensions?: { code?: ErrorCode } }[];
   };
   if (body.errors?.length || !body.data) {
     throw new Error(body.errors?.map((e) => `${e.extensions?.code}: ${e.message}`).join('; ') ?? 'no data');

@@ -7,3 +7,6 @@ export const graphql = initGraphQLTada<{
   introspection: introspection;
   scalars: { DateTime: string; JSON: unknown };
 }>();
+
+/** The codes an error's `extensions.code` may carry: the schema's `enum ErrorCode`. */
+export type ErrorCode = introspection['types']['ErrorCode']['enumValues'];

@@ -5,8 +5,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openSqlite } from '../src/db/sqlite.js';
-import { SqliteQueueStore } from '../src/db/sqlite-store.js';
+import { openSqlite } from '../src/db/sqlite/open.js';
+import { SqliteQueueStore } from '../src/db/sqlite/store.js';
 import { startFleet } from './chaos/fleet.js';
 import { judge, unfinished } from './chaos/verdict.js';
 

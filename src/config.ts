@@ -30,27 +30,41 @@ export interface ApiKey {
   name: string | undefined;
 }
 
+// A bad entry is named by its position, never by its text: the text is a key, and the message reaches stderr.
 const apiKeys = z
   .string()
   .trim()
   .transform((raw, ctx): ApiKey[] => {
     const keys: ApiKey[] = [];
-    for (const entry of raw
+    const entries = raw
       .split(',')
       .map((s) => s.trim())
-      .filter(Boolean)) {
+      .filter(Boolean);
+    entries.forEach((entry, index) => {
       const [key, role, name, ...rest] = entry.split(':');
-      if (!key || !role || rest.length > 0 || !(ROLES as readonly string[]).includes(role)) {
+      const problem = !key
+        ? 'the key is empty'
+        : role === undefined
+          ? 'it has no role'
+          : !(ROLES as readonly string[]).includes(role)
+            ? `its role is not one of ${ROLES.join(', ')}`
+            : rest.length > 0
+              ? 'it has more than three parts (keys and names may not contain ":")'
+              : null;
+      if (problem) {
         ctx.addIssue({
           code: 'custom',
-          message: `key:role[:name] entries separated by commas, role one of ${ROLES.join(', ')}`,
+          message: `key:role[:name] entries separated by commas, role one of ${ROLES.join(', ')}; entry ${index + 1} of ${entries.length}: ${problem}`,
         });
-        return z.NEVER;
+        return;
       }
-      keys.push({ key, role: role as Role, name: name || undefined });
-    }
+      keys.push({ key: key!, role: role as Role, name: name || undefined });
+    });
     return keys;
   });
+
+/** Variables whose values may hold secrets (keys, passwords in URLs): an error names them but never shows the value. */
+const SECRET = new Set(['API_KEYS', 'DATABASE_URL', 'REDIS_URL']);
 
 const schema = z.object({
   PORT: int(0, 65535).default(4000),
@@ -67,6 +81,7 @@ const schema = z.object({
     .optional(),
   WORKER_CONCURRENCY: int(0, 1000).default(4),
   MAX_QUEUE_SIZE: int(1, 10_000_000).default(1000),
+  MAX_ACTIVE_PER_OWNER: int(1, 10_000_000).optional(),
   RETENTION_HOURS: int(1, 24 * 365).default(24),
   API_KEYS: apiKeys.optional(),
   RATE_LIMIT_PER_SECOND: int(1, 1_000_000).optional(),
@@ -84,15 +99,32 @@ const schema = z.object({
    * past it writes answer STORAGE_UNAVAILABLE ("full"). Unset: no cap. Also how tests fill the disk.
    */
   SQLITE_MAX_PAGES: int(1, 2_147_483_647).optional(),
+  /**
+   * Beyond the contract: most an operation may cost, each list counting its selection once per item it is
+   * expected to hold (docs/security.md); a costlier one is refused with BAD_USER_INPUT before it runs.
+   */
+  MAX_QUERY_COST: int(100, 100_000_000).default(20_000),
   /** Beyond the contract: WebSockets one client address may hold open at once; more are refused (429). */
   WS_MAX_CONNECTIONS_PER_CLIENT: int(1, 100_000).default(50),
+  /**
+   * Beyond the contract: subscriptions one key may hold open at once, WebSocket and SSE together; more are
+   * refused with RATE_LIMITED. Default 1000 with keys, no limit in open mode (one local user).
+   */
+  MAX_SUBSCRIPTIONS_PER_KEY: int(1, 1_000_000).optional(),
+  /** Beyond the contract: TCP connections the server holds at once (server.maxConnections); more are dropped. */
+  MAX_CONNECTIONS: int(1, 1_000_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type Config = Omit<z.infer<typeof schema>, 'API_KEYS' | 'RATE_LIMIT_PER_SECOND'> & {
+export type Config = Omit<
+  z.infer<typeof schema>,
+  'API_KEYS' | 'RATE_LIMIT_PER_SECOND' | 'MAX_SUBSCRIPTIONS_PER_KEY'
+> & {
   API_KEYS: ApiKey[] | undefined;
   /** Requests a key may make per second; undefined means no limit (open mode default). */
   RATE_LIMIT_PER_SECOND: number | undefined;
+  /** Subscriptions a key may hold open at once; undefined means no limit (open mode default). */
+  MAX_SUBSCRIPTIONS_PER_KEY: number | undefined;
 };
 
 export class ConfigError extends Error {}
@@ -103,10 +135,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(present);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map(
-      (i) =>
-        `  ${i.path.join('.')}=${JSON.stringify(present[String(i.path[0])] ?? '')}: expected ${i.message}`,
-    );
+    const lines = parsed.error.issues.map((i) => {
+      const name = String(i.path[0]);
+      const value = SECRET.has(name) ? '(value not shown)' : JSON.stringify(present[name] ?? '');
+      return `  ${i.path.join('.')}=${value}: expected ${i.message}`;
+    });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
@@ -120,6 +153,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...c,
     API_KEYS: keys,
     RATE_LIMIT_PER_SECOND: c.RATE_LIMIT_PER_SECOND ?? (keys ? 200 : undefined),
+    MAX_SUBSCRIPTIONS_PER_KEY: c.MAX_SUBSCRIPTIONS_PER_KEY ?? (keys ? 1000 : undefined),
   };
 }
 

@@ -1,8 +1,6 @@
 // Assembles the queue for one process from the configuration: storage, events, workers, upkeep, service.
-import type Database from 'better-sqlite3';
 import type { Config } from './config.js';
-import { openSqlite } from './db/sqlite.js';
-import { SqliteQueueStore } from './db/sqlite-store.js';
+import { type OpenStoreOptions, openStore } from './db/open-store.js';
 import type { Logger } from './logger.js';
 import { createEventFeed, createQueueEvents, type EventFeed, type QueueEvents } from './queue/events.js';
 import { type Maintenance, startMaintenance } from './queue/maintenance.js';
@@ -29,11 +27,8 @@ export interface RuntimeOptions {
   /** Run the claiming worker (default: WORKER_CONCURRENCY > 0). */
   withWorker?: boolean;
   onAttempt?: (info: AttemptInfo) => void;
-  /**
-   * Test hook for storage-fault tests: receives the store's SQLite connection once it is open, e.g. to
-   * make it read-only (`PRAGMA query_only`) or change its size cap. Never used by the service itself.
-   */
-  onSqliteOpen?: (db: Database.Database) => void;
+  /** Test hook for storage-fault tests (see openStore). */
+  onSqliteOpen?: OpenStoreOptions['onSqliteOpen'];
 }
 
 export interface Runtime {
@@ -50,15 +45,7 @@ export interface Runtime {
 
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { config, logger } = options;
-  if (/^postgres(ql)?:\/\//.test(config.DATABASE_URL)) {
-    throw new Error('DATABASE_URL: PostgreSQL is not supported yet; use a file path, file: URL or :memory:');
-  }
-  const db = openSqlite(config.DATABASE_URL, {
-    synchronous: config.SQLITE_SYNCHRONOUS,
-    maxPageCount: config.SQLITE_MAX_PAGES,
-  });
-  options.onSqliteOpen?.(db);
-  const store = new SqliteQueueStore(db);
+  const store = await openStore(config, { onSqliteOpen: options.onSqliteOpen });
   const events = createQueueEvents();
   const onError = (error: unknown, context: string) =>
     logger.error({ err: error, context }, 'queue background task failed');
@@ -126,6 +113,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     syncWorker,
     worker,
     maxSize: config.MAX_QUEUE_SIZE,
+    maxPerOwner: config.MAX_ACTIVE_PER_OWNER,
     allowFaultInjection: config.ALLOW_FAULT_INJECTION,
     workerCount: Math.max(1, config.WORKER_CONCURRENCY),
     parsePayload: (input) => parseSubmission(input) as unknown as Json,

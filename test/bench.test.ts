@@ -93,7 +93,7 @@ it('npm run bench -- --quick runs every workload for every subject and writes ea
     const ours = anatomy('quote-queue');
     const value = (metric: string) => ours.find((f) => f.metric === metric)?.value;
     expect(value('SQLite: COMMIT (writing the log)')).toBeGreaterThan(0);
-    // The old page cache's drain beside ours: the evidence for DEFAULT_CACHE_KIB (src/db/sqlite.ts).
+    // The old page cache's drain beside ours: the evidence for DEFAULT_CACHE_KIB (src/db/sqlite/open.ts).
     expect(ours.find((f) => f.metric.startsWith('ours with a 32 MB page cache'))?.value).toBeGreaterThan(0);
     expect(value('SQLite: claim UPDATE ... RETURNING')).toBeGreaterThan(0);
     expect(value('SQLite: settle UPDATE (one per message)')).toBeGreaterThan(0);

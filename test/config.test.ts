@@ -42,6 +42,38 @@ describe('loadConfig', () => {
     expect(c.RATE_LIMIT_PER_SECOND).toBe(200);
   });
 
+  it('names a bad API_KEYS entry by its position and never shows a key', () => {
+    const secrets = ['s3cret-alpha-key', 's3cret-beta-key', 's3cret-gamma-key'];
+    const cases: [string, RegExp][] = [
+      [`${secrets[0]}:submitter,${secrets[1]}:superuser,${secrets[2]}:admin`, /entry 2 of 3: its role/],
+      [`${secrets[0]}:admin,${secrets[1]}`, /entry 2 of 2: it has no role/],
+      [`${secrets[0]}:admin:ops:extra`, /entry 1 of 1: it has more than three parts/],
+      [':admin', /entry 1 of 1: the key is empty/],
+    ];
+    for (const [value, message] of cases) {
+      let error: unknown;
+      try {
+        loadConfig({ API_KEYS: value });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      const text = String((error as Error).message);
+      expect(text).toMatch(message);
+      expect(text).toMatch(/API_KEYS=\(value not shown\)/);
+      for (const secret of secrets) expect(text).not.toContain(secret);
+      expect(text).not.toContain('s3cret');
+    }
+  });
+
+  it('caps subscriptions per key at 1000 with keys and not in open mode; maxConnections defaults to 10,000', () => {
+    expect(loadConfig({ API_KEYS: 'k:admin' })).toMatchObject({ MAX_SUBSCRIPTIONS_PER_KEY: 1000 });
+    expect(loadConfig({})).toMatchObject({ MAX_SUBSCRIPTIONS_PER_KEY: undefined, MAX_CONNECTIONS: 10_000 });
+    expect(loadConfig({ MAX_ACTIVE_PER_OWNER: '5' })).toMatchObject({ MAX_ACTIVE_PER_OWNER: 5 });
+    expect(loadConfig({}).MAX_ACTIVE_PER_OWNER).toBeUndefined();
+    expect(() => loadConfig({ MAX_ACTIVE_PER_OWNER: '0' })).toThrow(/MAX_ACTIVE_PER_OWNER="0"/);
+  });
+
   it('refuses open mode on a non-loopback HOST and allows it on loopback', () => {
     expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(/Refusing to start in open mode on HOST=0.0.0.0/);
     for (const host of ['localhost', '127.0.0.1', '127.1.2.3', '::1', '[::1]'])

@@ -1,7 +1,7 @@
 // The accounting at the end of a chaos run, read from the SQLite file through the store: what was lost,
 // what completed twice (from the event log), whether every message's versions run 1..n, and file integrity.
-import { openSqlite } from '../../src/db/sqlite.js';
-import { SqliteQueueStore } from '../../src/db/sqlite-store.js';
+import { openSqlite } from '../../src/db/sqlite/open.js';
+import { SqliteQueueStore } from '../../src/db/sqlite/store.js';
 
 export interface Verdict {
   /** Accepted or stored messages. */

@@ -31,8 +31,16 @@ export class BadInputError extends DomainError {
 
 export class QueueFullError extends DomainError {
   readonly code = 'QUEUE_FULL';
-  constructor(readonly maxSize: number) {
-    super(`The queue is full: ${maxSize} messages are already PENDING or PROCESSING; try again later`);
+  /** `queue`: the global limit (MAX_QUEUE_SIZE); `owner`: the caller's own (MAX_ACTIVE_PER_OWNER). */
+  constructor(
+    readonly maxSize: number,
+    readonly scope: 'queue' | 'owner' = 'queue',
+  ) {
+    super(
+      scope === 'queue'
+        ? `The queue is full: ${maxSize} messages are already PENDING or PROCESSING; try again later`
+        : `This caller already has ${maxSize} messages PENDING or PROCESSING, the most one caller may hold; try again when some have finished`,
+    );
   }
 }
 
@@ -57,6 +65,13 @@ export class UnauthenticatedError extends DomainError {
 
 export class RateLimitedError extends DomainError {
   readonly code = 'RATE_LIMITED';
+  /** Whole seconds after which the same request may pass (HTTP answers it as `Retry-After`). */
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(message);
+  }
 }
 
 /** The database cannot take writes: full, read-only, locked too long or unreachable. */

@@ -103,10 +103,10 @@ export interface EventFeed {
  * Follows the event log from where it stood at start and publishes each event once, in log order (`seq`).
  * Changes made through this process's store arrive as the events its transactions appended
  * (`store.onAppended`), published without reading them back; other processes' changes are noticed by
- * polling a cheap change token (SQLite's data_version, which only other connections move) and read from the
- * log. A local event that does not continue the log (another process committed in between) waits until the
- * gap before it has been read, so each `seq` is published exactly once and in order.
- * In SQLite a writer holds the only write lock, so log positions commit in order and none is skipped.
+ * polling the store's change token and read from the log. A local event that does not continue the log (another
+ * process committed in between) waits until the gap before it has been read, so each `seq` is published exactly
+ * once and in order: the store makes positions visible in increasing order (see QueueStore), so a gap the log
+ * read did not fill stays empty.
  */
 export function createEventFeed(options: EventFeedOptions): EventFeed {
   const { store, events } = options;

@@ -54,6 +54,8 @@ export interface QueueServiceOptions {
   /** The claiming worker of this process, if any (pause/resume). */
   worker?: Worker;
   maxSize: number;
+  /** Most PENDING or PROCESSING messages one caller's submissions may hold; undefined: only `maxSize`. */
+  maxPerOwner?: number;
   allowFaultInjection: boolean;
   /** Workers assumed to share the queue, for estimates. */
   workerCount: number;
@@ -177,7 +179,7 @@ export function createQueueService(options: QueueServiceOptions) {
       const now = clock();
       const { message, created } = await store.enqueue(
         prepare(actor, input, { maxRetries: 3 }),
-        { maxSize: options.maxSize },
+        { maxSize: options.maxSize, maxPerOwner: options.maxPerOwner },
         now,
       );
       if (created) feed.nudge();
@@ -194,6 +196,7 @@ export function createQueueService(options: QueueServiceOptions) {
         prepared,
         {
           maxSize: options.maxSize,
+          maxPerOwner: options.maxPerOwner,
           claimFor: { workerId: options.syncWorker.id, leaseMs: options.leaseMs ?? 6000 },
         },
         clock(),

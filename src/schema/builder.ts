@@ -1,5 +1,7 @@
-// The one Pothos builder: context type, scalars (DateTime, JSON from graphql-scalars) and root types.
+// The one Pothos builder: context type, scalars (DateTime, JSON from graphql-scalars), the cost plugin and
+// root types.
 import SchemaBuilder from '@pothos/core';
+import ComplexityPlugin from '@pothos/plugin-complexity';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import type { Json } from '../queue/types.js';
 import type { GraphQLContext } from './context.js';
@@ -12,7 +14,13 @@ export const builder = new SchemaBuilder<{
     DateTime: { Input: Date; Output: Date };
     JSON: { Input: Json; Output: Json };
   };
-}>({ defaultFieldNullability: false });
+}>({
+  defaultFieldNullability: false,
+  plugins: [ComplexityPlugin],
+  // Fields declare their cost (cost.ts); the server checks it once, when a document is validated, with the
+  // request's variables (src/server/cost-limit.ts), rather than in every root resolver.
+  complexity: { disabled: true, defaultComplexity: 1, defaultListMultiplier: 10 },
+});
 
 builder.addScalarType('DateTime', DateTimeResolver, {
   description: 'An ISO-8601 date-time string in UTC, such as 2026-01-31T09:30:00.000Z.',

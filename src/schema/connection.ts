@@ -5,6 +5,7 @@ import { BadInputError } from '../queue/errors.js';
 import type { Message, MessageFilter } from '../queue/types.js';
 import { builder } from './builder.js';
 import type { GraphQLContext } from './context.js';
+import { listCost, STORAGE_READ_COST } from './cost.js';
 import { QueueMessageRef } from './message.js';
 
 export const MAX_PAGE = 100;
@@ -52,12 +53,20 @@ export const QueueMessageConnectionRef = builder.objectRef<Connection>('QueueMes
   fields: (t) => ({
     edges: t.field({
       type: [EdgeRef],
+      // The page's field (queueMessages and the like) counts its size; each item is counted here once.
+      complexity: listCost(1),
       description: 'The messages with cursors.',
       resolve: (c) => c.messages,
     }),
-    nodes: t.field({ type: [QueueMessageRef], description: 'The messages.', resolve: (c) => c.messages }),
+    nodes: t.field({
+      type: [QueueMessageRef],
+      complexity: listCost(1),
+      description: 'The messages.',
+      resolve: (c) => c.messages,
+    }),
     pageInfo: t.field({ type: PageInfoRef, description: 'Paging state.', resolve: (c) => c }),
     totalCount: t.int({
+      complexity: STORAGE_READ_COST,
       description: 'Messages matching the filter, across all pages.',
       resolve: (c, _args, ctx) => ctx.service.count(ctx.actor, c.filter),
     }),

@@ -1,4 +1,5 @@
 // The contract's enums, plus ConstructionType for the optional rating input.
+import type { ERROR_CODES } from '../queue/errors.js';
 import { PRIORITIES, STATUSES } from '../queue/types.js';
 import { CONSTRUCTION_TYPES } from '../quotes/submission.js';
 import { builder } from './builder.js';
@@ -77,4 +78,32 @@ export const ConstructionType = builder.enumType('ConstructionType', {
     (typeof CONSTRUCTION_TYPES)[number],
     { value: (typeof CONSTRUCTION_TYPES)[number]; description: string }
   >,
+});
+
+const ERROR_WORDS: Record<(typeof ERROR_CODES)[number] | 'INTERNAL_SERVER_ERROR', string> = {
+  BAD_USER_INPUT:
+    'The request is not valid: input, syntax, a document over a limit; the message names the field and the rule.',
+  QUEUE_FULL: 'A capacity limit is reached (extensions.scope: "queue" or "owner"); nothing was created.',
+  NOT_FOUND: "No such message, or another key's.",
+  INVALID_STATE: 'The action does not apply to the message as it stands now.',
+  UNAUTHENTICATED: 'A valid API key is needed.',
+  FORBIDDEN: "The key's role does not allow the action.",
+  RATE_LIMITED: "Over the key's request budget; try again after a moment.",
+  STORAGE_UNAVAILABLE: 'The database cannot take writes now; nothing was changed.',
+  INTERNAL_SERVER_ERROR: 'Unexpected, masked and logged: no details reach the client.',
+};
+
+/**
+ * The closed set of `extensions.code` values an error may carry. No field returns it: it is in the schema so
+ * that typed clients read the list from `schema.graphql` instead of keeping a copy.
+ */
+export const ErrorCode = builder.enumType('ErrorCode', {
+  description:
+    'Every value of `extensions.code` an error of this API may carry (no field returns it; it is here for typed clients).',
+  values: Object.fromEntries(
+    (Object.keys(ERROR_WORDS) as (keyof typeof ERROR_WORDS)[]).map((c) => [
+      c,
+      { value: c, description: ERROR_WORDS[c] },
+    ]),
+  ) as Record<keyof typeof ERROR_WORDS, { value: keyof typeof ERROR_WORDS; description: string }>,
 });

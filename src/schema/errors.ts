@@ -2,7 +2,14 @@
 // own request errors (syntax, validation, wrong variable types, bad bodies) become BAD_USER_INPUT, and
 // anything else is masked as INTERNAL_SERVER_ERROR with no message, stack or SQL of its own.
 import { GraphQLError } from 'graphql';
-import { BadInputError, ERROR_CODES, type ErrorCode, isDomainError } from '../queue/errors.js';
+import {
+  BadInputError,
+  ERROR_CODES,
+  type ErrorCode,
+  isDomainError,
+  QueueFullError,
+  RateLimitedError,
+} from '../queue/errors.js';
 
 const CONTRACT_CODES: ReadonlySet<string> = new Set<string>([...ERROR_CODES, 'INTERNAL_SERVER_ERROR']);
 
@@ -28,6 +35,8 @@ export function toClientError(error: unknown, onUnexpected?: (error: unknown) =>
   if (isDomainError(original)) {
     const extensions: Record<string, unknown> = { code: original.code };
     if (original instanceof BadInputError) extensions.field = original.field;
+    if (original instanceof QueueFullError) extensions.scope = original.scope;
+    if (original instanceof RateLimitedError) extensions.retryAfter = original.retryAfterSeconds;
     return new GraphQLError(original.message, { ...where, extensions });
   }
   if (graphql && (original === null || isGraphQLError(original))) return normalizeCode(graphql);

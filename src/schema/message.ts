@@ -1,6 +1,9 @@
-// QueueMessage and what hangs off it: its change history, its attempts and its workflow steps.
+// QueueMessage and what hangs off it: its change history, its attempts and its workflow steps. A change carries
+// the message as it stood (MessageSnapshot): the same state, but no history or attempts of its own, so a
+// document cannot nest histories inside histories (each level multiplied the work by a history's length).
 import type { AttemptRecord, Message, MessageEvent } from '../queue/types.js';
 import { builder } from './builder.js';
+import { LIST_ESTIMATES, listCost, STORAGE_READ_COST } from './cost.js';
 import { MessagePriority, QueueStatus } from './enums.js';
 import { asQuoteResult, QuoteResultRef, stepsOf, WorkflowStepRef } from './quote.js';
 import { ReviewRef } from './review.js';
@@ -20,8 +23,8 @@ export const MessageChangeRef = builder.objectRef<MessageEvent>('MessageChange')
       resolve: (e) => e.message.status,
     }),
     message: t.field({
-      type: QueueMessageRef,
-      description: 'The whole message as it stood at this version.',
+      type: MessageSnapshotRef,
+      description: 'The message as it stood at this version (its state; no history or attempts).',
       resolve: (e) => e.message,
     }),
   }),
@@ -41,10 +44,14 @@ export const AttemptRef = builder.objectRef<AttemptRecord>('Attempt').implement(
   }),
 });
 
+/** A message's state at one version: what QueueMessage and MessageSnapshot share. */
+export const MessageStateRef = builder.interfaceRef<Message>('MessageState');
 export const QueueMessageRef = builder.objectRef<Message>('QueueMessage');
+export const MessageSnapshotRef = builder.objectRef<Message>('MessageSnapshot');
 
-QueueMessageRef.implement({
-  description: 'A queued quote and everything that happened to it.',
+MessageStateRef.implement({
+  description:
+    'A message as it stands at one version: status, timing, the submission, the quote and its review.',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The message id.' }),
     status: t.field({ type: QueueStatus, description: 'Where it is in its life.', resolve: (m) => m.status }),
@@ -94,27 +101,44 @@ QueueMessageRef.implement({
     steps: t.field({
       type: [WorkflowStepRef],
       nullable: true,
+      complexity: listCost(LIST_ESTIMATES.steps),
       description: 'Agentic runs: the workflow steps so far (live while PROCESSING); null otherwise.',
       resolve: (m) => (m.useAgentic ? stepsOf(m.result, m.progress) : null),
     }),
     attemptCount: t.exposeInt('attempts', {
       description: "Attempts started over the message's whole life (never reset).",
     }),
+    queuePosition: t.int({
+      nullable: true,
+      complexity: STORAGE_READ_COST,
+      description: 'Place in line now (1 = next to be taken); null unless PENDING and due.',
+      resolve: (m, _args, ctx) => (m.status === 'PENDING' ? ctx.service.queuePosition(m.id) : null),
+    }),
+  }),
+});
+
+QueueMessageRef.implement({
+  description: 'A queued quote and everything that happened to it.',
+  interfaces: [MessageStateRef],
+  fields: (t) => ({
     attempts: t.field({
       type: [AttemptRef],
+      complexity: listCost(LIST_ESTIMATES.attempts, STORAGE_READ_COST),
       description: 'Every attempt that ended, oldest first.',
       resolve: (m, _args, ctx) => ctx.service.attempts(ctx.actor, m.id),
     }),
     history: t.field({
       type: [MessageChangeRef],
+      complexity: listCost(LIST_ESTIMATES.history, STORAGE_READ_COST),
       description: 'Every stored change after `afterVersion`, oldest first.',
       args: { afterVersion: t.arg.int({ defaultValue: 0, description: 'Only changes after this version.' }) },
       resolve: (m, args, ctx) => ctx.service.history(ctx.actor, m.id, args.afterVersion ?? 0),
     }),
-    queuePosition: t.int({
-      nullable: true,
-      description: 'Place in line (1 = next to be taken); null unless PENDING and due.',
-      resolve: (m, _args, ctx) => (m.status === 'PENDING' ? ctx.service.queuePosition(m.id) : null),
-    }),
   }),
+});
+
+MessageSnapshotRef.implement({
+  description: 'A message as it stood at one version of its history: its state, without history or attempts.',
+  interfaces: [MessageStateRef],
+  fields: () => ({}),
 });

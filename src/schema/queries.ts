@@ -1,6 +1,7 @@
 // Query fields that read messages: one by id, and paged lists (all, awaiting review, dead letters).
 import { builder } from './builder.js';
 import { loadPage, MAX_PAGE, QueueMessageConnectionRef } from './connection.js';
+import { listCost, STORAGE_READ_COST } from './cost.js';
 import { MessagePriority, QueueStatus } from './enums.js';
 import { QueueMessageRef } from './message.js';
 
@@ -15,6 +16,10 @@ builder.queryField('queueMessage', (t) =>
   }),
 );
 
+/** A page counts its size (`first`, within 1..MAX_PAGE) times its selection. */
+const pageCost = (args: { first?: number | null }) =>
+  listCost(Math.min(Math.max(args.first ?? 20, 1), MAX_PAGE), STORAGE_READ_COST);
+
 const pageArgs = {
   first: `How many messages, 1..${MAX_PAGE} (default 20).`,
   after: 'The endCursor of the previous page.',
@@ -23,6 +28,7 @@ const pageArgs = {
 builder.queryField('queueMessages', (t) =>
   t.field({
     type: QueueMessageConnectionRef,
+    complexity: pageCost,
     description: 'Messages newest first, optionally filtered; a submitter sees only its own.',
     args: {
       first: t.arg.int({ defaultValue: 20, description: pageArgs.first }),
@@ -43,6 +49,7 @@ builder.queryField('queueMessages', (t) =>
 builder.queryField('reviewQueue', (t) =>
   t.field({
     type: QueueMessageConnectionRef,
+    complexity: pageCost,
     description: 'Quotes waiting for a human review (review.state PENDING), newest first.',
     args: {
       first: t.arg.int({ defaultValue: 20, description: pageArgs.first }),
@@ -55,6 +62,7 @@ builder.queryField('reviewQueue', (t) =>
 builder.queryField('deadLetters', (t) =>
   t.field({
     type: QueueMessageConnectionRef,
+    complexity: pageCost,
     description: 'FAILED messages with no attempts left (retryMessage sends one back), newest first.',
     args: {
       first: t.arg.int({ defaultValue: 20, description: pageArgs.first }),

@@ -3,6 +3,7 @@ import type { Json } from '../queue/types.js';
 import type { RatingFactor as Factor } from '../quotes/rating.js';
 import type { StepRecord } from '../quotes/workflow.js';
 import { builder } from './builder.js';
+import { LIST_ESTIMATES, listCost } from './cost.js';
 import { UnderwritingDecision } from './enums.js';
 
 export interface QuoteResultShape {
@@ -86,12 +87,14 @@ export const QuoteResultRef = builder.objectRef<QuoteResultShape>('QuoteResult')
     }),
     factors: t.field({
       type: [RatingFactorRef],
+      complexity: listCost(LIST_ESTIMATES.factors),
       description: 'Every rating factor applied, in order.',
       resolve: (r) => r.factors ?? [],
     }),
     steps: t.field({
       type: [WorkflowStepRef],
       nullable: true,
+      complexity: listCost(LIST_ESTIMATES.steps),
       description: 'The workflow steps of an agentic run; null for the plain path.',
       resolve: (r) => r.steps ?? null,
     }),

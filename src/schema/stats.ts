@@ -1,6 +1,7 @@
 // QueueStats: the queue's figures, as a query and as a live subscription.
 import { PRIORITIES, type Priority, type QueueStats } from '../queue/types.js';
 import { builder } from './builder.js';
+import { LIST_ESTIMATES, listCost } from './cost.js';
 import { MessagePriority } from './enums.js';
 
 const PriorityCountRef = builder.objectRef<{ priority: Priority; count: number }>('PriorityCount').implement({
@@ -39,6 +40,7 @@ export const QueueStatsRef = builder.objectRef<QueueStats>('QueueStats').impleme
     }),
     pendingByPriority: t.field({
       type: [PriorityCountRef],
+      complexity: listCost(LIST_ESTIMATES.pendingByPriority),
       description: 'PENDING messages by priority, URGENT first.',
       resolve: (s) =>
         (Object.keys(PRIORITIES) as Priority[]).map((priority) => ({

@@ -9,7 +9,10 @@ import { schema } from '../schema/index.js';
 import { createStatsFeed } from '../schema/live-stats.js';
 import { createAuthenticator } from './auth.js';
 import { answerClientError } from './client-error.js';
+import type { ExecutionGuardLimits } from './execution-guard.js';
 import { createReadiness, health, type Probe } from './health.js';
+import { HOST_REFUSED, isLoopbackHost } from './host-check.js';
+import { createKeyThrottle } from './key-throttle.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createRateLimiter } from './rate-limit.js';
 import { BASE_HEADERS, WEB_CSP } from './security-headers.js';
@@ -26,6 +29,8 @@ export interface ServerOptions {
   metrics?: Metrics;
   /** How long requests in flight get to finish at close before their connections are cut. Default 5000. */
   closeGraceMs?: number;
+  /** The execution guard's budget per operation (execution-guard.ts); tests lower it. */
+  executionGuard?: Partial<ExecutionGuardLimits>;
   /** Connection deadlines and readiness timings; tests shorten them. */
   timeouts?: Partial<ServerTimeouts>;
 }
@@ -98,9 +103,11 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
     events: runtime.events,
     onError: (err) => logger.error({ err }, 'queue figures could not be read'),
   });
-  const tracker = createSubscriptionTracker();
+  const tracker = createSubscriptionTracker({ maxPerKey: config.MAX_SUBSCRIPTIONS_PER_KEY });
   metrics.attach({ service: runtime.service, openSubscriptions: () => tracker.size });
   const auth = createAuthenticator(config.API_KEYS);
+  // Wrong keys are throttled per client address, over HTTP, SSE and WebSocket alike.
+  const keys = createKeyThrottle(auth);
   // One budget per key, whether it calls over HTTP, SSE or WebSocket.
   const limiter = createRateLimiter(config.RATE_LIMIT_PER_SECOND);
   const yoga = createGraphQLHandler({
@@ -108,14 +115,17 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
     service: runtime.service,
     events: runtime.events,
     stats,
-    auth,
+    keys,
     limiter,
     tracker,
     logger,
     readiness,
+    maxCost: config.MAX_QUERY_COST,
+    guard: options.executionGuard,
   });
 
   async function route(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+    if (auth.open && !isLoopbackHost(req.headers.host)) return sendJson(res, hostRefused());
     if (pathname === '/health') return sendJson(res, health(startedAt));
     if (pathname === '/ready') return sendJson(res, await readiness.check());
     if (pathname === '/metrics') {
@@ -172,11 +182,14 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
   server.requestTimeout = timeouts.requestMs;
   server.keepAliveTimeout = timeouts.keepAliveMs;
   server.on('clientError', answerClientError);
+  // Past this many open TCP connections new ones are closed at once (Node drops them), before any memory is spent.
+  server.maxConnections = config.MAX_CONNECTIONS;
 
   const ws = attachWebSocket({
     server,
     yoga,
-    auth,
+    keys,
+    hostAllowed: (host) => !auth.open || isLoopbackHost(host),
     limiter,
     logger,
     tracker,
@@ -234,6 +247,10 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
 function pathOf(url: string): string {
   if (url === GRAPHQL_PATH || url.startsWith(`${GRAPHQL_PATH}?`)) return GRAPHQL_PATH;
   return new URL(url, 'http://localhost').pathname;
+}
+
+function hostRefused(): Probe {
+  return { status: 403, body: { errors: [{ message: HOST_REFUSED, extensions: { code: 'FORBIDDEN' } }] } };
 }
 
 function sendJson(res: ServerResponse, probe: Probe): void {

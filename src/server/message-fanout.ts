@@ -24,6 +24,7 @@ import { isFinal } from '../queue/transitions.js';
 import type { Message, MessageEvent } from '../queue/types.js';
 import { toClientError } from '../schema/errors.js';
 import type { FollowOptions, MessageDelivery } from '../schema/live-message.js';
+import { uniqueErrors } from './execution-guard.js';
 import { type FrameWriter, flushTurn } from './frame-writer.js';
 
 /** One subscription operation as graphql-ws received it, with what it runs with. */
@@ -116,7 +117,7 @@ export function createMessageFanout(options: MessageFanoutOptions = {}): Message
   function payloadOf(result: ExecutionResult): Buffer {
     if (!result.errors) return Buffer.from(JSON.stringify(result));
     const { errors, ...rest } = result;
-    const masked = errors.map((e) => toClientError(e, options.onUnexpected).toJSON());
+    const masked = uniqueErrors(errors).map((e) => toClientError(e, options.onUnexpected).toJSON());
     return Buffer.from(JSON.stringify({ ...rest, errors: masked }));
   }
 

@@ -3,8 +3,12 @@
 import { RateLimitedError } from '../queue/errors.js';
 
 export interface RateLimiter {
-  /** Spends one token of `callerId`; throws RateLimitedError when none is left. */
-  take(callerId: string): void;
+  /**
+   * Spends `cost` tokens of `callerId` (default 1), all or none: throws RateLimitedError, spending nothing,
+   * when fewer are left. A cost above one second's budget can never pass. `counted`: how many requests the
+   * whole request counts as, for the refusal's words (default `cost`).
+   */
+  take(callerId: string, cost?: number, counted?: number): void;
 }
 
 export function createRateLimiter(
@@ -14,18 +18,22 @@ export function createRateLimiter(
   if (perSecond === undefined) return { take: () => {} };
   const buckets = new Map<string, { tokens: number; at: number }>();
   return {
-    take(callerId) {
+    take(callerId, cost = 1, counted = cost) {
       const now = clock();
       const bucket = buckets.get(callerId) ?? { tokens: perSecond, at: now };
       bucket.tokens = Math.min(perSecond, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
       bucket.at = now;
       buckets.set(callerId, bucket);
-      if (bucket.tokens < 1) {
+      if (bucket.tokens < cost) {
+        const wait = Math.max(1, Math.ceil((Math.min(cost, perSecond) - bucket.tokens) / perSecond));
         throw new RateLimitedError(
-          `Too many requests: this key may make ${perSecond} per second; slow down and try again shortly`,
+          cost > perSecond
+            ? `This request counts as ${counted} requests (one per root field of a mutation), more than the ${perSecond} per second this key may make; split it`
+            : `Too many requests: this key may make ${perSecond} per second${counted > 1 ? ` and this one counts as ${counted} (one per root field of a mutation)` : ''}; slow down and try again shortly`,
+          wait,
         );
       }
-      bucket.tokens -= 1;
+      bucket.tokens -= cost;
     },
   };
 }

@@ -16,17 +16,23 @@ import type { Logger } from '../logger.js';
 import type { Actor } from '../queue/access.js';
 import { codedError, normalizeCode, toClientError } from '../schema/errors.js';
 import { deliverMessagesFor } from '../schema/live-message.js';
-import type { Authenticator } from './auth.js';
 import { createFrameWriter, type FrameWriter } from './frame-writer.js';
+import type { KeyThrottle } from './key-throttle.js';
 import { createMessageFanout } from './message-fanout.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { SubscriptionTracker } from './subscriptions.js';
 import { GRAPHQL_PATH, type GraphQLHandler, MAX_BODY_BYTES } from './yoga.js';
 
+/** Frames one WebSocket message may be split into; more close the socket (1008). */
+export const MAX_FRAGMENTS = 64;
+
 export interface WebSocketOptions {
   server: Server;
   yoga: GraphQLHandler;
-  auth: Authenticator;
+  /** Authenticates connection_init's key, throttling wrong keys per client address. */
+  keys: KeyThrottle;
+  /** Whether an upgrade's Host header may be answered (open mode: loopback names only). */
+  hostAllowed?: (host: string | undefined) => boolean;
   limiter: RateLimiter;
   logger: Logger;
   /** Open streams, counted and ended at shutdown: fan-out streams are handed to graphql-ws through it. */
@@ -67,11 +73,17 @@ type SocketState = {
 type Enveloped = ReturnType<GraphQLHandler['getEnveloped']>;
 
 export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
-  const { yoga, auth, limiter, logger } = options;
+  const { yoga, keys, limiter, logger } = options;
   const maxSubscriptions = options.maxSubscriptionsPerSocket ?? 100;
   const maxPerClient = options.maxSocketsPerClient ?? 50;
   // A frame larger than a request body may be is refused by ws itself (close 1009) before it is buffered.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES });
+  // A graphql-ws message is one frame in practice; ws' default (16,384 fragments) lets a client make the server
+  // hold thousands of empty fragments of one message.
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_BODY_BYTES,
+    maxFragments: MAX_FRAGMENTS,
+  });
   const perClient = new Map<string, number>();
   // The enveloped functions of each operation, found again from its context in execute/subscribe.
   const envelopedOf = new WeakMap<object, Enveloped>();
@@ -84,6 +96,8 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== GRAPHQL_PATH) return refuse(socket, 404, 'Not Found');
     if (options.draining()) return refuse(socket, 503, 'Service Unavailable');
+    if (options.hostAllowed && !options.hostAllowed(req.headers.host))
+      return refuse(socket, 403, 'Forbidden');
     if (!sameOrigin(req)) return refuse(socket, 403, 'Forbidden');
     // Counted from the upgrade until the TCP socket closes, whichever way it ends (exact, no sweeping).
     const client = req.socket.remoteAddress ?? 'unknown';
@@ -118,14 +132,16 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
     },
     onConnect(ctx) {
       try {
-        ctx.extra.actor = auth.authenticate(authorizationOf(ctx.connectionParams));
+        ctx.extra.actor = keys.authenticate(
+          ctx.extra.request.socket.remoteAddress,
+          authorizationOf(ctx.connectionParams),
+        );
         ctx.extra.operations = new Set();
         return true;
       } catch (error) {
-        ctx.extra.socket.close(
-          CloseCode.Unauthorized,
-          `UNAUTHENTICATED: ${(error as Error).message}`.slice(0, 120),
-        );
+        // graphql-ws' close code for a refused init; the reason says which refusal (a wrong key or a throttled address).
+        const code = (error as { code?: string }).code ?? 'UNAUTHENTICATED';
+        ctx.extra.socket.close(CloseCode.Unauthorized, `${code}: ${(error as Error).message}`.slice(0, 120));
         return false;
       }
     },

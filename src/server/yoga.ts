@@ -1,5 +1,6 @@
 // The GraphQL over HTTP handler (graphql-yoga): queries and mutations by GET/POST, subscriptions over SSE,
-// GraphiQL from local assets; authentication, rate limits, document limits and error words plugged in.
+// GraphiQL from local assets; authentication, rate limits, document limits, the cost limit, the execution
+// guard and error words plugged in.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { type ExecutionResult, GraphQLError, type GraphQLSchema } from 'graphql';
@@ -17,10 +18,20 @@ import type { QueueService } from '../queue/service.js';
 import type { GraphQLContext } from '../schema/context.js';
 import { normalizeCode, toClientError } from '../schema/errors.js';
 import type { StatsFeed } from '../schema/live-stats.js';
-import type { Authenticator } from './auth.js';
 import { bodyLimitPlugin } from './body-limit.js';
+import { costLimitPlugin } from './cost-limit.js';
+import { csrfPlugin } from './csrf.js';
+import {
+  DEFAULT_GUARD_LIMITS,
+  type ExecutionGuardLimits,
+  executionGuardPlugin,
+  guardContext,
+  guardSchema,
+} from './execution-guard.js';
 import type { Readiness } from './health.js';
+import type { KeyThrottle } from './key-throttle.js';
 import { DEFAULT_LIMITS, documentLimitsPlugin } from './limits.js';
+import { mutationChargePlugin } from './mutation-charge.js';
 import type { RateLimiter } from './rate-limit.js';
 import { graphiqlCsp } from './security-headers.js';
 import { storageWatchPlugin } from './storage-watch.js';
@@ -45,23 +56,29 @@ export interface GraphQLHandlerOptions {
   service: QueueService;
   events: QueueEvents;
   stats: StatsFeed;
-  auth: Authenticator;
+  /** Authenticates callers, throttling wrong keys per client address. */
+  keys: KeyThrottle;
   limiter: RateLimiter;
   tracker: SubscriptionTracker;
   logger: Logger;
   /** Told of storage failures and successful writes seen in GraphQL traffic. */
   readiness?: Readiness;
+  /** Most an operation may cost (MAX_QUERY_COST; see cost-limit.ts). */
+  maxCost: number;
+  /** The execution guard's budget per operation. Default `DEFAULT_GUARD_LIMITS`. */
+  guard?: Partial<ExecutionGuardLimits>;
 }
 
 export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHandler {
-  const { service, events, stats, auth, limiter, logger } = options;
+  const { service, events, stats, keys, limiter, logger } = options;
   const onUnexpected = (error: unknown) =>
     logger.error({ err: error }, 'unexpected error in a GraphQL operation');
   let graphiqlPage: string | undefined;
   let graphiqlPolicy: string | undefined;
+  const guardLimits = { ...DEFAULT_GUARD_LIMITS, ...options.guard };
 
   return createYoga<ServerContext, GraphQLContext>({
-    schema: options.schema,
+    schema: guardSchema(options.schema),
     graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
     batching: false,
@@ -90,13 +107,17 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHan
     },
     context: ({ actor }): GraphQLContext => {
       if (!actor) throw new GraphQLError('Not authenticated', { extensions: { code: 'UNAUTHENTICATED' } });
-      return { actor, service, events, stats };
+      return guardContext({ actor, service, events, stats }, guardLimits);
     },
     plugins: [
+      csrfPlugin(),
       bodyLimitPlugin(MAX_BODY_BYTES),
       documentLimitsPlugin(DEFAULT_LIMITS),
+      costLimitPlugin(options.maxCost),
+      executionGuardPlugin(),
       options.tracker.plugin,
-      callerCheckPlugin(auth, limiter),
+      callerCheckPlugin(keys, limiter),
+      mutationChargePlugin(limiter),
       clientErrorCodesPlugin(),
       ...(options.readiness ? [storageWatchPlugin(options.readiness)] : []),
       {
@@ -107,6 +128,14 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHan
           }
           // Yoga answers a subscription asked for as plain JSON (no event-stream Accept) with an empty 406.
           if (response.status === 406) setResponse(notAcceptable());
+          // GraphQL over HTTP allows a 4xx only under its own media type (with application/json a client expects
+          // 200); 401 and 429 are worth it: proxies and client libraries understand them.
+          if (
+            (response.status === 401 || response.status === 429) &&
+            response.headers.get('content-type')?.startsWith('application/json')
+          ) {
+            response.headers.set('content-type', 'application/graphql-response+json; charset=utf-8');
+          }
         },
       },
     ],
@@ -120,11 +149,14 @@ function notAcceptable(): Response {
 }
 
 /** Every HTTP operation needs a valid key (unless open mode) and a token of its key's rate budget. */
-function callerCheckPlugin(auth: Authenticator, limiter: RateLimiter): Plugin<object, ServerContext> {
+function callerCheckPlugin(keys: KeyThrottle, limiter: RateLimiter): Plugin<object, ServerContext> {
   return {
     onParams({ request, context, setResult }) {
       try {
-        const actor = auth.authenticate(request.headers.get('authorization'));
+        const actor = keys.authenticate(
+          context.req?.socket.remoteAddress,
+          request.headers.get('authorization'),
+        );
         limiter.take(actor.id);
         context.actor = actor;
       } catch (error) {
@@ -134,14 +166,44 @@ function callerCheckPlugin(auth: Authenticator, limiter: RateLimiter): Plugin<ob
   };
 }
 
-/** Request-level errors (bad JSON, syntax, validation, wrong variable types) get a code from the contract. */
+/**
+ * Request-level errors (bad JSON, syntax, validation, wrong variable types) get a code from the contract; a
+ * refused request (no data) answers RATE_LIMITED as 429 with Retry-After and UNAUTHENTICATED as 401. SSE
+ * keeps 200 with the error as an event, as SSE clients (graphql-sse) read it; a 4xx is a network failure to them.
+ */
 function clientErrorCodesPlugin(): Plugin {
-  const fix = (result: ExecutionResult): ExecutionResult =>
-    result.errors ? { ...result, errors: result.errors.map((e) => normalizeCode(e)) } : result;
+  const fix = (result: ExecutionResult, statuses: boolean): ExecutionResult => {
+    if (!result.errors) return result;
+    const errors = result.errors.map((e) => normalizeCode(e));
+    return { ...result, errors: result.data || !statuses ? errors : errors.map(withHttpStatus) };
+  };
   return {
-    onResultProcess({ result, setResult }) {
+    onResultProcess({ request, result, setResult }) {
       if (isAsyncIterable(result)) return;
-      setResult(Array.isArray(result) ? result.map(fix) : fix(result));
+      const statuses = !request.headers.get('accept')?.includes('text/event-stream');
+      setResult(Array.isArray(result) ? result.map((r) => fix(r, statuses)) : fix(result, statuses));
     },
   };
+}
+
+/** The status yoga answers for an error (its `extensions.http`, which never reaches the body). */
+function withHttpStatus(error: GraphQLError): GraphQLError {
+  const code = error.extensions?.code;
+  const http: { status: number; headers: Record<string, string> } | null =
+    code === 'RATE_LIMITED'
+      ? {
+          status: 429,
+          headers: { 'retry-after': String(Number(error.extensions?.retryAfter) || 1) },
+        }
+      : code === 'UNAUTHENTICATED'
+        ? { status: 401, headers: { 'www-authenticate': 'Bearer' } }
+        : null;
+  if (!http) return error;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    positions: error.positions,
+    path: error.path,
+    source: error.source,
+    extensions: { ...error.extensions, http },
+  });
 }

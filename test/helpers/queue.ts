@@ -11,7 +11,7 @@ import type { Job, JobContext, ProcessOutcome, Processor } from '../../src/queue
 import type { QueueStore } from '../../src/queue/store.js';
 import type { Message, MessageEvent, NewMessage } from '../../src/queue/types.js';
 import { createWorker, type Worker, type WorkerOptions } from '../../src/queue/worker.js';
-import { newMessage } from '../queue/store.conformance.js';
+import { newMessage } from './messages.js';
 import { type TempDb, tempDb } from './sqlite.js';
 
 export const DONE: ProcessOutcome = { result: { ok: true }, review: { required: false, reasons: [] } };

@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { type Runtime, startRuntime } from '../../src/runtime.js';
-import { type AppServer, createServer } from '../../src/server/app.js';
+import { type AppServer, createServer, type ServerOptions } from '../../src/server/app.js';
 import { createMetrics } from '../../src/server/metrics.js';
 import { tempDb } from './sqlite.js';
 
@@ -30,8 +30,14 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-/** Starts the real server; `env` overrides the test defaults (fast retries, no delay, quiet logs). */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+/**
+ * Starts the real server; `env` overrides the test defaults (fast retries, no delay, quiet logs), `options`
+ * sets server options that have no variable (the execution guard's budget).
+ */
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: Pick<ServerOptions, 'executionGuard'> = {},
+): Promise<TestServer> {
   const db = tempDb();
   const config = loadConfig({
     PORT: '0',
@@ -54,7 +60,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     workerPollMs: 50,
     reapMs: 200,
   });
-  const server = await createServer({ runtime, config, logger, metrics, closeGraceMs: 1000 });
+  const server = await createServer({ runtime, config, logger, metrics, closeGraceMs: 1000, ...options });
   const clients: Client[] = [];
 
   return {

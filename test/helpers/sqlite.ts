@@ -2,8 +2,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqlite } from '../../src/db/sqlite.js';
-import { SqliteQueueStore, type StoreOptions } from '../../src/db/sqlite-store.js';
+import { openSqlite } from '../../src/db/sqlite/open.js';
+import { SqliteQueueStore, type StoreOptions } from '../../src/db/sqlite/store.js';
 
 export interface TempDb {
   dir: string;

@@ -1,8 +1,8 @@
 // A worker process for crash and multi-process tests: works on the SQLite file named by QUEUE_DB and
 // appends "id attempt pid" to PROCESSED_LOG as each attempt's work finishes (before its result is stored).
 import { appendFileSync } from 'node:fs';
-import { openSqlite } from '../../src/db/sqlite.js';
-import { SqliteQueueStore } from '../../src/db/sqlite-store.js';
+import { openSqlite } from '../../src/db/sqlite/open.js';
+import { SqliteQueueStore } from '../../src/db/sqlite/store.js';
 import { createEventFeed, createQueueEvents } from '../../src/queue/events.js';
 import { createWorker } from '../../src/queue/worker.js';
 import { delay } from '../../src/quotes/delay.js';

@@ -4,8 +4,8 @@ import { startMaintenance } from '../../src/queue/maintenance.js';
 import type { QueueStore } from '../../src/queue/store.js';
 import { cancel, complete, fail } from '../../src/queue/transitions.js';
 import type { Priority } from '../../src/queue/types.js';
+import { newMessage } from '../helpers/messages.js';
 import { tempDb } from '../helpers/sqlite.js';
-import { newMessage } from './store.conformance.js';
 
 const dbs: ReturnType<typeof tempDb>[] = [];
 afterEach(async () => {
@@ -86,7 +86,7 @@ async function finish(store: QueueStore, created: number, ended: number, failed 
 }
 
 /**
- * Retention finds its rows by seq, searched by time (sqlite-store.ts): rows are written in time order except across
+ * Retention finds its rows by seq, searched by time (src/db/sqlite/maintenance.ts): rows are written in time order except across
  * processes whose clocks disagree. These write rows out of order on purpose, as a writer whose clock lags or leads
  * would, and check that the exact times still decide.
  */

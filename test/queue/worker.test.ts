@@ -264,7 +264,7 @@ describe('graceful stop', () => {
 describe('events', () => {
   it("publishes changes made through another connection to this process's subscribers", async () => {
     const other = q.db.open();
-    const { newMessage } = await import('./store.conformance.js');
+    const { newMessage } = await import('../helpers/messages.js');
     const { message } = await other.enqueue(
       newMessage({ createdAt: new Date() }),
       { maxSize: 10 },

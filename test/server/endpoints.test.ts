@@ -54,8 +54,10 @@ describe('endpoints', () => {
     expect((await fetch(`${base}/no-such-file.js`)).status).toBe(404);
   });
 
-  it('answers queries by GET', async () => {
-    const res = await fetch(`${t.url}?query=${encodeURIComponent('{ queueStats { maxSize } }')}`);
+  it('answers queries by GET (with the CSRF-prevention header)', async () => {
+    const res = await fetch(`${t.url}?query=${encodeURIComponent('{ queueStats { maxSize } }')}`, {
+      headers: { 'x-graphql-yoga-csrf': '1' },
+    });
     expect(await res.json()).toEqual({ data: { queueStats: { maxSize: 1000 } } });
   });
 
@@ -63,7 +65,7 @@ describe('endpoints', () => {
     const q = encodeURIComponent('subscription { queueStats { maxSize } }');
     const abort = new AbortController();
     const res = await fetch(`${t.url}?query=${q}`, {
-      headers: { accept: 'text/event-stream' },
+      headers: { accept: 'text/event-stream', 'x-graphql-yoga-csrf': '1' },
       signal: abort.signal,
     });
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);

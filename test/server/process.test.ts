@@ -28,6 +28,21 @@ describe('starting', () => {
   });
 });
 
+describe('a malformed API_KEYS', () => {
+  it('is refused naming the entry by position, and no key reaches the output', async () => {
+    const error: Error = await spawnTs(
+      'src/main.ts',
+      { ...BASE_ENV, DATABASE_URL: db.path, API_KEYS: 'live-key-aaaa1111:admin,live-key-bbbb2222:root' },
+      'listening on',
+    ).then(
+      () => new Error('started'),
+      (e: Error) => e,
+    );
+    expect(error.message).toMatch(/exited \(1\)[\s\S]*API_KEYS[\s\S]*entry 2 of 2/);
+    expect(error.message).not.toMatch(/live-key|aaaa1111|bbbb2222/);
+  });
+});
+
 describe('SIGTERM', () => {
   it('completes open subscriptions, drains and exits 0', async () => {
     const child = await spawnTs(

@@ -30,7 +30,9 @@ function source() {
 function trackOwn(tracker: ReturnType<typeof createSubscriptionTracker>, context: object) {
   const own = source();
   let result: unknown = own.stream;
-  const hooks = (tracker.plugin.onSubscribe as () => { onSubscribeResult(p: unknown): void })();
+  const hooks = (tracker.plugin.onSubscribe as (p: unknown) => { onSubscribeResult(p: unknown): void })({
+    args: { contextValue: context },
+  });
   hooks.onSubscribeResult({
     args: { contextValue: context },
     result: own.stream,

@@ -52,7 +52,7 @@ describe('HTTP connections', () => {
 
   it('answers 408 to a request whose headers never finish (slowloris), as JSON', async () => {
     const { socket, ended } = rawConnection();
-    socket.write('GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+    socket.write('GET /health HTTP/1.1\r\nHost: localhost\r\nX-Slow: ');
     const { text, afterMs } = await ended;
     expect(text).toMatch(/^HTTP\/1.1 408/);
     expect(text).toContain('"code":"BAD_USER_INPUT"');
@@ -61,7 +61,7 @@ describe('HTTP connections', () => {
 
   it('closes an idle keep-alive connection after its deadline', async () => {
     const { socket, ended } = rawConnection();
-    socket.write('GET /health HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n');
+    socket.write('GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n');
     const { text, afterMs } = await ended;
     expect(text).toMatch(/^HTTP\/1.1 200/);
     expect(afterMs).toBeLessThan(2000);

@@ -1,11 +1,19 @@
 // Every error code of the contract reads as words, and a BAD_USER_INPUT names its field for the form.
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES as CONTRACT } from '../../src/queue/errors.js';
-import { ERROR_CODES, fromGraphQLError, fromUnknown, wordsFor } from '../../web/src/api/errors.js';
+import { schema } from '../../src/schema/index.js';
+import { fromGraphQLError, fromUnknown, isErrorCode, wordsFor } from '../../web/src/api/errors.js';
 
 describe('error words', () => {
+  it("the schema lists every contract code in enum ErrorCode, which types the page's list", () => {
+    const listed = schema.getType('ErrorCode')?.toConfig() as
+      | { values?: Record<string, unknown> }
+      | undefined;
+    expect(Object.keys(listed?.values ?? {}).sort()).toEqual([...CONTRACT, 'INTERNAL_SERVER_ERROR'].sort());
+  });
+
   it('has a distinct sentence for every contract code', () => {
-    for (const code of CONTRACT) expect(ERROR_CODES).toContain(code);
+    for (const code of CONTRACT) expect(isErrorCode(code)).toBe(true);
     const sentences = CONTRACT.map(wordsFor);
     expect(new Set(sentences).size).toBe(CONTRACT.length);
     for (const sentence of sentences) expect(sentence).toMatch(/^[A-Z].{20,}\.$/);

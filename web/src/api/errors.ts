@@ -2,20 +2,12 @@
 // failures, and BAD_USER_INPUT's field (so a form can show it next to the input at fault).
 import type { CombinedError } from '@urql/core';
 
-/** The contract's closed set of error codes, plus the masked one. */
-export const ERROR_CODES = [
-  'BAD_USER_INPUT',
-  'QUEUE_FULL',
-  'NOT_FOUND',
-  'INVALID_STATE',
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'RATE_LIMITED',
-  'STORAGE_UNAVAILABLE',
-  'INTERNAL_SERVER_ERROR',
-] as const;
-export type ErrorCode = (typeof ERROR_CODES)[number] | 'NETWORK';
+import type { introspection } from '../../graphql-env.d.ts';
 
+/** The schema's closed set of error codes (`enum ErrorCode` in schema.graphql), plus the page's own NETWORK. */
+export type ErrorCode = introspection['types']['ErrorCode']['enumValues'] | 'NETWORK';
+
+// Typed by the schema's list: a code added there fails the build until it has words here.
 const WORDS: Record<ErrorCode, string> = {
   BAD_USER_INPUT: 'Some of the input is not valid.',
   QUEUE_FULL:

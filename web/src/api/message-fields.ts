@@ -3,7 +3,7 @@ import { graphql, type ResultOf } from '../graphql.js';
 
 /** Every field a message card shows, except its event timeline (costlier: it reads the event log). */
 export const MessageFields = graphql(`
-  fragment MessageFields on QueueMessage @_unmask {
+  fragment MessageFields on MessageState @_unmask {
     id
     status
     priority

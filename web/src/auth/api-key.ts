@@ -28,7 +28,10 @@ export function useApiKey(): [string, (key: string) => void] {
   return [key, save];
 }
 
-/** `Authorization` header for HTTP and SSE requests. */
+/**
+ * Headers for HTTP and SSE requests: the key, and the header the service asks of GET operations (urql sends
+ * queries by GET) so that no other site's page can send them.
+ */
 export function authHeaders(key: string): Record<string, string> {
-  return key ? { authorization: `Bearer ${key}` } : {};
+  return { 'x-graphql-yoga-csrf': '1', ...(key ? { authorization: `Bearer ${key}` } : {}) };
 }

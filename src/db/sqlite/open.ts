@@ -21,11 +21,9 @@ export interface SqliteOptions {
 }
 
 /**
- * 4 MB: the hot pages of a write (the heads and tails of the b-trees it touches) fit many times over. Not more,
- * because of how SQLite ends a write: when a commit split or merged b-tree pages, balance_nonroot has parked a page
- * under the lock-byte page's number (262,145: past the end of a file under 1 GB), and the commit then walks the
- * whole cache's hash table to drop pages past the end (pcache1TruncateUnsafe). That walk grows with the cache:
- * with 32 MB it took ~10% of a drain's time; `npm run bench` (drain anatomy) measures both sizes in every run.
+ * 4 MB: the hot pages of a write fit many times over. Not more: a commit that split or merged b-tree pages walks the
+ * whole page cache to drop pages past the end of the file, so a larger cache slows such commits (`npm run bench`,
+ * drain anatomy, measures both sizes; see bench/ROUNDS.md, "Store layout").
  */
 export const DEFAULT_CACHE_KIB = 4000;
 

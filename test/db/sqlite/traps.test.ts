@@ -2,13 +2,13 @@
 import { chmodSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_CACHE_KIB, openSqlite } from '../../src/db/sqlite.js';
-import { SqliteQueueStore } from '../../src/db/sqlite-store.js';
-import { StorageUnavailableError } from '../../src/queue/errors.js';
-import { complete } from '../../src/queue/transitions.js';
-import { type Child, spawnTs } from '../helpers/child.js';
-import { tempDb } from '../helpers/sqlite.js';
-import { newMessage } from './store.conformance.js';
+import { DEFAULT_CACHE_KIB, openSqlite } from '../../../src/db/sqlite/open.js';
+import { SqliteQueueStore } from '../../../src/db/sqlite/store.js';
+import { StorageUnavailableError } from '../../../src/queue/errors.js';
+import { complete } from '../../../src/queue/transitions.js';
+import { type Child, spawnTs } from '../../helpers/child.js';
+import { newMessage } from '../../helpers/messages.js';
+import { tempDb } from '../../helpers/sqlite.js';
 
 const dbs: ReturnType<typeof tempDb>[] = [];
 const children: Child[] = [];

@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyMigrations, MIGRATIONS_FOLDER } from '../../src/db/migrate.js';
-import { type MessageRow, messageToRow, snapshotText } from '../../src/db/rows.js';
-import { openSqlite } from '../../src/db/sqlite.js';
-import { SqliteQueueStore } from '../../src/db/sqlite-store.js';
-import { complete } from '../../src/queue/transitions.js';
-import type { Message } from '../../src/queue/types.js';
+import { storedMessage } from '../../../src/db/new-message.js';
+import { applyMigrations, MIGRATIONS_FOLDER } from '../../../src/db/sqlite/migrate.js';
+import { openSqlite } from '../../../src/db/sqlite/open.js';
+import { type MessageRow, messageToRow, snapshotText } from '../../../src/db/sqlite/rows.js';
+import { SqliteQueueStore } from '../../../src/db/sqlite/store.js';
+import { complete } from '../../../src/queue/transitions.js';
+import type { Message } from '../../../src/queue/types.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -40,33 +41,19 @@ describe('migrations over existing data', () => {
     dirs.push(dir);
     const path = join(dir, 'quotes.db');
     const base: Message = {
-      id: 'old-message',
+      ...storedMessage({
+        id: 'old-message',
+        priority: 'HIGH',
+        payload: { applicant: 'Old Data', amount: 250_000 },
+        useAgentic: false,
+        simulate: null,
+        maxRetries: 3,
+        timeoutSeconds: 30,
+        owner: 'alice',
+        idempotencyKey: null,
+        createdAt: new Date(T0),
+      }),
       seq: 1,
-      status: 'PENDING',
-      priority: 'HIGH',
-      effectivePriority: 'HIGH',
-      createdAt: new Date(T0),
-      queuedAt: new Date(T0),
-      startedAt: null,
-      completedAt: null,
-      errorMessage: null,
-      retryCount: 0,
-      maxRetries: 3,
-      timeoutSeconds: 30,
-      nextAttemptAt: null,
-      deadLettered: false,
-      version: 1,
-      attempts: 0,
-      leaseOwner: null,
-      leaseExpiresAt: null,
-      payload: { applicant: 'Old Data', amount: 250_000 },
-      useAgentic: false,
-      simulate: null,
-      result: null,
-      progress: null,
-      review: { state: 'NOT_REQUIRED', reasons: [], reviewer: null, notes: null, decidedAt: null },
-      owner: 'alice',
-      idempotencyKey: null,
     };
     const v1 = base;
     const v2 = version(base, 2, {

@@ -1,12 +1,8 @@
 // Converts between stored rows of `messages` and the queue's Message, and rows to and from event snapshots.
-import {
-  type Json,
-  type Message,
-  PRIORITIES,
-  type Priority,
-  type Simulation,
-  type Status,
-} from '../queue/types.js';
+import { getTableColumns } from 'drizzle-orm';
+import { priorityOf } from '../../queue/priority.js';
+import { type Json, type Message, PRIORITIES, type Simulation, type Status } from '../../queue/types.js';
+import { messages } from './tables.js';
 
 /** A `messages` row as SQLite returns it (column names, integers for times and booleans, JSON as text). */
 export interface MessageRow {
@@ -43,15 +39,6 @@ export interface MessageRow {
   idempotency_key: string | null;
 }
 
-const BY_RANK = Object.fromEntries(Object.entries(PRIORITIES).map(([name, rank]) => [rank, name])) as Record<
-  number,
-  Priority
->;
-
-export function priorityName(rank: number): Priority {
-  return BY_RANK[rank] ?? 'NORMAL';
-}
-
 const date = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
 const ms = (d: Date | null): number | null => (d === null ? null : d.getTime());
 const json = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
@@ -61,8 +48,8 @@ export function rowToMessage(r: MessageRow): Message {
     id: r.id,
     seq: r.seq,
     status: r.status as Status,
-    priority: priorityName(r.priority),
-    effectivePriority: priorityName(r.effective_priority),
+    priority: priorityOf(r.priority),
+    effectivePriority: priorityOf(r.effective_priority),
     createdAt: new Date(r.created_at),
     queuedAt: new Date(r.queued_at),
     startedAt: date(r.started_at),
@@ -140,9 +127,8 @@ export function messageToRow(m: Message, before?: { message: Message; row: Messa
 const jsonText = (value: unknown): string | null => (value === null ? null : JSON.stringify(value));
 
 /**
- * Reads `messages` rows that a statement returns as arrays (better-sqlite3's `raw` mode): building an object
- * of 31 named properties in the driver cost more than the statement itself, and a literal built here is
- * also one fast shape for everything downstream (JSON snapshots, conversion).
+ * Reads `messages` rows that a statement returns as arrays (better-sqlite3's `raw` mode): cheaper than the driver
+ * building named objects, and a literal built here is one fast shape for everything downstream.
  */
 export function rowReader(columns: string[]): (v: unknown[]) => MessageRow {
   const i = Object.fromEntries(columns.map((name, index) => [name, index])) as Record<
@@ -224,9 +210,9 @@ const ROW_KEYS: (keyof MessageRow)[] = [
  * Event snapshots. Format 1 (before migration 0003) is the row as a JSON object, payload included. Format 2 is
  * a JSON array `[2, ...the row's values in SNAPSHOT_KEYS order]` without the key names, with the payload left
  * out (null): an event stores the payload in its own `payload` column only when the change set it (the first
- * version) or changed it, and a reader takes it from the nearest earlier version that stored it. Since migration
- * 0006's release the id is left out too (null; ~15% of a snapshot): the event's message_id column holds it. Every
- * snapshot still reads back as the whole message as it stood at that version.
+ * version) or changed it, and a reader takes it from the nearest earlier version that stored it. The id is left
+ * out too (null) in snapshots written since migration 0006: the event's message_id column holds it. Every snapshot
+ * still reads back as the whole message as it stood at that version.
  */
 const SNAPSHOT_KEYS = ROW_KEYS;
 const PAYLOAD_AT = SNAPSHOT_KEYS.indexOf('payload') + 1;
@@ -296,6 +282,11 @@ export function snapshotRow(text: string, payload: string | null, id: string): M
 /** The columns an UPDATE may write, in bit order for changedColumns: every column but seq, in ROW_KEYS order. */
 export const WRITABLE_KEYS: readonly (keyof MessageRow)[] = ROW_KEYS.filter((k) => k !== 'seq');
 
+/** The columns of `messages` in the table's order (tables.ts). */
+export const COLUMNS = Object.values(getTableColumns(messages)).map((c) => c.name);
+if (COLUMNS.filter((c) => c !== 'seq').join() !== WRITABLE_KEYS.join())
+  throw new Error('the messages columns (tables.ts) differ from WRITABLE_KEYS');
+
 const bit = (now: unknown, was: unknown, at: number, values: unknown[]): number => {
   if (now === was) return 0;
   values.push(now);
@@ -304,7 +295,7 @@ const bit = (now: unknown, was: unknown, at: number, values: unknown[]): number 
 
 /**
  * Which WRITABLE_KEYS differ between `now` and `was` (bit i for WRITABLE_KEYS[i]), pushing the new values in that
- * order. Spelled out (checked below): a loop of keyed loads over a row was megamorphic, ~1% of a drain.
+ * order. Spelled out (checked below): a loop of keyed loads over a row is megamorphic.
  */
 export function changedColumns(now: MessageRow, was: MessageRow, values: unknown[]): number {
   return (

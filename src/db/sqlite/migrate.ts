@@ -1,9 +1,9 @@
-// Applies the drizzle-kit migrations in drizzle/ to a SQLite database, safely when several processes start at once.
+// Applies the drizzle-kit migrations in drizzle/sqlite/ to a SQLite database, safely when several processes start at once.
 
 import type Database from 'better-sqlite3';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 
-export const MIGRATIONS_FOLDER = new URL('../../drizzle', import.meta.url).pathname;
+export const MIGRATIONS_FOLDER = new URL('../../../drizzle/sqlite', import.meta.url).pathname;
 
 /**
  * drizzle's own better-sqlite3 migrator reads the applied list outside its transaction and then opens a

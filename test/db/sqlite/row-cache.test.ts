@@ -1,9 +1,9 @@
 // The store settles a message it just claimed from the row it remembers: never from a stale or uncommitted one.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SqliteQueueStore } from '../../src/db/sqlite-store.js';
-import { cancel, complete, progress } from '../../src/queue/transitions.js';
-import { tempDb } from '../helpers/sqlite.js';
-import { newMessage } from './store.conformance.js';
+import type { SqliteQueueStore } from '../../../src/db/sqlite/store.js';
+import { cancel, complete, progress } from '../../../src/queue/transitions.js';
+import { newMessage } from '../../helpers/messages.js';
+import { tempDb } from '../../helpers/sqlite.js';
 
 const T0 = new Date('2026-01-01T00:00:00.000Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);

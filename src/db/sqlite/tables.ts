@@ -1,6 +1,13 @@
-// The SQLite tables: messages, their event log (the transactional outbox) and finished attempts.
+// The SQLite tables (drizzle sqliteTable): messages, their event log (the transactional outbox), attempt figures and
+// status counts. drizzle-kit generates drizzle/sqlite/ from this file (`npm run db:generate`).
 import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/**
+ * messages_finished_idx's WHERE term, written the same way by every query that must use the index: SQLite picks a
+ * partial index only for a query that holds its term as written, with literals.
+ */
+export const FINISHED_INDEX_TERM = "status IN ('COMPLETED', 'FAILED', 'CANCELLED')";
 
 /** Times are integer milliseconds since the epoch (UTC); JSON columns hold JSON text. */
 export const messages = sqliteTable(
@@ -51,14 +58,9 @@ export const messages = sqliteTable(
     uniqueIndex('messages_idempotency_idx')
       .on(t.owner, t.idempotencyKey)
       .where(sql`idempotency_key IS NOT NULL`),
-    // Listing finished messages by status, newest first. Partial, so only the transition that finishes a message
-    // writes it (an index over every status was moved by every claim and settlement); PENDING and PROCESSING
-    // listings use the claim and lease indexes, and counts by status come from status_counts. Retention walks it
-    // too, bounded by seq (see purge() in sqlite-store.ts), instead of an index on completed_at that every settle
-    // moved (with the attempts' ended_at index, ~8% of the drain; both dropped in migration 0005).
-    index('messages_finished_idx')
-      .on(t.status, t.seq)
-      .where(sql`status IN ('COMPLETED', 'FAILED', 'CANCELLED')`),
+    // Listing finished messages by status, newest first, and retention (maintenance.ts). Partial, so only the
+    // transition that finishes a message writes it; counts by status come from status_counts.
+    index('messages_finished_idx').on(t.status, t.seq).where(sql.raw(FINISHED_INDEX_TERM)),
     index('messages_owner_idx').on(t.owner, t.seq),
     // The review queue: only quotes waiting for a human.
     index('messages_review_idx').on(t.seq).where(sql`review_state = 'PENDING'`),
@@ -71,21 +73,19 @@ export const messageEvents = sqliteTable(
   {
     seq: integer('seq').primaryKey({ autoIncrement: true }),
     messageId: text('message_id').notNull(),
-    // The message's seq: what the index is keyed by (an integer of a few bytes, not the 36-character id, so a
-    // commit touches fewer index pages). Null only for an event whose message was gone before migration 0004.
+    // The message's seq, which the index is keyed by (a small integer, not the 36-character id). Null only for an
+    // event whose message was gone before migration 0004.
     messageSeq: integer('message_seq'),
     version: integer('version').notNull(),
     at: integer('at').notNull(),
     kind: text('kind').notNull(),
-    // The message at this version: a JSON array without the payload (format 2, see src/db/rows.ts), or before
-    // migration 0003 the row as a JSON object with it.
+    // The message at this version: a JSON array without the payload (format 2, see rows.ts), or in events written
+    // before migration 0003 the row as a JSON object with it.
     snapshot: text('snapshot').notNull(),
     // The payload as JSON text when this change set or changed it; null when unchanged from the version before.
     payload: text('payload'),
-    // The attempt this change ended, if it ended one (migration 0006; before it, a row of `attempts`): its number,
-    // worker, start and outcome (null when the change ended no attempt), and its error. Ended at `at`. Kept on the
-    // event rather than in a table of its own: one insert and one index fewer for every message processed. The
-    // recent figures come from attempt_buckets.
+    // The attempt this change ended, if any (null outcome when none): its number, worker, start, outcome and error;
+    // it ended at `at`. On the event rather than in a table of its own: one insert and one index fewer per message.
     attempt: integer('attempt'),
     attemptWorker: text('attempt_worker'),
     attemptStartedAt: integer('attempt_started_at'),
@@ -133,9 +133,8 @@ export const attemptBuckets = sqliteTable('attempt_buckets', {
 });
 
 /**
- * Messages per status, kept exact by the store in the same transaction as each change (src/db/write-batch.ts;
- * triggers did it before migration 0004),
- * so the capacity check on every submission and the stats cost O(1) instead of a count over the queue.
+ * Messages per status, kept exact by the store in the same transaction as each change (write-batch.ts), so the
+ * capacity check on every submission and the stats cost O(1) instead of a count over the queue.
  */
 export const statusCounts = sqliteTable('status_counts', {
   status: text('status').primaryKey(),

@@ -24,10 +24,9 @@ export interface CheckpointerOptions {
   pages?: number;
   /**
    * A log this long is restarted by the writer: it checkpoints the thread's small remainder itself, so that its
-   * next commit writes from the start of the log again. Default 10000 (~40 MiB of 4 KiB pages). Each restart
-   * blocks the event loop for the remainder's copy and two fsyncs (~4-7 ms here), so it sets how often the
-   * latency tail sees one: at 3000 the submit-to-done p99 at 500/s was 3.2-3.7 ms, at 8000 2.1-2.9, at 16000
-   * 1.9 (medians of 5 paired runs). The cost is a log file that stays up to ~40 MiB after a burst.
+   * next commit writes from the start of the log again. Default 10000 (40 MiB of 4 KiB pages). Each restart blocks
+   * the event loop for the remainder's copy and two fsyncs, so a longer log puts fewer of them in the latency tail,
+   * at the cost of a log file that stays that long after a burst (bench/ROUNDS.md measured the choice).
    */
   restartPages?: number;
   /** How often the log's size is looked at. Default 10 ms. */

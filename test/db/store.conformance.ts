@@ -1,44 +1,33 @@
-// The behaviour every QueueStore must show, whatever its engine: run by each engine's test file.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+// The behaviour every QueueStore must show, whatever its engine: each engine's test file runs it with a factory
+// that opens a fresh, empty store of that engine (e.g. test/db/sqlite/store.test.ts).
+import { afterEach, beforeEach, describe, expect, it, type TestContext } from 'vitest';
 import { QueueFullError } from '../../src/queue/errors.js';
 import type { QueueStore } from '../../src/queue/store.js';
 import { cancel, complete, fail, progress, retry, review } from '../../src/queue/transitions.js';
 import type { MessageEvent, NewMessage, Priority } from '../../src/queue/types.js';
+import { newMessage, T0 } from '../helpers/messages.js';
 
 export interface StoreHarness {
   store: QueueStore;
   cleanup(): Promise<void>;
 }
 
-const T0 = new Date('2026-01-01T00:00:00.000Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
-let n = 0;
-
-export function newMessage(over: Partial<NewMessage> = {}): NewMessage {
-  n++;
-  return {
-    id: `msg-${n}-${Math.random().toString(36).slice(2, 8)}`,
-    priority: 'NORMAL',
-    payload: { n },
-    useAgentic: false,
-    simulate: null,
-    maxRetries: 3,
-    timeoutSeconds: 30,
-    owner: 'alice',
-    idempotencyKey: null,
-    createdAt: T0,
-    ...over,
-  };
-}
 
 const OK = { result: { ok: true }, review: { required: false, reasons: [] } };
 
-export function describeStoreConformance(engine: string, open: () => Promise<StoreHarness>): void {
+/**
+ * Opens a fresh, empty store for one test, given that test's context (e.g. to name a schema after it); `cleanup`
+ * closes the store and removes what it made.
+ */
+export type StoreFactory = (t: TestContext) => Promise<StoreHarness>;
+
+export function describeStoreConformance(engine: string, open: StoreFactory): void {
   describe(`QueueStore conformance: ${engine}`, () => {
     let h: StoreHarness;
     let store: QueueStore;
-    beforeEach(async () => {
-      h = await open();
+    beforeEach(async (t) => {
+      h = await open(t);
       store = h.store;
     });
     afterEach(async () => h.cleanup());
@@ -86,6 +75,63 @@ export function describeStoreConformance(engine: string, open: () => Promise<Sto
           store.enqueue(newMessage({ idempotencyKey: 'k1', owner: 'bob' }), { maxSize: 1 }, T0),
         ).rejects.toBeInstanceOf(QueueFullError);
         expect(await store.count({})).toBe(1);
+      });
+    });
+
+    describe('active messages per owner (maxPerOwner)', () => {
+      const limits = { maxSize: 100, maxPerOwner: 2 };
+      const scopeOf = (promise: Promise<unknown>) =>
+        promise.then(
+          () => 'accepted',
+          (error: unknown) => (error instanceof QueueFullError ? error.scope : error),
+        );
+
+      it('refuses an owner past its limit with scope owner, while another owner is still accepted', async () => {
+        const a = await store.enqueue(newMessage({ owner: 'alice' }), limits, T0);
+        await store.enqueue(newMessage({ owner: 'alice' }), limits, T0);
+        expect(await scopeOf(store.enqueue(newMessage({ owner: 'alice' }), limits, T0))).toBe('owner');
+        expect(await scopeOf(store.enqueue(newMessage({ owner: 'bob' }), limits, T0))).toBe('accepted');
+        // PROCESSING still counts; an ended message frees its owner's room.
+        expect(await claimIds(1)).toEqual([a.message.id]);
+        expect(await scopeOf(store.enqueue(newMessage({ owner: 'alice' }), limits, T0))).toBe('owner');
+        await store.change(
+          [{ id: a.message.id, transition: complete({ id: a.message.id, attempts: 1 }, OK) }],
+          T0,
+        );
+        expect(await scopeOf(store.enqueue(newMessage({ owner: 'alice' }), limits, T0))).toBe('accepted');
+        expect(await store.count({ owner: 'alice' })).toBe(3);
+      });
+
+      it('answers scope queue when the global limit is reached first', async () => {
+        await store.enqueue(newMessage({ owner: 'bob' }), { maxSize: 1, maxPerOwner: 5 }, T0);
+        expect(
+          await scopeOf(store.enqueue(newMessage({ owner: 'alice' }), { maxSize: 1, maxPerOwner: 5 }, T0)),
+        ).toBe('queue');
+      });
+
+      it('returns the first message for a known idempotency key even when the owner is full', async () => {
+        const first = await store.enqueue(newMessage({ idempotencyKey: 'k' }), limits, T0);
+        await store.enqueue(newMessage(), limits, T0);
+        const again = await store.enqueue(newMessage({ idempotencyKey: 'k' }), limits, T0);
+        expect(again).toMatchObject({ created: false, message: { id: first.message.id } });
+      });
+
+      it('counts a batch against the owner: all of it fits or none is created', async () => {
+        await store.enqueue(newMessage(), limits, T0);
+        expect(await scopeOf(store.enqueueMany([newMessage(), newMessage()], limits, T0))).toBe('owner');
+        expect(await store.count({})).toBe(1);
+        const fits = await store.enqueueMany([newMessage(), newMessage({ owner: 'bob' })], limits, T0);
+        expect(fits.map((o) => o.created)).toEqual([true, true]);
+      });
+
+      it('accepts exactly the room left when many submissions race', async () => {
+        await store.enqueue(newMessage(), limits, T0);
+        const outcomes = await Promise.all(
+          Array.from({ length: 20 }, () => scopeOf(store.enqueue(newMessage(), limits, T0))),
+        );
+        expect(outcomes.filter((o) => o === 'accepted')).toHaveLength(1);
+        expect(outcomes.filter((o) => o === 'owner')).toHaveLength(19);
+        expect(await store.count({ owner: 'alice' })).toBe(2);
       });
     });
 

@@ -1,0 +1,35 @@
+// The message a submission becomes when a store first keeps it: the same for every engine.
+import type { Message, NewMessage } from '../queue/types.js';
+
+/** A NewMessage as stored at version 1, PENDING; `seq` is 0 until the engine assigns it. */
+export function storedMessage(m: NewMessage): Message {
+  return {
+    id: m.id,
+    seq: 0,
+    status: 'PENDING',
+    priority: m.priority,
+    effectivePriority: m.priority,
+    createdAt: m.createdAt,
+    queuedAt: m.createdAt,
+    startedAt: null,
+    completedAt: null,
+    errorMessage: null,
+    retryCount: 0,
+    maxRetries: m.maxRetries,
+    timeoutSeconds: m.timeoutSeconds,
+    nextAttemptAt: null,
+    deadLettered: false,
+    version: 1,
+    attempts: 0,
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    payload: m.payload,
+    useAgentic: m.useAgentic,
+    simulate: m.simulate,
+    result: null,
+    progress: null,
+    review: { state: 'NOT_REQUIRED', reasons: [], reviewer: null, notes: null, decidedAt: null },
+    owner: m.owner,
+    idempotencyKey: m.idempotencyKey,
+  };
+}
