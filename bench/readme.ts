@@ -8,6 +8,7 @@ import {
   anatomyTable,
   headlineTable,
   queueTable,
+  quotesTable,
   type Results,
   runLine,
   serverTable,
@@ -27,6 +28,7 @@ export const PAGES: { path: string; blocks: Blocks }[] = [
     path: BENCH_README,
     blocks: {
       run: runLine,
+      quotes: quotesTable,
       queues: queueTable,
       anatomy: anatomyTable,
       servers: serverTable,

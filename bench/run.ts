@@ -15,6 +15,7 @@ import { runAnatomy } from './anatomy.js';
 import { runDepth } from './depth.js';
 import type { Figure } from './figures.js';
 import { runGraphqlSubmit } from './graphql.js';
+import { runQuotes } from './quotes.js';
 import { RESULTS, writePages } from './readme.js';
 import { HEAP_FLAGS } from './servers/child.js';
 import { median, round } from './stats.js';
@@ -30,12 +31,15 @@ import {
   type NotMeasured,
   ownTable,
   QUEUES,
+  QUOTE_WORKLOADS,
   queueTable,
+  quotesTable,
   type Results,
   SERVER_WORKLOADS,
   serverTable,
   targetsTable,
 } from './tables.js';
+import { runUnderwriting } from './underwriting.js';
 import { drainRate, enqueueRate, latency } from './workloads.js';
 
 const { values } = parseArgs({
@@ -43,7 +47,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     /** Default: bench/results.json for a full run of every workload (the README's), else results.partial.json. */
     out: { type: 'string' },
-    /** Only these workloads, comma-separated: enqueue,drain,latency,depth,graphql,subscriptions,anatomy. */
+    /** Only these workloads, comma-separated: enqueue,drain,latency,depth,graphql,subscriptions,anatomy,underwriting,quotes. */
     only: { type: 'string' },
   },
 });
@@ -202,6 +206,16 @@ if (wants('anatomy')) {
   process.stderr.write('drain anatomy done\n');
 }
 
+if (wants('underwriting')) {
+  figures.push(...(await runUnderwriting(quick, ROUNDS)));
+  process.stderr.write('underwriting done\n');
+}
+if (wants('quotes')) {
+  // One round in a quick run: each drain and the end-to-end run start a service process of their own.
+  figures.push(...(await runQuotes(quick, quick ? 1 : ROUNDS)));
+  process.stderr.write('real quotes done\n');
+}
+
 if (wants('graphql')) {
   figures.push(...(await runGraphqlSubmit(quick, ROUNDS)));
   process.stderr.write('graphql-submit done\n');
@@ -230,6 +244,8 @@ const results: Results & Record<string, unknown> = {
   },
   servers:
     'graphql-submit and subscriptions: each server runs in its own child process (bench/servers/); autocannon and the subscribers (lean graphql-transport-ws clients, and graphql-ws client library ones) run in the bench process. quote-queue there is the real service (startRuntime + createServer, WORKER_CONCURRENCY=0, open mode on 127.0.0.1).',
+  quotes:
+    'quotes: the real service as npm start runs it (bench/servers/quote-service.ts: startRuntime + createServer, WORKER_CONCURRENCY=10, quote processor with the deterministic provider, default log level to a dropped stdout), a fresh process and database per drain and per end-to-end run; the no-op processor subject is the same process with a no-op processor. Drains: the quotes stored by the service in one transaction once it is idle, timed from their commit to the last completion, CPU of the whole child. End to end: submitQuote over HTTP (fetch) at a steady rate after a warm-up burst, each followed by its own messageStatus subscription (20 WebSockets, each subscription completed by the client at COMPLETED) until COMPLETED. underwriting: the quote processor alone in the bench process, CPU of the process per quote.',
   ...(depth
     ? {
         depth: {
@@ -248,6 +264,7 @@ const results: Results & Record<string, unknown> = {
 writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
 // The pages' tables are this run's (bench/readme.ts), so their figures are never copied by hand.
 if (writesReadme) writePages(results);
+if (figures.some((f) => QUOTE_WORKLOADS.has(f.workload))) console.log(`${quotesTable(results)}\n`);
 if (figures.some((f) => !ownTable(f.workload))) console.log(queueTable(results));
 if (figures.some((f) => f.workload === ANATOMY)) console.log(`\n${anatomyTable(results)}`);
 if (figures.some((f) => SERVER_WORKLOADS.has(f.workload))) console.log(`\n${serverTable(results)}`);

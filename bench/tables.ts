@@ -36,7 +36,18 @@ export const QUEUES = ['quote-queue', 'raw-sqlite', 'plainjob', 'bullmq'] as con
 export const SERVER_WORKLOADS = new Set(['graphql-submit', 'subscriptions']);
 /** Where the drain's time goes (bench/anatomy.ts): a table of its own, one value per row. */
 export const ANATOMY = 'drain-anatomy';
-export const ownTable = (workload: string) => SERVER_WORKLOADS.has(workload) || workload === ANATOMY;
+/** Real quotes through the service (bench/quotes.ts) and underwriting alone (bench/underwriting.ts): the headline. */
+export const QUOTE_WORKLOADS = new Set(['quotes', 'underwriting']);
+/** The figures the quote targets are judged from (named by the workloads that measure them). */
+export const QUOTE_FIGURES = {
+  underwritingPlain: 'CPU per plain quote, deterministic provider',
+  underwritingAgentic: 'CPU per agentic quote, deterministic provider',
+  drainRatio: 'plain quotes / no-op, drain, per round',
+  /** The end-to-end figures end with `, p50` ... `, completed`. */
+  endToEnd: 'submitQuote at 500/s over HTTP, each followed over WebSocket to COMPLETED',
+} as const;
+export const ownTable = (workload: string) =>
+  SERVER_WORKLOADS.has(workload) || workload === ANATOMY || QUOTE_WORKLOADS.has(workload);
 
 const number = (x: number) => x.toLocaleString('en-US');
 const find = (r: Results, workload: string, subject: string, metric: (m: string) => boolean) =>
@@ -100,6 +111,25 @@ export function anatomyTable(r: Results): string {
   return lines.join('\n');
 }
 
+/**
+ * The headline: real quotes as users run them (the service process, the quote processor), then the engine's no-op
+ * ceiling beside them: the same service process with a no-op processor, and the engine's in-process drain.
+ */
+export function quotesTable(r: Results): string {
+  const lines = ['| real quotes | subject | value | rounds |', '| --- | --- | ---: | --- |'];
+  const row = (f: Figure) =>
+    lines.push(
+      `| ${f.metric} | ${f.subject} | ${number(f.value)} ${f.unit} | ${f.rounds.map(number).join(', ')} |`,
+    );
+  const quotes = r.figures.filter((f) => QUOTE_WORKLOADS.has(f.workload));
+  for (const f of quotes.filter((x) => x.subject === 'quote-queue')) row(f);
+  for (const f of quotes.filter((x) => x.subject !== 'quote-queue')) row(f);
+  const engine = find(r, 'drain', 'quote-queue', (m) => m.endsWith('no-op, concurrency 10'));
+  if (engine)
+    row({ ...engine, metric: `engine alone, in process: ${engine.metric}`, subject: 'engine, no-op' });
+  return lines.join('\n');
+}
+
 /** Workloads 5 and 6: ours, the bare yoga + SQLite server where it applies, and ours / bare per round. */
 export function serverTable(r: Results): string {
   const columns = [
@@ -138,7 +168,7 @@ interface Target {
   met: boolean;
 }
 
-/** Issue 5's targets, each judged from this run's figures. */
+/** Issue 5's and issue 17's targets, each judged from this run's figures. */
 export function targets(r: Results): Target[] {
   const out: Target[] = [];
   const rounds = (xs: number[]) => {
@@ -220,6 +250,53 @@ export function targets(r: Results): Target[] {
     measured: delivery ? `${delivery.value} ms (rounds ${delivery.rounds.join(', ')})` : null,
     met: !!delivery && delivery.value < 100,
   });
+  out.push(...quoteTargets(r));
+  return out;
+}
+
+/** Issue 17: real quotes, underwriting alone, the drain against the engine's no-op one, end to end over the API. */
+function quoteTargets(r: Results): Target[] {
+  const out: Target[] = [];
+  const Q = QUOTE_FIGURES;
+  for (const [metric, kind, ceiling] of [
+    [Q.underwritingPlain, 'plain', 15],
+    [Q.underwritingAgentic, 'agentic', 100],
+  ] as const) {
+    const f = find(r, 'underwriting', 'quote-queue', (m) => m === metric);
+    out.push({
+      target: `underwriting ≤ ${ceiling} µs of CPU per ${kind} quote`,
+      measured: f ? `${f.value} µs (rounds ${f.rounds.join(', ')})` : null,
+      met: !!f && f.value <= ceiling,
+    });
+  }
+  const ratio = find(r, 'quotes', 'quote-queue', (m) => m === Q.drainRatio);
+  const plain = find(r, 'quotes', 'quote-queue', (m) =>
+    / plain quotes, service process, concurrency 10$/.test(m),
+  );
+  const engine = find(r, 'drain', 'quote-queue', (m) => m.endsWith('no-op, concurrency 10'));
+  let drained = ratio
+    ? `${ratio.value}x the same service with a no-op processor (per round ${ratio.rounds.join(', ')})`
+    : null;
+  if (drained && plain && engine) {
+    drained += `; ${number(plain.value)} quotes/s against the in-process engine's ${number(engine.value)} msg/s (${round(plain.value / engine.value, 2)}x)`;
+  }
+  out.push({
+    target: "real-quote drain ≥ 0.75x the engine's no-op drain",
+    measured: drained,
+    met: !!ratio && ratio.value >= 0.75,
+  });
+  const e2e = (what: string) =>
+    find(r, 'quotes', 'quote-queue', (m) => m.includes(Q.endToEnd) && m.endsWith(`, ${what}`));
+  const [p50, p95, p99, completed] = [e2e('p50'), e2e('p95'), e2e('p99'), e2e('completed')];
+  const submitted = completed ? Number(completed.metric.split(' ')[0]!.replaceAll(',', '')) : 0;
+  out.push({
+    target: 'end to end at 500/s: all 1,000 complete, p99 under 25 ms',
+    measured:
+      p50 && p95 && p99 && completed
+        ? `${completed.value} of ${number(submitted)} completed (fewest of the rounds); p50 ${p50.value}, p95 ${p95.value}, p99 ${p99.value} ms (p99 rounds ${p99.rounds.join(', ')})`
+        : null,
+    met: !!p99 && !!completed && completed.value === submitted && p99.value < 25,
+  });
   return out;
 }
 
@@ -243,6 +320,31 @@ export function headlineTable(r: Results): string {
     const x = ours && peer ? pairedRatio(ours.rounds, peer.rounds) : null;
     return x === null ? '-' : `${round(x, 2)}x ${name} (${number(peer!.value)} ${peer!.unit})`;
   };
+  // Real quotes as users run them first (bench/quotes.ts, bench/underwriting.ts); the engine's no-op ceiling after.
+  const quote = (workload: string, test: (m: string) => boolean) =>
+    r.figures.find((f) => f.workload === workload && f.subject === 'quote-queue' && test(f.metric));
+  const served = (kind: string) => quote('quotes', (m) => m.includes(` ${kind} quotes, service process`));
+  const cpu = (f: Figure | undefined) =>
+    f ? quote('quotes', (m) => m === `${f.metric}, CPU per message, service process`) : undefined;
+  const ratio = quote('quotes', (m) => m === QUOTE_FIGURES.drainRatio);
+  for (const kind of ['plain', 'agentic']) {
+    const f = served(kind);
+    const beside =
+      kind === 'plain' && ratio ? `${ratio.value}x the same service with a no-op processor` : '-';
+    lines.push(
+      `| ${kind} quotes drained by the service (\`npm start\`, \`WORKER_CONCURRENCY=10\`) | ${cell(f)}, ${cell(cpu(f))} of CPU each | ${beside} |`,
+    );
+  }
+  const e2e = (what: string) =>
+    quote('quotes', (m) => m.includes(QUOTE_FIGURES.endToEnd) && m.endsWith(`, ${what}`));
+  const completed = e2e('completed');
+  lines.push(
+    `| \`submitQuote\` at 500/s, each followed over WebSocket to COMPLETED, p99 | ${cell(e2e('p99'))} | p50 ${cell(e2e('p50'))}; ${completed ? `${completed.value} of ${completed.metric.split(' ')[0]}` : '-'} completed |`,
+  );
+  const uw = (metric: string) => quote('underwriting', (m) => m === metric);
+  lines.push(
+    `| underwriting alone, CPU per plain / agentic quote | ${cell(uw(QUOTE_FIGURES.underwritingPlain))} / ${cell(uw(QUOTE_FIGURES.underwritingAgentic))} | deterministic provider, no queue |`,
+  );
   const drain = (subject: string) => find(r, 'drain', subject, (m) => m.endsWith('concurrency 10'));
   lines.push(
     `| queue drain, no-op processor, concurrency 10 (the engine's ceiling) | ${cell(drain('quote-queue'))} | ${versus(drain('quote-queue'), drain('bullmq'), 'BullMQ')} |`,

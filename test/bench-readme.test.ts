@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PAGES, README, readResults, renderPage } from '../bench/readme.js';
-import { type Results, targets, targetsTable } from '../bench/tables.js';
+import { QUOTE_FIGURES, type Results, targets, targetsTable } from '../bench/tables.js';
 
 const readme = readFileSync(README, 'utf8');
 const readmeBlocks = PAGES.find((p) => p.path === README)!.blocks;
@@ -71,5 +71,51 @@ describe('the targets are judged from the figures', () => {
     r.figures = r.figures.filter((f) => f.workload !== 'subscriptions');
     expect(judged(r, '10,000 subscribers')).toMatchObject({ met: false, measured: null });
     expect(targetsTable(r)).toMatch(/\| 10,000 subscribers open on one process \| not measured \| - \|/);
+  });
+
+  it('the quote targets: underwriting ceilings, the drain against its no-op, all completed with p99 under 25 ms', () => {
+    const r = copy();
+    r.figures = r.figures.filter((f) => f.workload !== 'quotes' && f.workload !== 'underwriting');
+    const add = (workload: string, metric: string, value: number, unit: string) => {
+      const f = {
+        workload,
+        subject: 'quote-queue',
+        metric,
+        value,
+        unit,
+        better: 'lower' as const,
+        rounds: [value],
+      };
+      r.figures.push(f);
+      return f;
+    };
+    const plain = add('underwriting', QUOTE_FIGURES.underwritingPlain, 15, 'µs');
+    const agentic = add('underwriting', QUOTE_FIGURES.underwritingAgentic, 100, 'µs');
+    const ratio = add('quotes', QUOTE_FIGURES.drainRatio, 0.75, 'x');
+    const e2e = `1,000 ${QUOTE_FIGURES.endToEnd}`;
+    const p99 = add('quotes', `${e2e}, p99`, 24.9, 'ms');
+    add('quotes', `${e2e}, p50`, 5, 'ms');
+    add('quotes', `${e2e}, p95`, 10, 'ms');
+    const completed = add('quotes', `${e2e}, completed`, 1000, 'quotes');
+    const met = (target: string) => judged(r, target).met;
+    expect([
+      met('underwriting ≤ 15'),
+      met('underwriting ≤ 100'),
+      met('real-quote drain'),
+      met('end to end'),
+    ]).toEqual([true, true, true, true]);
+    plain.value = 15.1;
+    agentic.value = 100.1;
+    ratio.value = 0.74;
+    p99.value = 25;
+    expect([
+      met('underwriting ≤ 15'),
+      met('underwriting ≤ 100'),
+      met('real-quote drain'),
+      met('end to end'),
+    ]).toEqual([false, false, false, false]);
+    p99.value = 10;
+    completed.value = 999;
+    expect(met('end to end')).toBe(false);
   });
 });

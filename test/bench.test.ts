@@ -103,7 +103,32 @@ it('npm run bench -- --quick runs every workload for every subject and writes ea
     const parts = ours.filter((f) => f.metric.startsWith('log pages per commit: '));
     expect(parts.map((f) => f.metric)).toContain('log pages per commit: message_events');
     expect(parts.reduce((sum, f) => sum + f.value, 0)).toBeCloseTo(perCommit, 0);
+    // Real quotes: underwriting alone, and the service process draining plain and agentic quotes beside its
+    // no-op drain, and followed end to end over HTTP and WebSocket; every submitted quote completes.
+    const underwriting = of('underwriting', 'quote-queue') as {
+      metric: string;
+      value: number;
+      unit: string;
+    }[];
+    expect(underwriting.map((f) => f.metric).sort()).toEqual([
+      'CPU per agentic quote, deterministic provider',
+      'CPU per plain quote, deterministic provider',
+    ]);
+    for (const f of underwriting) expect(f).toMatchObject({ unit: 'µs', value: expect.any(Number) });
+    const quotes = [...of('quotes', 'quote-queue'), ...of('quotes', 'service, no-op processor')] as {
+      metric: string;
+      value: number;
+      unit: string;
+    }[];
+    const quote = (start: string) => quotes.find((f) => f.metric.startsWith(start));
+    for (const drain of ['drain 500 plain quotes', 'drain 200 agentic quotes', 'drain 500 no-op messages']) {
+      expect(quote(drain)?.value, drain).toBeGreaterThan(0);
+      expect(quotes.find((f) => f.metric.startsWith(drain) && f.unit === 'µs/msg')?.value).toBeGreaterThan(0);
+    }
+    expect(quote('plain quotes / no-op')?.value).toBeGreaterThan(0);
+    expect(quote('100 submitQuote at 500/s')?.value).toBeGreaterThan(0);
+    expect(quotes.find((f) => f.metric.endsWith('COMPLETED, completed'))?.value).toBe(100);
   } finally {
     await db.cleanup();
   }
-}, 120_000);
+}, 240_000);

@@ -13,16 +13,31 @@ export interface Memory {
   arrayBuffers: number;
 }
 
-export type ToChild = { type: 'memory' } | { type: 'cpu' } | { type: 'stop' };
+export type ToChild =
+  | { type: 'memory' }
+  | { type: 'cpu' }
+  | { type: 'stop' }
+  /** bench/servers/quote-service.ts: store `n` quotes in one transaction, then report `drained`. */
+  | { type: 'seed'; n: number; agentic: boolean; processor: 'quotes' | 'noop' };
 export type FromChild =
   | { type: 'ready'; url: string; wsUrl: string }
   | ({ type: 'memory' } & Memory)
   | { type: 'cpu'; micros: number }
+  | { type: 'drained'; count: number; seconds: number; cpuMicros: number }
   | { type: 'stopped' };
 
 export interface ServerChild {
   url: string;
   wsUrl: string;
+  /**
+   * bench/servers/quote-service.ts: stores `n` quotes at once, then resolves when they are drained, with the time
+   * and the child's CPU from the moment they were stored.
+   */
+  seedAndDrain(
+    n: number,
+    agentic: boolean,
+    processor: 'quotes' | 'noop',
+  ): Promise<{ count: number; seconds: number; cpuMicros: number }>;
   /** The child's memory after a full garbage collection. */
   memory(): Promise<Memory>;
   /** CPU time the child has used so far, user and system, all its threads, in microseconds. */
@@ -34,11 +49,15 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The V8 heap flags this process was started with (results.json records them as nodeFlags). */
 export const HEAP_FLAGS = process.execArgv.filter((a) => /^--(max|min)-(semi|old)-space-size=/.test(a));
 
-/** Starts `bench/servers/<name>.ts` and waits for its `ready`. */
-export function startServerChild(name: 'service' | 'bare-yoga' | 'bare-yoga-uncapped'): Promise<ServerChild> {
+/** Starts `bench/servers/<name>.ts` with `env` added to this process's, and waits for its `ready`. */
+export function startServerChild(
+  name: 'service' | 'quote-service' | 'bare-yoga' | 'bare-yoga-uncapped',
+  env: Record<string, string> = {},
+): Promise<ServerChild> {
   const prof = process.env.BENCH_CPU_PROF;
   const proc: ChildProcess = fork(fileURLToPath(new URL(`./${name}.ts`, import.meta.url)), [], {
     cwd: ROOT,
+    env: { ...process.env, ...env },
     execArgv: [
       '--expose-gc',
       // Every server runs with the bench's own V8 heap flags (`npm run bench` sets those `npm start` sets).
@@ -47,7 +66,8 @@ export function startServerChild(name: 'service' | 'bare-yoga' | 'bare-yoga-unca
       'tsx',
       ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}/${name}`] : []),
     ],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // The quote service logs a line per attempt, as `npm start` does: written, then dropped.
+    stdio: ['ignore', name === 'quote-service' ? 'ignore' : 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   const next = (type: FromChild['type']) =>
@@ -71,6 +91,26 @@ export function startServerChild(name: 'service' | 'bare-yoga' | 'bare-yoga-unca
     return {
       url: ready.url,
       wsUrl: ready.wsUrl,
+      seedAndDrain(n, agentic, processor) {
+        const drained = new Promise<{ count: number; seconds: number; cpuMicros: number }>(
+          (resolve, reject) => {
+            const onMessage = (m: FromChild) => {
+              if (m.type !== 'drained') return;
+              proc.off('message', onMessage);
+              proc.off('exit', onExit);
+              resolve(m);
+            };
+            const onExit = (code: number | null) => {
+              proc.off('message', onMessage);
+              reject(new Error(`bench server ${name} exited (${code}) before it drained`));
+            };
+            proc.on('message', onMessage);
+            proc.once('exit', onExit);
+          },
+        );
+        send({ type: 'seed', n, agentic, processor });
+        return drained;
+      },
       async memory() {
         const answer = next('memory');
         send({ type: 'memory' });

@@ -41,13 +41,27 @@ export function checkCompliance(
  */
 export function screenName(name: string, list: readonly string[]): string[] {
   const key = nameKey(name);
-  return list.filter((entry) => nameKey(entry) === key);
+  return listKeys(list).flatMap((entryKey, i) => (entryKey === key ? [list[i]!] : []));
+}
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+// A list's keys, made once per list (lists are read-only): a process screens every quote against the same one.
+const keysOfList = new WeakMap<readonly string[], string[]>();
+
+function listKeys(list: readonly string[]): string[] {
+  let keys = keysOfList.get(list);
+  if (keys === undefined) {
+    keys = list.map(nameKey);
+    keysOfList.set(list, keys);
+  }
+  return keys;
 }
 
 function nameKey(name: string): string {
-  return name
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
+  // Printable ASCII has no accents to strip and is its own NFKD form: most names skip that work.
+  const folded = PRINTABLE_ASCII.test(name) ? name : name.normalize('NFKD').replace(/\p{M}/gu, '');
+  return folded
     .toLowerCase()
     .split(/[^\p{L}\p{N}]+/u)
     .filter((word) => word.length > 0)

@@ -24,6 +24,28 @@ export function delay(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
+ * `abortable` for the steps of one run: one abort listener for all of them (adding and removing one per step
+ * cost more than the steps' own work); `dispose` removes it once the run is over.
+ */
+export function abortRace(signal: AbortSignal): { race<T>(work: Promise<T>): Promise<T>; dispose(): void } {
+  let aborted: Promise<never> | undefined;
+  let onAbort: (() => void) | undefined;
+  return {
+    race(work) {
+      if (signal.aborted) return Promise.reject(signal.reason);
+      aborted ??= new Promise<never>((_, reject) => {
+        onAbort = () => reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
+      return Promise.race([work, aborted]);
+    },
+    dispose() {
+      if (onAbort) signal.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+/**
  * Settles like `work`, unless `signal` aborts first: then rejects with `signal.reason` without waiting,
  * so a step that ignores its signal (an outside service, a model call) cannot hold the worker.
  */

@@ -9,7 +9,7 @@ import { createDeterministicProvider } from './deterministic-provider.js';
 import type { UnderwritingProvider } from './provider.js';
 import type { Rating } from './rating.js';
 import type { UnderwritingDecision } from './rules.js';
-import { parseSubmission } from './submission.js';
+import { createSubmissionParser } from './submission.js';
 import { underwrite } from './underwrite.js';
 import { runUnderwritingWorkflow, type StepRecord } from './workflow.js';
 
@@ -33,12 +33,13 @@ export function createQuoteProcessor(options: QuoteProcessorOptions = {}): Proce
   const screeningList = options.screeningList ?? DEFAULT_SCREENING_LIST;
   const provider = options.provider ?? createDeterministicProvider({ screeningList });
   const processingDelayMs = options.processingDelayMs ?? 0;
+  const parseSubmission = createSubmissionParser(now);
 
   return {
     async process(job: Job, ctx: JobContext): Promise<ProcessOutcome> {
       const { signal } = ctx;
       signal.throwIfAborted();
-      const submission = parseSubmission(job.payload, now);
+      const submission = parseSubmission(job.payload);
       await simulate(job, signal);
       if (processingDelayMs > 0) await delay(processingDelayMs, signal);
       signal.throwIfAborted();

@@ -161,8 +161,12 @@ export function factorProduct(factors: readonly RatingFactor[]): number {
   return factors.reduce((product, factor) => product * factor.value, 1);
 }
 
+const ZONE_OF_STATE = new Map<StateCode, HazardZone>(
+  HAZARD_ZONES.flatMap((zone) => zone.states.map((state) => [state, zone] as const)),
+);
+
 export function hazardZoneOf(state: StateCode): HazardZone {
-  const zone = HAZARD_ZONES.find((candidate) => (candidate.states as readonly StateCode[]).includes(state));
+  const zone = ZONE_OF_STATE.get(state);
   if (!zone) throw new Error(`no hazard zone for state ${state}`);
   return zone;
 }

@@ -84,6 +84,7 @@ const ZIP_AT_END = /(?:^|[\s,])(\d{5})(?:-\d{4})?$/;
 const CODE_BEFORE_ZIP = /\b([A-Za-z]{2})\.?,?\s+\d{5}(?:-\d{4})?\b/g;
 const CODE_AS_PART = /(?:^|,)\s*([A-Za-z]{2})\s*(?=,|$)/g;
 const CODE_AS_LAST_WORD = /\s([A-Z]{2})$/g;
+const CODE_PATTERNS = [CODE_BEFORE_ZIP, CODE_AS_PART, CODE_AS_LAST_WORD];
 // A state name followed by a street type names a street ("Texas Ave"), not the state.
 const STREET_AFTER =
   /^\s+(?:st|street|ave|avenue|blvd|boulevard|rd|road|dr|drive|ln|lane|way|pl|place|ct|court|pkwy|parkway|ter|terrace|cir|circle|hwy|highway|sq|square)\b/i;
@@ -92,8 +93,10 @@ type Candidate = { state: StateCode; matchedBy: 'state code' | 'state name'; end
 
 function stateCodeCandidates(text: string): Candidate[] {
   const found: Candidate[] = [];
-  for (const pattern of [CODE_BEFORE_ZIP, CODE_AS_PART, CODE_AS_LAST_WORD]) {
-    for (const match of text.matchAll(pattern)) {
+  for (const pattern of CODE_PATTERNS) {
+    // exec from the start rather than matchAll, which copies the pattern on every call; none matches empty.
+    pattern.lastIndex = 0;
+    for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
       const code = match[1]?.toUpperCase() ?? '';
       if (!isStateCode(code)) continue;
       const end = match.index + match[0].indexOf(match[1] ?? '') + 2;
@@ -103,15 +106,29 @@ function stateCodeCandidates(text: string): Candidate[] {
   return found;
 }
 
+// Every state name in one pattern, compiled once, longest first so "West Virginia" is tried before "Virginia".
+// One scan finds no overlapping matches, but a name inside a longer one ends where it does, so it never wins.
+const STATE_BY_NAME = new Map(
+  Object.entries(US_STATES).map(([code, name]) => [name.toLowerCase(), code as StateCode]),
+);
+const STATE_NAME = new RegExp(
+  `\\b(?:${[...STATE_BY_NAME.keys()].sort((a, b) => b.length - a.length).join('|')})\\b`,
+  'gi',
+);
+
 function stateNameCandidates(text: string): Candidate[] {
   const found: Candidate[] = [];
-  for (const [code, name] of Object.entries(US_STATES)) {
-    if (!isStateCode(code)) continue;
-    for (const match of text.matchAll(new RegExp(`\\b${name}\\b`, 'gi'))) {
-      const end = match.index + name.length;
-      if (STREET_AFTER.test(text.slice(end))) continue;
-      found.push({ state: code, matchedBy: 'state name', end, length: name.length });
-    }
+  STATE_NAME.lastIndex = 0;
+  for (let match = STATE_NAME.exec(text); match !== null; match = STATE_NAME.exec(text)) {
+    const name = match[0];
+    const end = match.index + name.length;
+    if (STREET_AFTER.test(text.slice(end))) continue;
+    found.push({
+      state: STATE_BY_NAME.get(name.toLowerCase())!,
+      matchedBy: 'state name',
+      end,
+      length: name.length,
+    });
   }
   return found;
 }

@@ -85,10 +85,20 @@ export type QuoteSubmission = z.output<typeof submissionSchema>;
 /**
  * Validates `input` as a submission and returns it trimmed; throws `BadInputError` naming the first
  * field at fault (as `submission.<field>`) and its rule, e.g. `submission.address: is required`.
+ * With a `clock`, builds its schema for this one call: a caller parsing many builds a parser once instead.
  */
 export function parseSubmission(input: unknown, clock?: () => Date): QuoteSubmission {
+  return clock ? createSubmissionParser(clock)(input) : parseWith(systemObjectSchema, input);
+}
+
+/** `parseSubmission` against `clock`, its schema built once (building one costs far more than a parse). */
+export function createSubmissionParser(clock: () => Date): (input: unknown) => QuoteSubmission {
+  const schema = objectSchema(clock);
+  return (input) => parseWith(schema, input);
+}
+
+function parseWith(schema: ReturnType<typeof objectSchema>, input: unknown): QuoteSubmission {
   // Nulls dropped here rather than by the schema's preprocess step: zod's pipe costs more than the check.
-  const schema = clock ? objectSchema(clock) : systemObjectSchema;
   const parsed = schema.safeParse(dropNulls(input));
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];

@@ -3,7 +3,7 @@
 // when the signal aborts, and re-applies the contract's hard rules to whatever the provider decided.
 
 import { BINDING_AUTHORITY_LIMIT } from './compliance.js';
-import { abortable } from './delay.js';
+import { abortRace } from './delay.js';
 import { deterministicProvider } from './deterministic-provider.js';
 import { dollars } from './money.js';
 import type { StepName, StepOutcome, UnderwritingProvider } from './provider.js';
@@ -45,55 +45,65 @@ export async function runUnderwritingWorkflow(
   const { asOf, provider = deterministicProvider, clock = () => new Date(), onProgress } = options;
   const signal = options.signal ?? new AbortController().signal;
   const steps: StepRecord[] = [];
-  const report = () => onProgress?.(steps.map((step) => ({ ...step, findings: [...step.findings] })));
+  // A record is replaced, never changed, once reported, so each report can share the records of the one before.
+  const report = () => onProgress?.(steps.slice());
+  const abort = abortRace(signal);
 
   async function step<T>(name: StepName, run: () => Promise<StepOutcome<T>>): Promise<T> {
     signal.throwIfAborted();
     const started = clock();
-    const record: StepRecord = {
+    const startedAt = started.toISOString();
+    const at = steps.push({
       name,
       status: 'RUNNING',
-      startedAt: started.toISOString(),
+      startedAt,
       finishedAt: null,
       durationMs: null,
       findings: [],
-    };
-    steps.push(record);
+    });
     report();
-    const finish = (status: StepStatus, findings: string[]) => {
-      const finished = clock();
-      Object.assign(record, {
-        status,
-        findings,
-        finishedAt: finished.toISOString(),
-        durationMs: finished.getTime() - started.getTime(),
-      });
-      report();
-    };
+    let status: StepStatus = 'FAILED';
+    let findings: string[];
     try {
-      const outcome = await abortable(run(), signal);
-      finish('DONE', outcome.findings);
+      const outcome = await abort.race(run());
+      status = 'DONE';
+      findings = outcome.findings;
       return outcome.output;
     } catch (error) {
-      finish('FAILED', [`failed: ${error instanceof Error ? error.message : String(error)}`]);
+      findings = [`failed: ${error instanceof Error ? error.message : String(error)}`];
       throw error;
+    } finally {
+      const finished = clock();
+      steps[at - 1] = {
+        name,
+        status,
+        startedAt,
+        finishedAt: finished.toISOString(),
+        durationMs: finished.getTime() - started.getTime(),
+        findings: [...findings!],
+      };
+      report();
     }
   }
 
-  const intakeInput = { submission, asOf };
-  const intake = await step('intake', () => provider.intake(intakeInput, signal));
-  const riskInput = { ...intakeInput, intake };
-  const risk = await step('risk-assessment', () => provider.assessRisk(riskInput, signal));
-  const pricingInput = { ...riskInput, risk };
-  const rating = await step('pricing', () => provider.price(pricingInput, signal));
-  const complianceInput = { ...pricingInput, rating };
-  const compliance = await step('compliance', () => provider.checkCompliance(complianceInput, signal));
-  const decided = await step('decision', async () => {
-    const outcome = await provider.decide({ ...complianceInput, compliance }, signal);
-    return enforceContract(submission, outcome);
-  });
-  signal.throwIfAborted();
-  return { rating, decision: decided, steps };
+  try {
+    const intakeInput = { submission, asOf };
+    const intake = await step('intake', () => provider.intake(intakeInput, signal));
+    const riskInput = { ...intakeInput, intake };
+    const risk = await step('risk-assessment', () => provider.assessRisk(riskInput, signal));
+    const pricingInput = { ...riskInput, risk };
+    const rating = await step('pricing', () => provider.price(pricingInput, signal));
+    const complianceInput = { ...pricingInput, rating };
+    const compliance = await step('compliance', () => provider.checkCompliance(complianceInput, signal));
+    const decided = await step('decision', async () => {
+      const outcome = await provider.decide({ ...complianceInput, compliance }, signal);
+      return enforceContract(submission, outcome);
+    });
+    signal.throwIfAborted();
+    return { rating, decision: decided, steps };
+  } finally {
+    abort.dispose();
+  }
 }
 
 /**

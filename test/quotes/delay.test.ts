@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { abortable, delay } from '../../src/quotes/delay.js';
+import { abortable, abortRace, delay } from '../../src/quotes/delay.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -52,5 +52,34 @@ describe('abortable', () => {
     const reason = new Error('cancelled');
     controller.abort(reason);
     await expect(waiting).rejects.toBe(reason);
+  });
+});
+
+describe('abortRace', () => {
+  it('settles each work like abortable, with one listener on the signal for all of them', async () => {
+    const controller = new AbortController();
+    const added = vi.spyOn(controller.signal, 'addEventListener');
+    const removed = vi.spyOn(controller.signal, 'removeEventListener');
+    const abort = abortRace(controller.signal);
+    await expect(abort.race(Promise.resolve(1))).resolves.toBe(1);
+    const failure = new Error('boom');
+    await expect(abort.race(Promise.reject(failure))).rejects.toBe(failure);
+    const waiting = abort.race(new Promise<never>(() => {}));
+    const reason = new Error('cancelled');
+    controller.abort(reason);
+    await expect(waiting).rejects.toBe(reason);
+    await expect(abort.race(Promise.resolve(2))).rejects.toBe(reason);
+    expect(added).toHaveBeenCalledTimes(1);
+    abort.dispose();
+    expect(removed).toHaveBeenCalledTimes(1);
+  });
+
+  it('leaves no listener behind once disposed', async () => {
+    const controller = new AbortController();
+    const removed = vi.spyOn(controller.signal, 'removeEventListener');
+    const abort = abortRace(controller.signal);
+    await abort.race(Promise.resolve(1));
+    abort.dispose();
+    expect(removed.mock.calls[0]?.[0]).toBe('abort');
   });
 });

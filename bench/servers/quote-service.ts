@@ -1,0 +1,88 @@
+// The service as `npm start` runs it, for the real-quote workloads (bench/quotes.ts): startRuntime + createServer
+// as src/main.ts runs them, the quote processor with the deterministic provider, WORKER_CONCURRENCY=10, the
+// default log level (a line per attempt, to a stdout the bench drops), open mode on 127.0.0.1, on BENCH_DB.
+// On `seed` it stores that many quotes in one transaction, as the API stores each (parsed, automatic priority),
+// and reports `drained` once as many attempts have completed, with the time and this process's CPU (every thread)
+// since the commit; the seed names the processor they run with: the quote processor, or a no-op one (the
+// engine's ceiling in the same process).
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { newMessageId } from '../../src/queue/ids.js';
+import type { Processor } from '../../src/queue/processor.js';
+import type { Json, NewMessage } from '../../src/queue/types.js';
+import type { AttemptInfo } from '../../src/queue/worker.js';
+import { autoPriority } from '../../src/quotes/priority.js';
+import { createQuoteProcessor } from '../../src/quotes/processor.js';
+import { parseSubmission } from '../../src/quotes/submission.js';
+import { startRuntime } from '../../src/runtime.js';
+import { createServer } from '../../src/server/app.js';
+import { createMetrics } from '../../src/server/metrics.js';
+import { quotePayload } from '../quote-payloads.js';
+import { serveIpc, type ToChild } from './child.js';
+
+const database = process.env.BENCH_DB;
+if (!database) throw new Error('BENCH_DB: the SQLite file to serve');
+const noop: Processor = {
+  async process() {
+    return { result: null, review: { required: false, reasons: [] } };
+  },
+};
+
+const config = loadConfig({
+  PORT: '0',
+  HOST: '127.0.0.1',
+  DATABASE_URL: database,
+  WORKER_CONCURRENCY: '10',
+  MAX_QUEUE_SIZE: '10000000',
+});
+const logger = createLogger(config.LOG_LEVEL);
+const quotes = createQuoteProcessor({ processingDelayMs: config.PROCESSING_DELAY_MS });
+let processor = quotes;
+const metrics = createMetrics();
+let drain: { expect: number; completed: number; t0: number; cpu0: NodeJS.CpuUsage } | null = null;
+const onAttempt = (info: AttemptInfo) => {
+  metrics.onAttempt(info);
+  if (drain && info.outcome === 'COMPLETED' && ++drain.completed === drain.expect) {
+    const cpu = process.cpuUsage(drain.cpu0);
+    const seconds = (performance.now() - drain.t0) / 1000;
+    process.send?.({ type: 'drained', count: drain.completed, seconds, cpuMicros: cpu.user + cpu.system });
+  }
+};
+const runtime = await startRuntime({
+  config,
+  logger,
+  onAttempt,
+  processor: { process: (job, ctx) => processor.process(job, ctx) },
+});
+const server = await createServer({ runtime, config, logger, metrics, closeGraceMs: 1000 });
+
+process.on('message', (m: ToChild) => {
+  if (m.type !== 'seed') return;
+  processor = m.processor === 'noop' ? noop : quotes;
+  const now = new Date();
+  const messages = Array.from({ length: m.n }, (_, i) => message(i, m.agentic, now));
+  void runtime.store.enqueueMany(messages, { maxSize: config.MAX_QUEUE_SIZE }, now).then(() => {
+    drain = { expect: m.n, completed: 0, t0: performance.now(), cpu0: process.cpuUsage() };
+    runtime.feed.nudge();
+  });
+});
+serveIpc({ url: server.url, wsUrl: server.wsUrl }, async () => {
+  await server.close();
+  await runtime.stop(0);
+});
+
+function message(n: number, agentic: boolean, now: Date): NewMessage {
+  const payload = parseSubmission(quotePayload(n));
+  return {
+    id: newMessageId(),
+    priority: autoPriority(payload.coverageAmount),
+    payload: payload as unknown as Json,
+    useAgentic: agentic,
+    simulate: null,
+    maxRetries: 3,
+    timeoutSeconds: 300,
+    owner: 'bench',
+    idempotencyKey: null,
+    createdAt: now,
+  };
+}
