@@ -1,4 +1,6 @@
-// Batches the changes workers make (results, failures, progress) into one write transaction per tick.
+// Batches the changes workers make (results, failures, progress) into one write transaction per tick, and writes
+// the batches that follow from one another (a batch's claims whose attempts settle without waiting) in the same
+// turn of the event loop, within a share of the turn's time.
 import type { ChangeOutcome, ChangeRequest, ClaimOptions, QueueStore } from './store.js';
 import type { Message } from './types.js';
 
@@ -17,6 +19,13 @@ export interface SettlerOptions {
   claim?: (batch: ChangeRequest[]) => ClaimOptions | null;
   /** What the batch's claim took; `ok` is false when the transaction failed (nothing was claimed). */
   onClaimed?: (claimed: Message[], claim: ClaimOptions, ok: boolean) => void;
+  /**
+   * The time a turn may spend writing batches that follow from one another, as a share of the time the event
+   * loop spent elsewhere since the last such turn, within `[minTurnMs, maxTurnMs]`. Defaults 0.5, 2 and 20.
+   */
+  turnShare?: number;
+  minTurnMs?: number;
+  maxTurnMs?: number;
 }
 
 export interface Settler {
@@ -39,9 +48,16 @@ interface Queued {
  */
 export function createSettler(options: SettlerOptions): Settler {
   const tries = options.tries ?? 5;
+  const turnShare = options.turnShare ?? 0.5;
+  const minTurnMs = options.minTurnMs ?? 2;
+  const maxTurnMs = options.maxTurnMs ?? 20;
   let queue: Queued[] = [];
-  let scheduled = false;
+  let immediate: NodeJS.Immediate | undefined;
   let inFlight: Promise<void> = Promise.resolve();
+  /** Until when (performance.now()) this turn's batches may be followed at once by those they caused. */
+  let turnEnds = 0;
+  /** When the last turn of batches ended: the time since then went to the rest of the process's work. */
+  let lastTurnEnded = performance.now();
 
   async function write(batch: Queued[]): Promise<void> {
     const requests = batch.map((q) => q.request);
@@ -70,14 +86,42 @@ export function createSettler(options: SettlerOptions): Settler {
   }
 
   function schedule(): void {
-    if (scheduled) return;
-    scheduled = true;
-    setImmediate(() => {
-      scheduled = false;
-      const batch = queue;
-      queue = [];
-      // Batches are written one after another so two changes of one message keep their order.
-      inFlight = inFlight.then(() => write(batch));
+    if (immediate) return;
+    immediate = setImmediate(() => {
+      immediate = undefined;
+      const now = performance.now();
+      const budget = Math.min(maxTurnMs, Math.max(minTurnMs, (now - lastTurnEnded) * turnShare));
+      turnEnds = now + budget;
+      writeQueued();
+    });
+  }
+
+  function writeQueued(): void {
+    const batch = queue;
+    queue = [];
+    // Batches are written one after another so two changes of one message keep their order.
+    inFlight = inFlight.then(() => write(batch)).then(followUp);
+  }
+
+  /**
+   * After a batch, once the attempts it claimed have run as far as they can without waiting (a tick runs after
+   * the microtasks), what they settled is written now rather than a turn later while the turn's budget lasts:
+   * otherwise a worker takes at most its concurrency per turn, however long the turns its process's other
+   * work (requests, subscriptions) makes, and falls behind whenever that work piles up.
+   */
+  function followUp(): Promise<void> | undefined {
+    if (performance.now() >= turnEnds) {
+      lastTurnEnded = performance.now();
+      return undefined;
+    }
+    return new Promise<void>((resolve) => process.nextTick(resolve)).then(() => {
+      if (queue.length === 0 || performance.now() >= turnEnds) {
+        lastTurnEnded = performance.now();
+        return;
+      }
+      clearImmediate(immediate);
+      immediate = undefined;
+      writeQueued();
     });
   }
 
@@ -89,10 +133,15 @@ export function createSettler(options: SettlerOptions): Settler {
       });
     },
     async flush() {
-      while (queue.length > 0 || scheduled) {
-        await new Promise((r) => setImmediate(r));
+      // A batch's follow-up may start another write: done once a write in flight is the last one.
+      for (;;) {
+        while (queue.length > 0 || immediate) {
+          await new Promise((r) => setImmediate(r));
+        }
+        const last = inFlight;
+        await last;
+        if (last === inFlight && queue.length === 0 && !immediate) return;
       }
-      await inFlight;
     },
   };
 }

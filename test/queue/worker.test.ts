@@ -300,3 +300,51 @@ describe.each(ENGINES)('worker on %s', (engine) => {
     });
   });
 });
+
+// SQLite writes without waiting on I/O, so a batch's follow-ups can be written in the same turn of the event loop;
+// a PostgreSQL batch waits for its database, a turn at least, whatever the worker does.
+describe('worker pace on SQLite', () => {
+  let q: TestQueue;
+  beforeEach(async () => {
+    q = await startTestQueue('SQLite');
+  });
+  afterEach(async () => q.close());
+
+  it('takes more than its concurrency per turn when other work makes the turns long', async () => {
+    const ids = [];
+    for (let i = 0; i < 40; i++) ids.push((await q.enqueue()).id);
+    // Other work of the process (requests, subscriptions) stands here as a timer that holds each turn 40 ms.
+    let hogging = true;
+    const hog = () => {
+      const end = performance.now() + 40;
+      while (performance.now() < end) {}
+      if (hogging) setTimeout(hog, 0);
+    };
+    // The turn each message was stored COMPLETED in, counted by an immediate that runs once every turn.
+    let turn = 0;
+    let counting = true;
+    const count = () => {
+      turn++;
+      if (counting) setImmediate(count);
+    };
+    const turnOf = new Map<string, number>();
+    q.events.onChange((e) => {
+      if (e.kind === 'completed') turnOf.set(e.messageId, turn);
+    });
+    count();
+    setTimeout(hog, 0);
+    try {
+      await q.startWorker({ concurrency: 2, processor: processor(async () => DONE) });
+      await q.waitAllFinal(ids);
+    } finally {
+      hogging = false;
+      counting = false;
+    }
+    const perTurn = new Map<number, number>();
+    for (const t of turnOf.values()) perTurn.set(t, (perTurn.get(t) ?? 0) + 1);
+    expect(turnOf.size).toBe(40);
+    // Two per turn at most would take 20 turns (each a 40 ms hold for the rest of the process).
+    expect(Math.max(...perTurn.values())).toBeGreaterThan(2);
+    expect(perTurn.size).toBeLessThan(20);
+  });
+});
