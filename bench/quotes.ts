@@ -133,7 +133,10 @@ async function endToEnd(child: ServerChild, n: number, rate: number, warm: numbe
         submits.push(submit(first + i));
       }
       await Promise.all(submits);
-      await Promise.race([all, new Promise((r) => setTimeout(r, 30_000))]);
+      // Cleared once all are in: a pending 30 s timer held the bench's process (and a full run) for 30 s.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([all, new Promise((r) => (timer = setTimeout(r, 30_000)))]);
+      clearTimeout(timer);
     };
     await burst(0, warm);
     await burst(warm, n);
@@ -263,6 +266,9 @@ function deadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> 
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const f of await runQuotes(process.argv.includes('--quick'), 1))
-    console.log(`${f.subject} | ${f.metric}: ${f.value} ${f.unit} (rounds ${f.rounds.join(', ')})`);
+  // `--e2e`: one end-to-end run alone on a fresh service, as a full run's round (BENCH_CPU_PROF=DIR profiles it).
+  if (process.argv.includes('--e2e')) console.log(await withService((c) => endToEnd(c, 1000, E2E_RATE, 500)));
+  else
+    for (const f of await runQuotes(process.argv.includes('--quick'), 1))
+      console.log(`${f.subject} | ${f.metric}: ${f.value} ${f.unit} (rounds ${f.rounds.join(', ')})`);
 }
