@@ -14,9 +14,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { type Figure, figureOf } from './figures.js';
 import { quotePayload } from './quote-payloads.js';
+import { runQueueWaitMicros } from './sched.js';
 import { type ServerChild, startServerChild } from './servers/child.js';
 import { percentile } from './stats.js';
 import { QUOTE_FIGURES } from './tables.js';
@@ -139,7 +141,8 @@ async function endToEnd(child: ServerChild, n: number, rate: number, warm: numbe
       clearTimeout(timer);
     };
     await burst(0, warm);
-    await burst(warm, n);
+    const busy = await busyDuring(child, n, () => burst(warm, n));
+    process.stderr.write(`quotes, end to end at ${rate}/s: ${busy}\n`);
     const measured = [...took.subarray(warm)].filter((x) => !Number.isNaN(x));
     return {
       p50: percentile(measured, 50),
@@ -150,6 +153,34 @@ async function endToEnd(child: ServerChild, n: number, rate: number, warm: numbe
   } finally {
     for (const ws of sockets) ws.close(1000);
   }
+}
+
+/**
+ * What the service and this process (the client) did while `run` ran: CPU per quote, how long each main thread
+ * waited for a CPU (Linux), and this process's event-loop delay. Says whether a run measured the service, its
+ * client, or a machine too busy for either.
+ */
+async function busyDuring(child: ServerChild, n: number, run: () => Promise<void>): Promise<string> {
+  const server0 = await child.usage();
+  const cpu0 = process.cpuUsage();
+  const wait0 = runQueueWaitMicros();
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  const t0 = performance.now();
+  await run();
+  const ms = performance.now() - t0;
+  delay.disable();
+  const cpu = process.cpuUsage(cpu0);
+  const wait1 = runQueueWaitMicros();
+  const server1 = await child.usage();
+  const waited = (a: number | null, b: number | null) =>
+    a === null || b === null ? 'unknown' : `${((b - a) / 1000).toFixed(0)} ms`;
+  return (
+    `${ms.toFixed(0)} ms; service CPU ${((server1.micros - server0.micros) / n).toFixed(0)} µs/quote, its main ` +
+    `thread waited for a CPU ${waited(server0.waitMicros, server1.waitMicros)}; client CPU ` +
+    `${((cpu.user + cpu.system) / n).toFixed(0)} µs/quote, waited ${waited(wait0, wait1)}, event-loop delay ` +
+    `p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms, max ${(delay.max / 1e6).toFixed(1)} ms`
+  );
 }
 
 /** A graphql-transport-ws socket, acknowledged; `onStatus` gets each subscription's (its id) status values. */

@@ -1,10 +1,11 @@
 // A server under test in its own child process (its own event loop and core), so the load generator or
 // the subscribers in the bench process never share its loop. Talks over IPC: `ready` with the URLs,
-// `memory` (after a full GC) for per-subscriber figures, `cpu` (the process's CPU time so far, every thread), and
-// `stop`. The child is started with
-// --expose-gc; with BENCH_CPU_PROF=DIR it also runs under --cpu-prof and writes its profile into DIR.
+// `memory` (after a full GC) for per-subscriber figures, `cpu` (the process's CPU time so far, every thread, and
+// how long its main thread waited for a CPU), and `stop`. The child is started with --expose-gc; with
+// BENCH_CPU_PROF=DIR it also runs under --cpu-prof and writes its profile into DIR.
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runQueueWaitMicros } from '../sched.js';
 
 export interface Memory {
   rss: number;
@@ -22,7 +23,7 @@ export type ToChild =
 export type FromChild =
   | { type: 'ready'; url: string; wsUrl: string }
   | ({ type: 'memory' } & Memory)
-  | { type: 'cpu'; micros: number }
+  | { type: 'cpu'; micros: number; waitMicros: number | null }
   | { type: 'drained'; count: number; seconds: number; cpuMicros: number }
   | { type: 'stopped' };
 
@@ -42,6 +43,8 @@ export interface ServerChild {
   memory(): Promise<Memory>;
   /** CPU time the child has used so far, user and system, all its threads, in microseconds. */
   cpuMicros(): Promise<number>;
+  /** The same, and how long its main thread has waited for a CPU so far (null where unknown). */
+  usage(): Promise<{ micros: number; waitMicros: number | null }>;
   stop(): Promise<void>;
 }
 
@@ -86,6 +89,12 @@ export function startServerChild(
       proc.once('exit', onExit);
     });
   const send = (m: ToChild) => proc.send(m);
+  const usage = async () => {
+    const answer = next('cpu');
+    send({ type: 'cpu' });
+    const { micros, waitMicros } = (await answer) as Extract<FromChild, { type: 'cpu' }>;
+    return { micros, waitMicros };
+  };
   return next('ready').then((ready) => {
     if (ready.type !== 'ready') throw new Error('unexpected');
     return {
@@ -118,10 +127,9 @@ export function startServerChild(
         return memory;
       },
       async cpuMicros() {
-        const answer = next('cpu');
-        send({ type: 'cpu' });
-        return ((await answer) as { type: 'cpu'; micros: number }).micros;
+        return (await usage()).micros;
       },
+      usage,
       async stop() {
         if (proc.exitCode !== null || proc.signalCode !== null) return;
         send({ type: 'stop' });
@@ -143,7 +151,7 @@ export function serveIpc(ready: { url: string; wsUrl: string }, close: () => Pro
       send({ type: 'memory', rss, heapUsed, external, arrayBuffers });
     } else if (m.type === 'cpu') {
       const { user, system } = process.cpuUsage();
-      send({ type: 'cpu', micros: user + system });
+      send({ type: 'cpu', micros: user + system, waitMicros: runQueueWaitMicros() });
     } else if (m.type === 'stop') {
       void close()
         .catch((error: unknown) => process.stderr.write(`bench server close failed: ${String(error)}\n`))
