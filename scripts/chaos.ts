@@ -1,22 +1,27 @@
-// npm run chaos -- --seconds S [--workers N]: worker processes, the API and a submitter speaking HTTP to it, on
-// one SQLite file; a random one kill -9ed every 1-3 s and restarted; then `chaos: K kills, M messages, L lost, D completed twice`.
-import { mkdtempSync, rmSync } from 'node:fs';
+// npm run chaos -- --seconds S [--workers N] [--api N] [--database postgres://...]: worker processes, API processes
+// and a submitter speaking HTTP to them in turn, on one SQLite file (or a schema of its own on that PostgreSQL
+// server); a random one kill -9ed every 1-3 s and restarted; then `chaos: K kills, M messages, L lost, D completed twice`.
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openSqlite } from '../src/db/sqlite/open.js';
-import { SqliteQueueStore } from '../src/db/sqlite/store.js';
+import { chaosDatabase } from './chaos/database.js';
 import { startFleet } from './chaos/fleet.js';
 import { judge, unfinished } from './chaos/verdict.js';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '60' }, workers: { type: 'string', default: '3' } },
+  options: {
+    seconds: { type: 'string', default: '60' },
+    workers: { type: 'string', default: '3' },
+    api: { type: 'string', default: '1' },
+    database: { type: 'string' },
+  },
 });
 const seconds = Number(values.seconds);
 const workers = Number(values.workers);
-if (!(seconds > 0) || !Number.isInteger(workers) || workers < 1) {
-  process.stderr.write('usage: npm run chaos -- [--seconds S (> 0)] [--workers N (>= 1)]\n');
+const apis = Number(values.api);
+if (!(seconds > 0) || !Number.isInteger(workers) || workers < 1 || !Number.isInteger(apis) || apis < 1) {
+  process.stderr.write(
+    'usage: npm run chaos -- [--seconds S (> 0)] [--workers N (>= 1)] [--api N (>= 1)] [--database postgres://host/db]\n',
+  );
   process.exit(2);
 }
 /** After submissions stop: a dead worker's lease (6 s) must expire and every retry run out. */
@@ -33,14 +38,18 @@ setTimeout(
   seconds * 1000 + 180_000,
 ).unref();
 
-const dir = mkdtempSync(join(tmpdir(), 'quotes-chaos-'));
-const dbPath = join(dir, 'chaos.db');
+const database = await chaosDatabase(values.database);
 // Created (and migrated) here, so the first processes do not all race to build the schema.
-const store = new SqliteQueueStore(openSqlite(dbPath));
-const fleet = startFleet({ dbPath, workers, apiPort: await freePort() });
+const store = await database.open();
+const apiPorts: number[] = [];
+while (apiPorts.length < apis) {
+  const port = await freePort();
+  if (!apiPorts.includes(port)) apiPorts.push(port);
+}
+const fleet = startFleet({ databaseUrl: database.url, workers, apiPorts });
 // The clock starts once the API answers: on a loaded machine starting the processes can take seconds.
 if (!(await fleet.apiReady(60_000))) {
-  say(`the API did not become ready within 60 s\n${fleet.tails()}`);
+  say(`the API processes did not become ready within 60 s\n${fleet.tails()}`);
   await fleet.stop(1000);
   process.exit(1);
 }
@@ -60,9 +69,9 @@ const drainStart = Date.now();
 while ((await unfinished(store).catch(() => 1)) > 0 && Date.now() - drainStart < DRAIN_MS) await sleep(200);
 say(`drained in ${((Date.now() - drainStart) / 1000).toFixed(1)} s`);
 await fleet.stop(10_000);
-await store.close();
 
-const v = await judge(dbPath, fleet.accepted);
+const v = await judge(store, fleet.accepted, () => database.integrity());
+await store.close();
 process.stdout.write(
   `chaos: ${kills} kills, ${v.messages} messages, ${v.lost.length} lost, ${v.completedTwice.length} completed twice\n`,
 );
@@ -76,13 +85,13 @@ const problems = [
 ].filter(Boolean);
 if (problems.length > 0) {
   for (const p of problems) say(p);
-  say(`the database is kept for inspection: ${dbPath}\n${fleet.tails()}`);
+  say(`the database is kept for inspection: ${database.where}\n${fleet.tails()}`);
   process.exit(1);
 }
-rmSync(dir, { recursive: true, force: true });
+await database.remove();
 process.exit(0);
 
-/** A loopback port free now, for the API to keep across its restarts. */
+/** A loopback port free now, for an API process to keep across its restarts. */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer().listen(0, '127.0.0.1', () => {

@@ -19,4 +19,17 @@ describe('dependencies with advisories', () => {
     expect(locked, 'drizzle-orm in package-lock.json').toSatisfy((v: string) => atLeast(v, '0.45.2'));
     expect(installed, 'drizzle-orm installed').toSatisfy((v: string) => atLeast(v, '0.45.2'));
   });
+
+  it('postgres.js 3.4.9 is patched (patches/, applied by postinstall): a write after its socket closed fails the query, never the process; a query on a connection that errored fails when it closes', () => {
+    for (const build of ['src', 'cjs/src']) {
+      const source = readFileSync(
+        new URL(`../node_modules/postgres/${build}/connection.js`, import.meta.url),
+        'utf8',
+      );
+      expect(source, `postgres/${build}/connection.js`).toMatch(
+        /function nextWrite\(fn\) \{\n\s+if \(!socket\) \{/,
+      );
+      expect(source, `postgres/${build}/connection.js`).not.toContain('!hadError && (query || sent.length)');
+    }
+  });
 });

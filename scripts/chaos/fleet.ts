@@ -1,6 +1,6 @@
-// The processes of a chaos run on one SQLite file: worker processes and the API (the production entry points)
-// and a submitter speaking HTTP to the API, each restarted after a kill -9, with the ids the API acknowledged
-// collected from the submitter's output.
+// The processes of a chaos run on one database (a SQLite file or a PostgreSQL schema): worker processes and the API
+// (the production entry points) and a submitter speaking HTTP to the API, each restarted after a kill -9, with the
+// ids the API acknowledged collected from the submitter's output.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -11,10 +11,11 @@ const API_ENTRY = 'src/main.ts';
 const SUBMITTER_ENTRY = 'scripts/chaos/submitter.ts';
 
 export interface FleetOptions {
-  dbPath: string;
+  /** The DATABASE_URL every process uses: a SQLite file's path or a postgres:// URL. */
+  databaseUrl: string;
   workers: number;
-  /** The loopback port the API listens on (the same across its restarts). */
-  apiPort: number;
+  /** The loopback port each API process listens on (each keeps its own across its restarts). */
+  apiPorts: number[];
 }
 
 interface Member {
@@ -33,8 +34,8 @@ export interface Fleet {
   /** Ids the submitter acknowledged: what counts as accepted. */
   readonly accepted: ReadonlySet<string>;
   /**
-   * Resolves once the API answers /ready (false if it did not within `timeoutMs`): the run's clock starts
-   * there, so processes slow to start on a loaded machine do not eat the window meant for kills.
+   * Resolves once every API process answers /ready (false if one did not within `timeoutMs`): the run's clock
+   * starts there, so processes slow to start on a loaded machine do not eat the window meant for kills.
    */
   apiReady(timeoutMs: number): Promise<boolean>;
   /** Starts the submitter, which submits until `until` (epoch ms) and exits; restarted after a kill until then. */
@@ -60,7 +61,9 @@ export function startFleet(options: FleetOptions): Fleet {
     onSubmitted = resolve;
   });
   const workerEnv = {
-    DATABASE_URL: options.dbPath,
+    DATABASE_URL: options.databaseUrl,
+    // Small pools: every process holds its pool (and, on PostgreSQL, one more connection to listen).
+    DATABASE_POOL_SIZE: '3',
     WORKER_CONCURRENCY: '4',
     PROCESSING_DELAY_MS: '30',
     RETRY_BACKOFF_MS: '100',
@@ -69,17 +72,20 @@ export function startFleet(options: FleetOptions): Fleet {
   };
   const members: Member[] = [];
   for (let i = 0; i < options.workers; i++) members.push(launch(`worker-${i}`, WORKER_ENTRY, workerEnv));
-  // The API takes no work itself here, so every attempt runs in a worker process that may be killed.
-  members.push(
-    launch('api', API_ENTRY, {
-      ...workerEnv,
-      HOST: '127.0.0.1',
-      PORT: String(options.apiPort),
-      WORKER_CONCURRENCY: '0',
-      ALLOW_FAULT_INJECTION: 'true',
-      MAX_QUEUE_SIZE: '10000000',
-    }),
-  );
+  // The APIs take no work themselves here, so every attempt runs in a worker process that may be killed.
+  options.apiPorts.forEach((port, i) => {
+    const name = options.apiPorts.length === 1 ? 'api' : `api-${i}`;
+    members.push(
+      launch(name, API_ENTRY, {
+        ...workerEnv,
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        WORKER_CONCURRENCY: '0',
+        ALLOW_FAULT_INJECTION: 'true',
+        MAX_QUEUE_SIZE: '10000000',
+      }),
+    );
+  });
   let submitUntil = Number.POSITIVE_INFINITY;
 
   function launch(name: string, entry: string, env: Record<string, string>): Member {
@@ -130,24 +136,25 @@ export function startFleet(options: FleetOptions): Fleet {
     accepted,
     async apiReady(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
-        try {
-          const res = await fetch(`http://127.0.0.1:${options.apiPort}/ready`, {
-            signal: AbortSignal.timeout(1000),
-          });
-          if (res.ok) return true;
-        } catch {
-          // Not listening yet.
+      for (const port of options.apiPorts) {
+        for (;;) {
+          try {
+            const res = await fetch(`http://127.0.0.1:${port}/ready`, { signal: AbortSignal.timeout(1000) });
+            if (res.ok) break;
+          } catch {
+            // Not listening yet.
+          }
+          if (Date.now() >= deadline) return false;
+          await new Promise((resolve) => setTimeout(resolve, 100));
         }
-        await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      return false;
+      return true;
     },
     startSubmitter(until) {
       submitUntil = until;
       members.push(
         launch('submitter', SUBMITTER_ENTRY, {
-          CHAOS_API_URL: `http://127.0.0.1:${options.apiPort}/graphql`,
+          CHAOS_API_URLS: options.apiPorts.map((port) => `http://127.0.0.1:${port}/graphql`).join(','),
           CHAOS_SUBMIT_UNTIL: String(until),
         }),
       );

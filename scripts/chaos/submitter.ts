@@ -1,7 +1,7 @@
-// The submitting process of a chaos run: submits quotes at a steady pace to the real API over HTTP
-// (CHAOS_API_URL) until CHAOS_SUBMIT_UNTIL, printing "accepted <id>" once each submission is acknowledged.
+// The submitting process of a chaos run: submits quotes at a steady pace to the real APIs over HTTP (CHAOS_API_URLS,
+// comma-separated, in turn) until CHAOS_SUBMIT_UNTIL, printing "accepted <id>" once each submission is acknowledged.
 const env = process.env;
-const url = env.CHAOS_API_URL!;
+const urls = env.CHAOS_API_URLS!.split(',');
 const until = Number(env.CHAOS_SUBMIT_UNTIL);
 const intervalMs = Number(env.CHAOS_INTERVAL_MS ?? 25);
 
@@ -9,7 +9,7 @@ const SUBMIT = `mutation Submit($input: SubmitQuoteInput!) { submitQuote(input: 
 
 for (let n = 0; Date.now() < until; n++) {
   try {
-    const response = await fetch(url, {
+    const response = await fetch(urls[n % urls.length]!, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: SUBMIT, variables: { input: submission(n) } }),

@@ -76,6 +76,10 @@ export const LIMITS = {
   notesLength: 2000,
 } as const;
 
+/** PostgreSQL text cannot hold U+0000, so stored strings refuse it on every engine alike. */
+const NUL = '\u0000';
+const NO_NUL = 'must not contain the NUL character (U+0000)';
+
 export type QueueService = ReturnType<typeof createQueueService>;
 
 export function createQueueService(options: QueueServiceOptions) {
@@ -137,6 +141,7 @@ export function createQueueService(options: QueueServiceOptions) {
         `must be 1 to ${LIMITS.idempotencyKeyLength} characters`,
       );
     }
+    if (key?.includes(NUL)) throw new BadInputError('input.idempotencyKey', NO_NUL);
     let simulate: Simulation | null = null;
     if (input.simulate) {
       if (!options.allowFaultInjection) {
@@ -238,6 +243,7 @@ export function createQueueService(options: QueueServiceOptions) {
       if (trimmed && trimmed.length > LIMITS.notesLength) {
         throw new BadInputError('notes', `must be at most ${LIMITS.notesLength} characters`);
       }
+      if (trimmed?.includes(NUL)) throw new BadInputError('notes', NO_NUL);
       return changeOne(id, review(action, actor.name, trimmed));
     },
 

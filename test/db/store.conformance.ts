@@ -306,6 +306,17 @@ export function describeStoreConformance(engine: string, open: StoreFactory): vo
         expect(missing).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
       });
 
+      it('knows no message by an id with U+0000 (PostgreSQL text cannot hold it): unknown, never an error', async () => {
+        const m = await enqueue();
+        const id = `${m.id}\u0000`;
+        expect(await store.get(id)).toBeNull();
+        expect(await store.history(id, 0)).toEqual([]);
+        expect(await store.attemptsOf(id)).toEqual([]);
+        expect(await store.queuePosition(id, T0)).toBeNull();
+        const [out] = await store.change([{ id, transition: cancel() }], T0);
+        expect(out).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+      });
+
       it('settles and claims in one transaction: the claim sees the settled batch, in take order', async () => {
         const a = await enqueue({ maxRetries: 1 });
         const b = await enqueue();

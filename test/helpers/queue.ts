@@ -42,6 +42,8 @@ export function abortableWait(ms: number, signal: AbortSignal): Promise<void> {
 export interface TestQueue {
   /** The SQLite file (SQLite only). */
   db: TempDb | undefined;
+  /** The database as a DATABASE_URL (the SQLite file's path, or the PostgreSQL schema's URL), for a child process. */
+  url: string;
   store: QueueStore;
   /** Another store on the same database: another connection, as another process would have. */
   openOther(): Promise<QueueStore>;
@@ -81,6 +83,7 @@ export async function startTestQueue(engine: Engine = 'SQLite'): Promise<TestQue
 
   const q: TestQueue = {
     db,
+    url: db ? db.path : schema!.url,
     store,
     openOther: async () => (db ? db.open() : schema!.open()),
     events,

@@ -33,18 +33,23 @@ export interface TestServer {
 /**
  * Starts the real server on a fresh database of `options.engine` (a SQLite file by default, or a PostgreSQL
  * schema); `env` overrides the test defaults (fast retries, no delay, quiet logs), `options` also sets server
- * options that have no variable (the execution guard's budget).
+ * options that have no variable (the execution guard's budget, timeouts), the workers' lease, and `route`, which
+ * rewrites the DATABASE_URL the service uses (e.g. through a proxy a test can cut).
  */
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: Pick<ServerOptions, 'executionGuard'> & { engine?: Engine } = {},
+  options: Pick<ServerOptions, 'executionGuard' | 'timeouts'> & {
+    engine?: Engine;
+    route?: (url: string) => string;
+    leaseMs?: number;
+  } = {},
 ): Promise<TestServer> {
-  const { engine = 'SQLite', ...serverOptions } = options;
+  const { engine = 'SQLite', route = (url: string) => url, leaseMs, ...serverOptions } = options;
   const db = await tempDatabase(engine);
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
-    DATABASE_URL: db.url,
+    DATABASE_URL: route(db.url),
     DATABASE_POOL_SIZE: '3',
     WORKER_CONCURRENCY: '2',
     PROCESSING_DELAY_MS: '0',
@@ -62,6 +67,7 @@ export async function startTestServer(
     feedPollMs: 20,
     workerPollMs: 50,
     reapMs: 200,
+    leaseMs,
   });
   const server = await createServer({
     runtime,
@@ -218,7 +224,7 @@ export async function submitPaused(t: TestServer, input: Record<string, unknown>
   return res.data.submitQuote.messageId;
 }
 
-type ChangeSeen = { messageId: string; version: number; kind: string; message: { status: string } };
+export type ChangeSeen = { messageId: string; version: number; kind: string; message: { status: string } };
 
 /** Waits until `predicate` holds for a stored change of the runtime, and gives that change (no polling, no sleeps). */
 export function waitForEvent(

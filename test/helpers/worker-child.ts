@@ -1,14 +1,19 @@
-// A worker process for crash and multi-process tests: works on the SQLite file named by QUEUE_DB and
+// A worker process for crash and multi-process tests: works on the database named by QUEUE_DB (a SQLite file or a
+// PostgreSQL URL) and
 // appends "id attempt pid" to PROCESSED_LOG as each attempt's work finishes (before its result is stored).
 import { appendFileSync } from 'node:fs';
-import { openSqlite } from '../../src/db/sqlite/open.js';
-import { SqliteQueueStore } from '../../src/db/sqlite/store.js';
+import { openStore } from '../../src/db/open-store.js';
 import { createEventFeed, createQueueEvents } from '../../src/queue/events.js';
 import { createWorker } from '../../src/queue/worker.js';
 import { delay } from '../../src/quotes/delay.js';
 
 const env = process.env;
-const store = new SqliteQueueStore(openSqlite(env.QUEUE_DB!));
+const store = await openStore({
+  DATABASE_URL: env.QUEUE_DB!,
+  DATABASE_POOL_SIZE: 3,
+  SQLITE_SYNCHRONOUS: 'NORMAL',
+  SQLITE_MAX_PAGES: undefined,
+});
 const events = createQueueEvents();
 const feed = createEventFeed({ store, events });
 await feed.start();

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { QueueStore } from '../../src/queue/store.js';
 import { fail } from '../../src/queue/transitions.js';
 import type { NewMessage, Priority } from '../../src/queue/types.js';
+import { ENGINES } from '../helpers/postgres.js';
 import { tempDb } from '../helpers/sqlite.js';
 import { AGING_MS } from './ops.js';
 import { runScenario } from './run.js';
@@ -11,35 +12,41 @@ import { runScenario } from './run.js';
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 const at = (ms: number) => new Date(T0 + ms);
 
-describe('model counter-examples', () => {
+describe.each(ENGINES)('model counter-examples on %s', (engine) => {
   it('a late result for a message already purged is refused NOT_FOUND and changes nothing', async () => {
-    await runScenario({
-      maxSize: 1,
-      ops: [
-        { op: 'submit', sync: false, owner: 0, key: null, priority: 'URGENT', maxRetries: 0 },
-        { op: 'claim', worker: 0, limit: 1 },
-        { op: 'complete', pick: 0, review: false },
-        { op: 'jump', ms: 3_600_000 },
-        { op: 'purge', retentionMs: 0 },
-        { op: 'fail', pick: 0, delayMs: 0, timedOut: false },
-        { op: 'claim', worker: 0, limit: 1 },
-      ],
-    });
+    await runScenario(
+      {
+        maxSize: 1,
+        ops: [
+          { op: 'submit', sync: false, owner: 0, key: null, priority: 'URGENT', maxRetries: 0 },
+          { op: 'claim', worker: 0, limit: 1 },
+          { op: 'complete', pick: 0, review: false },
+          { op: 'jump', ms: 3_600_000 },
+          { op: 'purge', retentionMs: 0 },
+          { op: 'fail', pick: 0, delayMs: 0, timedOut: false },
+          { op: 'claim', worker: 0, limit: 1 },
+        ],
+      },
+      engine,
+    );
   });
 
   // Found with seed -248172750: the aging UPDATE divides a REAL (better-sqlite3 binds JS numbers as REAL)
   // so a message that waited one step and a millisecond was stored at effective priority 3.0000333.
   it('a message that waited a step and a bit is aged by one whole level', async () => {
-    await runScenario({
-      maxSize: 1,
-      ops: [
-        { op: 'submit', sync: false, owner: 0, key: null, priority: 'NORMAL', maxRetries: 0 },
-        { op: 'tick', ms: 30_000 },
-        { op: 'tick', ms: 1 },
-        { op: 'age' },
-        { op: 'claim', worker: 0, limit: 1 },
-      ],
-    });
+    await runScenario(
+      {
+        maxSize: 1,
+        ops: [
+          { op: 'submit', sync: false, owner: 0, key: null, priority: 'NORMAL', maxRetries: 0 },
+          { op: 'tick', ms: 30_000 },
+          { op: 'tick', ms: 1 },
+          { op: 'age' },
+          { op: 'claim', worker: 0, limit: 1 },
+        ],
+      },
+      engine,
+    );
   });
 });
 

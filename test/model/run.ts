@@ -6,6 +6,7 @@ import { isDomainError } from '../../src/queue/errors.js';
 import type { ChangeOutcome, Held, Transition } from '../../src/queue/store.js';
 import { cancel, complete, fail, progress, release, retry, review } from '../../src/queue/transitions.js';
 import type { NewMessage } from '../../src/queue/types.js';
+import type { Engine } from '../helpers/databases.js';
 import { checkInvariants } from './invariants.js';
 import { type Fence, ModelError, QueueModel, type Verdict } from './model.js';
 import { AGING_MS, LEASE_MS, type Op, type Scenario, type SubmitItem } from './ops.js';
@@ -16,8 +17,12 @@ const WORKERS = ['worker-0', 'worker-1'] as const;
 const SYNC_WORKER = 'sync-worker';
 const LOST = 'worker lost: its lease expired before the attempt ended';
 
-export async function runScenario(scenario: Scenario): Promise<void> {
-  const run: Run = { model: new QueueModel(scenario.maxSize, T0), real: openRealQueue(), offered: 0 };
+export async function runScenario(scenario: Scenario, engine: Engine = 'SQLite'): Promise<void> {
+  const run: Run = {
+    model: new QueueModel(scenario.maxSize, T0),
+    real: await openRealQueue(engine),
+    offered: 0,
+  };
   try {
     for (const [i, op] of [...scenario.ops, 'drain' as const].entries()) {
       try {

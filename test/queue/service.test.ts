@@ -100,6 +100,10 @@ describe.each(ENGINES)('queue service on %s', (engine) => {
       await expect(bad({ payload: submission(), idempotencyKey: 'k'.repeat(201) })).rejects.toMatchObject({
         field: 'input.idempotencyKey',
       });
+      // PostgreSQL text cannot hold U+0000: refused on both engines alike, never an internal error.
+      await expect(bad({ payload: submission(), idempotencyKey: 'k\u0000' })).rejects.toMatchObject({
+        field: 'input.idempotencyKey',
+      });
       expect((await r.service.stats()).pendingCount).toBe(0);
     });
 
@@ -171,6 +175,9 @@ describe.each(ENGINES)('queue service on %s', (engine) => {
       expect(referred.review.reasons.length).toBeGreaterThan(0);
       await expect(r.service.review(alice, message.id, 'APPROVE', null)).rejects.toMatchObject({
         code: 'FORBIDDEN',
+      });
+      await expect(r.service.review(rita, message.id, 'APPROVE', 'ok\u0000')).rejects.toMatchObject({
+        field: 'notes',
       });
       const approved = await r.service.review(rita, message.id, 'APPROVE', '  checked the survey ');
       expect(approved.review).toMatchObject({

@@ -26,6 +26,26 @@ describe('starting', () => {
       ),
     ).rejects.toThrow(/exited \(1\)[\s\S]*WORKER_CONCURRENCY/);
   });
+
+  it('says so while PostgreSQL cannot be reached, retrying with a growing wait, naming the host and never a password', async () => {
+    // Nothing listens on port 1: refused at once. The process retries for 30 s before it gives up (the store's
+    // test covers giving up); here it is stopped after its second retry line.
+    const child = await spawnTs(
+      'src/main.ts',
+      { ...BASE_ENV, DATABASE_URL: 'postgres://quotes:s3cret-pass@127.0.0.1:1/test' },
+      /cannot be reached yet[\s\S]*cannot be reached yet/,
+    );
+    child.proc.kill('SIGKILL');
+    await child.exited;
+    const retries = child
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('cannot be reached yet'))
+      .map((line) => JSON.parse(line) as { reason: string; retryInMs: number });
+    expect(retries[0]!.reason).toMatch(/ECONNREFUSED 127\.0\.0\.1:1/);
+    expect(retries[1]!.retryInMs).toBeGreaterThan(retries[0]!.retryInMs);
+    expect(child.output()).not.toContain('s3cret-pass');
+  });
 });
 
 describe('a malformed API_KEYS', () => {

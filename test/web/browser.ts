@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { describe } from 'vitest';
 import { ensureBuilt } from '../../web/build.mjs';
+import type { Engine } from '../helpers/databases.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -41,10 +42,13 @@ export interface WebFixture {
   stop(): Promise<void>;
 }
 
-/** Builds the page if needed, starts a real server (with `env`) and the browser. */
-export async function startWeb(env: Record<string, string> = {}): Promise<WebFixture> {
+/** Builds the page if needed, starts a real server (with `env`, on `engine`) and the browser. */
+export async function startWeb(
+  env: Record<string, string> = {},
+  engine: Engine = 'SQLite',
+): Promise<WebFixture> {
   await ensureBuilt({ quiet: true });
-  const server = await startTestServer(env);
+  const server = await startTestServer(env, { engine });
   let browser: Browser;
   try {
     browser = await launchBrowser();

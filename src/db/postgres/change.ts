@@ -4,6 +4,7 @@ import { isDomainError, NotFoundError } from '../../queue/errors.js';
 import type { ChangeOutcome, ChangeRequest } from '../../queue/store.js';
 import type { Message } from '../../queue/types.js';
 import { changedColumns, type MessageRow, messageToRow, rowToMessage, WRITABLE_KEYS } from '../rows.js';
+import { storable } from './text.js';
 import type { Tx } from './tx.js';
 
 /**
@@ -15,7 +16,8 @@ import type { Tx } from './tx.js';
  */
 export async function changeMany(tx: Tx, requests: ChangeRequest[], now: Date): Promise<ChangeOutcome[]> {
   const { sql } = tx;
-  const ids = [...new Set(requests.map((r) => r.id))];
+  // An id PostgreSQL cannot hold names no message: NOT_FOUND below, like any unknown id.
+  const ids = [...new Set(requests.map((r) => r.id))].filter(storable);
   const read = await sql<MessageRow[]>`SELECT * FROM messages WHERE id = ANY(${sql.array(ids)}::text[])
     ORDER BY seq FOR UPDATE`;
   const current = new Map<string, { row: MessageRow; message: Message }>(

@@ -37,6 +37,10 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     types: { int8: INT8 },
     onnotice: () => {},
     connect_timeout: 10,
+    // Seconds before a closed connection is tried again. The driver's default grows to 20 s, and a statement that
+    // needs a connection meanwhile waits that long: capped at 1 s, an outage answers STORAGE_UNAVAILABLE and its
+    // end is noticed within about a second.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
     connection: {
       application_name: options.applicationName ?? 'quote-queue',
       ...(options.schema ? { search_path: options.schema } : {}),

@@ -30,6 +30,7 @@ import { expiredLeases, renewLeases } from './leases.js';
 import { agePriorities, purgeBatch } from './maintenance.js';
 import { countMessages, getMessage, listMessages, nextDueAt, queuePosition } from './read.js';
 import { stats } from './stats.js';
+import { storable } from './text.js';
 import { type LockKeys, Tx } from './tx.js';
 import type { Wakeups } from './wakeups.js';
 
@@ -97,6 +98,7 @@ export class PostgresQueueStore implements QueueStore {
   }
 
   async get(id: string): Promise<Message | null> {
+    if (!storable(id)) return null;
     return this.run(() => getMessage(this.sql, id));
   }
 
@@ -109,10 +111,12 @@ export class PostgresQueueStore implements QueueStore {
   }
 
   async history(id: string, afterVersion: number): Promise<MessageEvent[]> {
+    if (!storable(id)) return [];
     return this.run(() => log.history(this.sql, id, afterVersion));
   }
 
   async attemptsOf(id: string): Promise<AttemptRecord[]> {
+    if (!storable(id)) return [];
     return this.run(() => log.attemptsOf(this.sql, id));
   }
 
@@ -134,6 +138,7 @@ export class PostgresQueueStore implements QueueStore {
   }
 
   async queuePosition(id: string, now: Date): Promise<number | null> {
+    if (!storable(id)) return null;
     return this.run(() => queuePosition(this.sql, id, now.getTime()));
   }
 

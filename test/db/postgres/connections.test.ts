@@ -4,7 +4,8 @@ import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { openPostgres } from '../../../src/db/postgres/open.js';
 import { StorageUnavailableError } from '../../../src/queue/errors.js';
 import { newMessage } from '../../helpers/messages.js';
-import { describePostgres, type TempSchema, tempSchema } from '../../helpers/postgres.js';
+import { describePostgres, PG_URL, type TempSchema, tempSchema } from '../../helpers/postgres.js';
+import { startTcpProxy } from '../../helpers/tcp-proxy.js';
 
 const T0 = new Date('2026-01-01T00:00:00.000Z');
 
@@ -83,4 +84,38 @@ describePostgres('PostgreSQL connections', () => {
     expect(retries.length).toBeGreaterThanOrEqual(2);
     expect(retries[1]).toBeGreaterThan(retries[0]!);
   });
+
+  it('fails every statement while its connections are reset, none left waiting, and works again after', async () => {
+    const target = new URL(PG_URL);
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    const through = new URL(PG_URL);
+    through.port = String(proxy.port);
+    try {
+      const store = await openPostgres(through.toString(), {
+        poolSize: 3,
+        schema: schema.schema,
+        applicationName: schema.schema,
+      });
+      try {
+        const { message } = await store.enqueue(newMessage(), { maxSize: 100 }, T0);
+        for (let round = 0; round < 2; round++) {
+          await Promise.all([store.get(message.id), store.get(message.id), store.get(message.id)]);
+          proxy.down();
+          // A statement handed to a connection between its socket's error and its close used to wait forever
+          // (patches/postgres+3.4.9.patch): each one here must fail, or the test times out.
+          for (let i = 0; i < 6; i++) {
+            await expect(store.get(message.id)).rejects.toBeInstanceOf(StorageUnavailableError);
+          }
+          proxy.up();
+          await vi.waitFor(async () => expect(await store.get(message.id)).toEqual(message), {
+            timeout: 10_000,
+          });
+        }
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await proxy.close();
+    }
+  }, 30_000);
 });
