@@ -95,6 +95,11 @@ const schema = z.object({
    * listens for other processes' changes. Ignored for SQLite.
    */
   DATABASE_POOL_SIZE: int(1, 1000).default(10),
+  /**
+   * Beyond the contract: a process that has not written its heartbeat for this long leaves the `workers` list
+   * (a process beats every second, or every third of this when shorter).
+   */
+  FLEET_LEASE_SECONDS: int(1, 3600).default(10),
   /** Beyond the contract: SQLite `synchronous`; NORMAL loses nothing on a process crash (see README). */
   SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL'], { message: 'NORMAL or FULL' }).default('NORMAL'),
   /** Beyond the contract: seconds running attempts get to finish on SIGTERM before they go back to PENDING. */

@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import { type OpenStoreOptions, openStore } from './db/open-store.js';
 import type { Logger } from './logger.js';
 import { createEventFeed, createQueueEvents, type EventFeed, type QueueEvents } from './queue/events.js';
+import { createFleetMember, type FleetMember } from './queue/fleet.js';
 import { type Maintenance, startMaintenance } from './queue/maintenance.js';
 import type { Processor } from './queue/processor.js';
 import { createQueueService, type QueueService } from './queue/service.js';
@@ -26,6 +27,10 @@ export interface RuntimeOptions {
   feedPollMs?: number;
   /** Run the claiming worker (default: WORKER_CONCURRENCY > 0). */
   withWorker?: boolean;
+  /** Whether this process serves the API, as the fleet's list shows it. Default true. */
+  api?: boolean;
+  /** The fleet heartbeat's period, shortened by tests (default 1 s, or a third of FLEET_LEASE_SECONDS if less). */
+  fleetHeartbeatMs?: number;
   onAttempt?: (info: AttemptInfo) => void;
   /** Test hook for storage-fault tests (see openStore). */
   onSqliteOpen?: OpenStoreOptions['onSqliteOpen'];
@@ -39,6 +44,7 @@ export interface Runtime {
   worker: Worker | undefined;
   syncWorker: Worker;
   maintenance: Maintenance;
+  fleet: FleetMember;
   /** Stops claiming, drains running attempts for `graceMs`, publishes the last events, closes storage. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -101,6 +107,19 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   await syncWorker.start();
   const withWorker = options.withWorker ?? config.WORKER_CONCURRENCY > 0;
   const worker = withWorker ? createWorker({ ...common, concurrency: config.WORKER_CONCURRENCY }) : undefined;
+  const fleet = createFleetMember({
+    store,
+    worker,
+    running: () => (worker?.inFlight ?? 0) + syncWorker.inFlight,
+    api: options.api ?? true,
+    concurrency: worker ? config.WORKER_CONCURRENCY : 0,
+    heartbeatMs: options.fleetHeartbeatMs ?? Math.min(1000, (config.FLEET_LEASE_SECONDS * 1000) / 3),
+    leaseMs: config.FLEET_LEASE_SECONDS * 1000,
+    clock: options.clock,
+    onError: (e) => onError(e, 'fleet heartbeat'),
+  });
+  // The first heartbeat reads the stored pause before the worker takes anything.
+  await fleet.start();
   await worker?.start();
   const maintenance = startMaintenance({
     store,
@@ -115,7 +134,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     events,
     feed,
     syncWorker,
-    worker,
+    fleet,
     maxSize: config.MAX_QUEUE_SIZE,
     maxPerOwner: config.MAX_ACTIVE_PER_OWNER,
     allowFaultInjection: config.ALLOW_FAULT_INJECTION,
@@ -134,9 +153,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     worker,
     syncWorker,
     maintenance,
+    fleet,
     async stop(graceMs = config.SHUTDOWN_GRACE_SECONDS * 1000) {
       maintenance.stop();
       await Promise.all([worker?.stop(graceMs), syncWorker.stop(graceMs)]);
+      await fleet.stop();
       await feed.drain();
       feed.stop();
       await store.close();

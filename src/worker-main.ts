@@ -11,7 +11,7 @@ run(async () => {
     process.stderr.write('WORKER_CONCURRENCY=0: a worker process needs at least 1\n');
     process.exit(1);
   }
-  const runtime = await startRuntime({ config, logger, withWorker: true });
+  const runtime = await startRuntime({ config, logger, withWorker: true, api: false });
   logger.info({ concurrency: config.WORKER_CONCURRENCY, database: config.DATABASE_URL }, 'worker started');
   console.log(`worker started (concurrency ${config.WORKER_CONCURRENCY})`);
 

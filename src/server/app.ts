@@ -101,6 +101,7 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
   const stats = createStatsFeed({
     service: runtime.service,
     events: runtime.events,
+    onOtherChange: (listener) => runtime.fleet.onPausedChange(listener),
     onError: (err) => logger.error({ err }, 'queue figures could not be read'),
   });
   const tracker = createSubscriptionTracker({ maxPerKey: config.MAX_SUBSCRIPTIONS_PER_KEY });

@@ -2,6 +2,7 @@
 // worker-only process (`npm run worker`) and a process with both (`npm start`). What a subscriber on the API
 // process sees is made by the others: every version in order over WebSocket and SSE, queueStats counting their
 // work, and a cancel through the API aborting the attempt another process runs.
+import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Engine, tempDatabase } from '../helpers/databases.js';
 import { type ApiProcess, type FleetProcess, startApi, startWorker } from '../helpers/fleet.js';
@@ -13,10 +14,33 @@ import {
   nextPayloads,
   SUBMISSION,
   SUBMIT,
+  startTestServer,
 } from '../helpers/server.js';
 
 type Status = { messageStatus: { id: string; status: string; version: number } };
 type Submitted = { submitQuote: { messageId: string } };
+type Proc = {
+  id: string;
+  host: string;
+  pid: number;
+  api: boolean;
+  concurrency: number;
+  running: number;
+  lastHeartbeat: string;
+};
+const WORKERS = 'query { workers { id host pid api concurrency running lastHeartbeat } }';
+const STATUS_OF = 'query($id: ID!) { queueMessage(id: $id) { status } }';
+
+/** Asks `ask` again every 100 ms until `done` accepts its answer (for state that changes with time: leases). */
+async function until<T>(ask: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await ask();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`still not there: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 function expectConsecutive(versions: number[]): void {
   expect(versions).toEqual(versions.map((_, i) => versions[0]! + i));
@@ -137,5 +161,94 @@ describe.each(ENGINES)('a fleet of processes on one %s database', (engine: Engin
     const all = await followed;
     expect(all.at(-1)!.messageStatus.status).toBe('CANCELLED');
     expectConsecutive(all.map((v) => v.messageStatus.version));
+  });
+
+  async function workers(through: ApiProcess = api): Promise<Proc[]> {
+    const res = await through.gql<{ workers: Proc[] }>(WORKERS);
+    if (!res.data) throw new Error(JSON.stringify(res.errors));
+    return res.data.workers;
+  }
+
+  /** Resolves once the process with `pid` has written two heartbeats after this call (so it has claimed if it could). */
+  async function twoBeatsOf(pid: number): Promise<void> {
+    const since = Date.now();
+    await until(workers, (list) => {
+      const p = list.find((w) => w.pid === pid);
+      return p !== undefined && new Date(p.lastHeartbeat).getTime() > since + 1000;
+    });
+  }
+
+  it('lists the live processes with host, pid, concurrency and running attempts; one killed with kill -9 leaves after its lease', async () => {
+    const list = await workers();
+    const byPid = new Map(list.map((p) => [p.pid, p]));
+    expect(byPid.get(api.child.proc.pid!)).toMatchObject({ host: hostname(), api: true, concurrency: 0 });
+    expect(byPid.get(worker.child.proc.pid!)).toMatchObject({ host: hostname(), api: false, concurrency: 2 });
+    expect(byPid.get(both.child.proc.pid!)).toMatchObject({ host: hostname(), api: true, concurrency: 2 });
+    // A busy process reports its running attempts.
+    const id = await submit(api, { simulate: { processingMs: 60_000 } });
+    const busy = await until(workers, (l) => l.some((p) => p.running === 1));
+    expect(busy.filter((p) => p.running === 1).map((p) => p.pid)).toHaveLength(1);
+    await api.gql('mutation($id: ID!) { cancelMessage(id: $id) { status } }', { id });
+
+    const extra = await startWorker({
+      DATABASE_URL: db.url,
+      WORKER_CONCURRENCY: '1',
+      FLEET_LEASE_SECONDS: '2',
+    });
+    await until(workers, (l) => l.some((p) => p.pid === extra.child.proc.pid));
+    extra.child.proc.kill('SIGKILL');
+    await extra.child.exited;
+    const killedAt = Date.now();
+    const after = await until(workers, (l) => !l.some((p) => p.pid === extra.child.proc.pid));
+    expect(Date.now() - killedAt).toBeLessThan(10_000);
+    expect(after.map((p) => p.pid).sort()).toEqual(
+      [api.child.proc.pid, worker.child.proc.pid, both.child.proc.pid].sort(),
+    );
+  });
+
+  it('pauses every worker of every process through one API process, keeps the pause across a restart, and resumes them all', async () => {
+    const paused = await api.gql<{ pauseWorker: boolean }>('mutation { pauseWorker }');
+    expect(paused.data?.pauseWorker).toBe(true);
+    const id = await submit(both);
+    await Promise.all([twoBeatsOf(worker.child.proc.pid!), twoBeatsOf(both.child.proc.pid!)]);
+    expect(
+      (await api.gql<{ queueMessage: { status: string } }>(STATUS_OF, { id })).data?.queueMessage.status,
+    ).toBe('PENDING');
+    const stats = await both.gql<{ queueStats: { workerPaused: boolean } }>(
+      'query { queueStats { workerPaused } }',
+    );
+    expect(stats.data?.queueStats.workerPaused).toBe(true);
+
+    // A worker process started while the fleet is paused takes nothing either.
+    await worker.stop();
+    worker = await startWorker({ DATABASE_URL: db.url, WORKER_CONCURRENCY: '2' });
+    await twoBeatsOf(worker.child.proc.pid!);
+    expect(
+      (await api.gql<{ queueMessage: { status: string } }>(STATUS_OF, { id })).data?.queueMessage.status,
+    ).toBe('PENDING');
+
+    const followed = collectWs<Status>(api.ws(), MESSAGE_STATUS, { id });
+    const resumed = await api.gql<{ resumeWorker: boolean }>('mutation { resumeWorker }');
+    expect(resumed.data?.resumeWorker).toBe(false);
+    const values = await followed;
+    expect(values.at(-1)!.messageStatus.status).toBe('COMPLETED');
+  });
+});
+
+describe('the fleet with keys', () => {
+  it('lets only admins list the processes and pause or resume the workers', async () => {
+    const t = await startTestServer({ API_KEYS: 'adm:admin,sub:submitter,rev:reviewer' });
+    try {
+      for (const key of ['sub', 'rev']) {
+        for (const op of [WORKERS, 'mutation { pauseWorker }', 'mutation { resumeWorker }']) {
+          const res = await t.gql(op, {}, key);
+          expect(res.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+        }
+      }
+      const res = await t.gql<{ workers: Proc[] }>(WORKERS, {}, 'adm');
+      expect(res.data?.workers.map((p) => p.pid)).toEqual([process.pid]);
+    } finally {
+      await t.stop();
+    }
   });
 });
