@@ -1,4 +1,5 @@
 // Every environment variable the service reads, validated once at start (nothing else reads process.env).
+import proxyAddr from 'proxy-addr';
 import { z } from 'zod';
 
 const int = (min: number, max: number) =>
@@ -121,6 +122,29 @@ const schema = z.object({
    * refused with RATE_LIMITED. Default 1000 with keys, no limit in open mode (one local user).
    */
   MAX_SUBSCRIPTIONS_PER_KEY: int(1, 1_000_000).optional(),
+  /**
+   * Beyond the contract: proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For names the client
+   * address for per-address limits; unset: the direct peer is the client (docs/security.md).
+   */
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .transform((raw, ctx) => {
+      const list = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      try {
+        proxyAddr.compile(list);
+      } catch (error) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `addresses or CIDR ranges separated by commas (${(error as Error).message})`,
+        });
+      }
+      return list;
+    })
+    .optional(),
   /** Beyond the contract: TCP connections the server holds at once (server.maxConnections); more are dropped. */
   MAX_CONNECTIONS: int(1, 1_000_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -8,6 +8,7 @@ import type { Runtime } from '../runtime.js';
 import { schema } from '../schema/index.js';
 import { createStatsFeed } from '../schema/live-stats.js';
 import { createAuthenticator } from './auth.js';
+import { clientAddress } from './client-address.js';
 import { answerClientError } from './client-error.js';
 import type { ExecutionGuardLimits } from './execution-guard.js';
 import { createReadiness, health, type Probe } from './health.js';
@@ -109,6 +110,7 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
   const auth = createAuthenticator(config.API_KEYS);
   // Wrong keys are throttled per client address, over HTTP, SSE and WebSocket alike.
   const keys = createKeyThrottle(auth);
+  const addressOf = clientAddress(config.TRUST_PROXY);
   // One budget per key, whether it calls over HTTP, SSE or WebSocket.
   const limiter = createRateLimiter(config.RATE_LIMIT_PER_SECOND);
   const yoga = createGraphQLHandler({
@@ -117,6 +119,7 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
     events: runtime.events,
     stats,
     keys,
+    clientAddress: addressOf,
     limiter,
     tracker,
     logger,
@@ -190,6 +193,7 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
     server,
     yoga,
     keys,
+    clientAddress: addressOf,
     hostAllowed: (host) => !auth.open || isLoopbackHost(host),
     limiter,
     logger,
