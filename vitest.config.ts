@@ -12,6 +12,7 @@ const SLOW = [
   'test/server/security-headers.test.ts',
   'test/server/process.test.ts',
   'test/server/fleet*.test.ts',
+  'test/server/redis.test.ts',
   'test/queue/processes.test.ts',
   'test/faults/**/*.test.ts',
   'test/soak/**/*.test.ts',

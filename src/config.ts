@@ -80,6 +80,11 @@ const schema = z.object({
     .trim()
     .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
     .optional(),
+  /**
+   * Beyond the contract: what this fleet's Redis keys and channels start with, so several fleets (or tests) share one
+   * Redis without meeting.
+   */
+  REDIS_PREFIX: z.string().trim().min(1).max(100).default('quote-queue:'),
   WORKER_CONCURRENCY: int(0, 1000).default(4),
   MAX_QUEUE_SIZE: int(1, 10_000_000).default(1000),
   MAX_ACTIVE_PER_OWNER: int(1, 10_000_000).optional(),
@@ -96,6 +101,12 @@ const schema = z.object({
    * listens for other processes' changes. Ignored for SQLite.
    */
   DATABASE_POOL_SIZE: int(1, 1000).default(10),
+  /**
+   * Beyond the contract: whether each process holds a PostgreSQL connection that LISTENs for other processes'
+   * commits. `false` behind a pooler in transaction mode, where LISTEN does not work: other processes' changes are
+   * then noticed through REDIS_URL's wake-ups, or else by reading the log once a second.
+   */
+  DATABASE_LISTEN: bool.default(true),
   /**
    * Beyond the contract: a process that has not written its heartbeat for this long leaves the `workers` list
    * (a process beats every second, or every third of this when shorter).

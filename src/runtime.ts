@@ -1,4 +1,5 @@
 // Assembles the queue for one process from the configuration: storage, events, workers, upkeep, service.
+import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { type OpenStoreOptions, openStore } from './db/open-store.js';
 import type { Logger } from './logger.js';
@@ -13,6 +14,8 @@ import { type AttemptInfo, createWorker, type Worker } from './queue/worker.js';
 import { autoPriority } from './quotes/priority.js';
 import { createQuoteProcessor } from './quotes/processor.js';
 import { parseSubmission } from './quotes/submission.js';
+import { connectRedis } from './redis/connect.js';
+import { type RedisWakeups, startRedisWakeups } from './redis/wakeups.js';
 
 export interface RuntimeOptions {
   config: Config;
@@ -32,6 +35,8 @@ export interface RuntimeOptions {
   /** The fleet heartbeat's period, shortened by tests (default 1 s, or a third of FLEET_LEASE_SECONDS if less). */
   fleetHeartbeatMs?: number;
   onAttempt?: (info: AttemptInfo) => void;
+  /** PostgreSQL without LISTEN: how often the log is read for other processes' changes (tests lengthen it). */
+  databasePollMs?: number;
   /** Test hook for storage-fault tests (see openStore). */
   onSqliteOpen?: OpenStoreOptions['onSqliteOpen'];
 }
@@ -45,6 +50,10 @@ export interface Runtime {
   syncWorker: Worker;
   maintenance: Maintenance;
   fleet: FleetMember;
+  /** The Redis connection for commands (REDIS_URL), shared with the server's rate limits; undefined without it. */
+  redis: Redis | undefined;
+  /** Wake-ups through Redis pub/sub (REDIS_URL); undefined without it. */
+  redisWakeups: RedisWakeups | undefined;
   /** Stops claiming, drains running attempts for `graceMs`, publishes the last events, closes storage. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -53,6 +62,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { config, logger } = options;
   const store = await openStore(config, {
     onSqliteOpen: options.onSqliteOpen,
+    pollMs: options.databasePollMs,
     onRetry: (reason, delayMs) =>
       logger.warn({ reason, retryInMs: delayMs }, 'the database cannot be reached yet; retrying'),
   });
@@ -118,6 +128,21 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     clock: options.clock,
     onError: (e) => onError(e, 'fleet heartbeat'),
   });
+  const redis = config.REDIS_URL
+    ? connectRedis(config.REDIS_URL, logger, 'rate limits, wake-ups')
+    : undefined;
+  const redisWakeups =
+    config.REDIS_URL && redis
+      ? startRedisWakeups({
+          publisher: redis,
+          subscriber: connectRedis(config.REDIS_URL, logger, 'wake-ups'),
+          prefix: config.REDIS_PREFIX,
+          origin: fleet.id,
+          store,
+          feed,
+          onError: (e) => onError(e, 'redis wake-ups'),
+        })
+      : undefined;
   // The first heartbeat reads the stored pause before the worker takes anything.
   await fleet.start();
   await worker?.start();
@@ -154,12 +179,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     syncWorker,
     maintenance,
     fleet,
+    redis,
+    redisWakeups,
     async stop(graceMs = config.SHUTDOWN_GRACE_SECONDS * 1000) {
       maintenance.stop();
       await Promise.all([worker?.stop(graceMs), syncWorker.stop(graceMs)]);
       await fleet.stop();
       await feed.drain();
       feed.stop();
+      await redisWakeups?.stop();
+      await redis?.quit().catch(() => redis.disconnect());
       await store.close();
     },
   };

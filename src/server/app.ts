@@ -17,6 +17,7 @@ import { createKeyThrottle } from './key-throttle.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createRateLimiter } from './rate-limit.js';
 import { BASE_HEADERS, WEB_CSP } from './security-headers.js';
+import { createSharedRateLimiter } from './shared-rate-limit.js';
 import { createSubscriptionTracker } from './subscriptions.js';
 import { serveWeb } from './web.js';
 import { attachWebSocket } from './websocket.js';
@@ -112,7 +113,13 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
   const keys = createKeyThrottle(auth);
   const addressOf = clientAddress(config.TRUST_PROXY);
   // One budget per key, whether it calls over HTTP, SSE or WebSocket.
-  const limiter = createRateLimiter(config.RATE_LIMIT_PER_SECOND);
+  const limiter = runtime.redis
+    ? createSharedRateLimiter({
+        redis: runtime.redis,
+        perSecond: config.RATE_LIMIT_PER_SECOND,
+        prefix: config.REDIS_PREFIX,
+      })
+    : createRateLimiter(config.RATE_LIMIT_PER_SECOND);
   const yoga = createGraphQLHandler({
     schema,
     service: runtime.service,

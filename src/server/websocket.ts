@@ -159,7 +159,7 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
         ];
       }
       try {
-        limiter.take(actor.id);
+        await limiter.take(actor.id);
       } catch (error) {
         return [toClientError(error)];
       }

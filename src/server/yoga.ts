@@ -164,8 +164,10 @@ function callerCheckPlugin(
           context.req ? addressOf(context.req) : undefined,
           request.headers.get('authorization'),
         );
-        limiter.take(actor.id);
+        const taken = limiter.take(actor.id);
         context.actor = actor;
+        // A shared budget (Redis) answers later; the one in memory at once, with no promise made.
+        if (taken) return taken.catch((error) => setResult({ errors: [toClientError(error)] }));
       } catch (error) {
         setResult({ errors: [toClientError(error)] });
       }
