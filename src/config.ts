@@ -86,6 +86,11 @@ const schema = z.object({
    */
   REDIS_PREFIX: z.string().trim().min(1).max(100).default('quote-queue:'),
   WORKER_CONCURRENCY: int(0, 1000).default(4),
+  /**
+   * Beyond the contract: `npm start` runs its worker (WORKER_CONCURRENCY) in a child process rather than in the API's
+   * event loop, so underwriting uses another core and never delays a request. Not with DATABASE_URL=:memory:.
+   */
+  WORKER_PROCESS: bool.default(false),
   MAX_QUEUE_SIZE: int(1, 10_000_000).default(1000),
   MAX_ACTIVE_PER_OWNER: int(1, 10_000_000).optional(),
   RETENTION_HOURS: int(1, 24 * 365).default(24),
@@ -189,6 +194,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const c = parsed.data;
   const keys = c.API_KEYS && c.API_KEYS.length > 0 ? c.API_KEYS : undefined;
+  if (c.WORKER_PROCESS && c.DATABASE_URL === ':memory:') {
+    throw new ConfigError(
+      'WORKER_PROCESS=true needs a database both processes can open: a SQLite file or a postgres:// URL, not :memory:',
+    );
+  }
   if (!keys && !isLoopback(c.HOST)) {
     throw new ConfigError(
       `Refusing to start in open mode on HOST=${c.HOST}: without API_KEYS every caller is admin, so the service only listens on a loopback address (localhost, 127.0.0.0/8, ::1). Set API_KEYS=key:role[:name],... or HOST=127.0.0.1.`,

@@ -252,3 +252,31 @@ describe('the fleet with keys', () => {
     }
   });
 });
+
+describe('npm start with WORKER_PROCESS=true', () => {
+  it('runs its worker in a child process on the same database, and stops both on SIGTERM', async () => {
+    const db = await tempDatabase('SQLite');
+    const service = await startApi({ DATABASE_URL: db.url, WORKER_CONCURRENCY: '3', WORKER_PROCESS: 'true' });
+    try {
+      const list = await until(
+        async () => (await service.gql<{ workers: Proc[] }>(WORKERS)).data?.workers ?? [],
+        (l) => l.length === 2,
+      );
+      const api = list.find((p) => p.pid === service.child.proc.pid);
+      const worker = list.find((p) => p.pid !== service.child.proc.pid);
+      expect(api).toMatchObject({ api: true, concurrency: 0 });
+      expect(worker).toMatchObject({ api: false, concurrency: 3, host: hostname() });
+      const res = await service.gql<Submitted>(SUBMIT, { input: { submission: SUBMISSION } });
+      const id = res.data!.submitQuote.messageId;
+      const values = await collectWs<Status>(service.ws(), MESSAGE_STATUS, { id, afterVersion: 0 });
+      expect(values.at(-1)!.messageStatus.status).toBe('COMPLETED');
+      service.child.proc.kill('SIGTERM');
+      expect(await service.child.exited).toBe(0);
+      // The worker child is gone too.
+      expect(() => process.kill(worker!.pid, 0)).toThrow();
+    } finally {
+      await service.stop();
+      await db.cleanup();
+    }
+  });
+});
