@@ -14,6 +14,12 @@ run(async () => {
   const runtime = await startRuntime({ config, logger, withWorker: true, api: false });
   logger.info({ concurrency: config.WORKER_CONCURRENCY, database: config.DATABASE_URL }, 'worker started');
   console.log(`worker started (concurrency ${config.WORKER_CONCURRENCY})`);
+  // Started by `npm start` with WORKER_PROCESS=true (worker-process.ts): tell it over the IPC channel, and stop
+  // (draining, as on SIGTERM) should that process go away, even by kill -9.
+  if (process.send) {
+    process.send({ started: true });
+    process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+  }
 
   stopOnSignals(logger, () => runtime.stop());
 });

@@ -26,19 +26,17 @@ export function startWorkerProcess(logger: Logger): WorkerProcess {
   });
 
   function launch(): void {
+    // Its output goes straight to ours (this process relays nothing); it says it works over the IPC channel.
     const proc = spawn(process.execPath, [...process.execArgv, ENTRY], {
       env: process.env,
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     child = proc;
-    proc.stdout!.on('data', (chunk: Buffer) => {
-      const text = chunk.toString();
-      // Its log lines go where ours go; its "worker started" line tells us it works.
-      if (text.includes('worker started')) {
+    proc.on('message', (message: unknown) => {
+      if ((message as { started?: boolean } | null)?.started) {
         failures = 0;
         onStarted();
       }
-      process.stdout.write(text.replace(/^worker started.*\n/m, ''));
     });
     proc.once('exit', (code, signal) => {
       if (stopping) return;
