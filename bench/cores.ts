@@ -6,6 +6,7 @@
 //   steady: submitQuote for `seconds` from 50 keep-alive connections (a closed loop), the worker draining.
 // Modes rotate within each round; figures are per-round medians, ratios the median of per-round ratios.
 //   node --max-semi-space-size=64 --import tsx bench/cores.ts [--rounds 3] [--seconds 5] [--backlog 40000]
+//     [--database postgres://...]   (PostgreSQL: a schema of its own per mode and round, dropped after)
 // Standalone (not a workload of bench/run.ts yet); prints a table and the raw rounds as JSON.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,9 +15,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import postgres from 'postgres';
+import { openPostgres } from '../src/db/postgres/open.js';
 import { openSqlite } from '../src/db/sqlite/open.js';
 import { SqliteQueueStore } from '../src/db/sqlite/store.js';
 import { newMessageId } from '../src/queue/ids.js';
+import type { QueueStore } from '../src/queue/store.js';
 import type { NewMessage } from '../src/queue/types.js';
 import { autoPriority } from '../src/quotes/priority.js';
 import { parseSubmission } from '../src/quotes/submission.js';
@@ -29,12 +33,14 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '5' },
     backlog: { type: 'string', default: '40000' },
+    database: { type: 'string' },
   },
 });
 const ROUNDS = Number(values.rounds);
 const SECONDS = Number(values.seconds);
 const BACKLOG = Number(values.backlog);
 const CONNECTIONS = 50;
+const PG_URL = values.database;
 
 const MODES = {
   'api-alone': { WORKER_CONCURRENCY: '0' },
@@ -60,9 +66,8 @@ interface Round {
   timeouts: number;
 }
 
-/** Stores `count` real quotes, PENDING, in the file: the worker's backlog. */
-async function preload(path: string, count: number): Promise<void> {
-  const store = new SqliteQueueStore(openSqlite(path));
+/** Stores `count` real quotes, PENDING, in the database: the worker's backlog. */
+async function preload(store: QueueStore, count: number): Promise<void> {
   try {
     for (let from = 0; from < count; from += 1000) {
       const list: NewMessage[] = [];
@@ -88,7 +93,7 @@ async function preload(path: string, count: number): Promise<void> {
   }
 }
 
-function start(mode: Mode, path: string): Promise<{ proc: ChildProcess; url: string }> {
+function start(mode: Mode, databaseUrl: string): Promise<{ proc: ChildProcess; url: string }> {
   const proc = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: {
@@ -96,7 +101,8 @@ function start(mode: Mode, path: string): Promise<{ proc: ChildProcess; url: str
       PORT: '0',
       HOST: '127.0.0.1',
       API_KEYS: '',
-      DATABASE_URL: path,
+      DATABASE_URL: databaseUrl,
+      DATABASE_POOL_SIZE: '4',
       MAX_QUEUE_SIZE: '10000000',
       LOG_LEVEL: 'warn',
       ...MODES[mode],
@@ -139,11 +145,32 @@ async function hit(url: string, options: { amount?: number; duration?: number })
   return r;
 }
 
+/** A fresh database with the backlog: a SQLite file, or a PostgreSQL schema; `drop` removes it. */
+async function database(): Promise<{ url: string; drop(): Promise<void> }> {
+  if (!PG_URL) {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-cores-'));
+    const path = join(dir, 'quotes.db');
+    await preload(new SqliteQueueStore(openSqlite(path)), BACKLOG);
+    return { url: path, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const schema = `bench_cores_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = postgres(PG_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`CREATE SCHEMA ${schema}`);
+  await preload(await openPostgres(PG_URL, { schema, poolSize: 2 }), BACKLOG);
+  const url = new URL(PG_URL);
+  url.searchParams.set('search_path', schema);
+  return {
+    url: url.toString(),
+    async drop() {
+      await admin.unsafe(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.end();
+    },
+  };
+}
+
 async function measure(mode: Mode): Promise<Round> {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-cores-'));
-  const path = join(dir, 'quotes.db');
-  await preload(path, BACKLOG);
-  const { proc, url } = await start(mode, path);
+  const db = await database();
+  const { proc, url } = await start(mode, db.url);
   try {
     const cold = await hit(url, { amount: 2000 });
     const done0 = await completed(url);
@@ -164,7 +191,7 @@ async function measure(mode: Mode): Promise<Round> {
     const exited = new Promise((resolve) => proc.once('exit', resolve));
     proc.kill('SIGTERM');
     await exited;
-    rmSync(dir, { recursive: true, force: true });
+    await db.drop();
   }
 }
 
