@@ -31,9 +31,22 @@ export function prepareFleet(db: Database.Database) {
     return { paused: paused.get() === 1 };
   });
 
+  const busyTimeout = Number(db.pragma('busy_timeout', { simple: true }));
+
   return {
-    /** (this process, now in ms) -> whether the fleet is paused; stores the row and drops expired ones. */
-    beat: (p: ProcessInfo, now: number): { paused: boolean } => beat.immediate(p, now),
+    /**
+     * (this process, now in ms) -> whether the fleet is paused; stores the row and drops expired ones. Never waits
+     * for the write lock: a heartbeat that finds it taken fails at once (SQLITE_BUSY) and the next one tries again,
+     * rather than holding the event loop for the busy timeout every second while another writer holds the file.
+     */
+    beat(p: ProcessInfo, now: number): { paused: boolean } {
+      db.pragma('busy_timeout = 0');
+      try {
+        return beat.immediate(p, now);
+      } finally {
+        db.pragma(`busy_timeout = ${busyTimeout}`);
+      }
+    },
     /** (now in ms) -> the processes whose lease has not ended. */
     processes: (now: number): ProcessInfo[] => (live.all(now) as ProcessRow[]).map(toProcessInfo),
     /** (process id) -> removes its row. */
