@@ -35,12 +35,13 @@ export function prepareFleet(db: Database.Database) {
 
   return {
     /**
-     * (this process, now in ms) -> whether the fleet is paused; stores the row and drops expired ones. Never waits
-     * for the write lock: a heartbeat that finds it taken fails at once (SQLITE_BUSY) and the next one tries again,
-     * rather than holding the event loop for the busy timeout every second while another writer holds the file.
+     * (this process, now in ms) -> whether the fleet is paused; stores the row and drops expired ones. Waits at
+     * most 50 ms for the write lock: a heartbeat that finds it held longer fails (SQLITE_BUSY) and the next one tries
+     * again, rather than holding the event loop for the busy timeout every second while another writer holds the
+     * file (other processes' commits take a few milliseconds, so a beat rarely misses).
      */
     beat(p: ProcessInfo, now: number): { paused: boolean } {
-      db.pragma('busy_timeout = 0');
+      db.pragma('busy_timeout = 50');
       try {
         return beat.immediate(p, now);
       } finally {
