@@ -1,4 +1,5 @@
 // Every environment variable the service reads, validated once at start (nothing else reads process.env).
+import proxyAddr from 'proxy-addr';
 import { z } from 'zod';
 
 const int = (min: number, max: number) =>
@@ -79,7 +80,17 @@ const schema = z.object({
     .trim()
     .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
     .optional(),
+  /**
+   * Beyond the contract: what this fleet's Redis keys and channels start with, so several fleets (or tests) share one
+   * Redis without meeting.
+   */
+  REDIS_PREFIX: z.string().trim().min(1).max(100).default('quote-queue:'),
   WORKER_CONCURRENCY: int(0, 1000).default(4),
+  /**
+   * Beyond the contract: `npm start` runs its worker (WORKER_CONCURRENCY) in a child process rather than in the API's
+   * event loop, so underwriting uses another core and never delays a request. Not with DATABASE_URL=:memory:.
+   */
+  WORKER_PROCESS: bool.default(false),
   MAX_QUEUE_SIZE: int(1, 10_000_000).default(1000),
   MAX_ACTIVE_PER_OWNER: int(1, 10_000_000).optional(),
   RETENTION_HOURS: int(1, 24 * 365).default(24),
@@ -95,6 +106,17 @@ const schema = z.object({
    * listens for other processes' changes. Ignored for SQLite.
    */
   DATABASE_POOL_SIZE: int(1, 1000).default(10),
+  /**
+   * Beyond the contract: whether each process holds a PostgreSQL connection that LISTENs for other processes'
+   * commits. `false` behind a pooler in transaction mode, where LISTEN does not work: other processes' changes are
+   * then noticed through REDIS_URL's wake-ups, or else by reading the log once a second.
+   */
+  DATABASE_LISTEN: bool.default(true),
+  /**
+   * Beyond the contract: a process that has not written its heartbeat for this long leaves the `workers` list
+   * (a process beats every second, or every third of this when shorter).
+   */
+  FLEET_LEASE_SECONDS: int(1, 3600).default(10),
   /** Beyond the contract: SQLite `synchronous`; NORMAL loses nothing on a process crash (see README). */
   SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL'], { message: 'NORMAL or FULL' }).default('NORMAL'),
   /** Beyond the contract: seconds running attempts get to finish on SIGTERM before they go back to PENDING. */
@@ -116,6 +138,29 @@ const schema = z.object({
    * refused with RATE_LIMITED. Default 1000 with keys, no limit in open mode (one local user).
    */
   MAX_SUBSCRIPTIONS_PER_KEY: int(1, 1_000_000).optional(),
+  /**
+   * Beyond the contract: proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For names the client
+   * address for per-address limits; unset: the direct peer is the client (docs/security.md).
+   */
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .transform((raw, ctx) => {
+      const list = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      try {
+        proxyAddr.compile(list);
+      } catch (error) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `addresses or CIDR ranges separated by commas (${(error as Error).message})`,
+        });
+      }
+      return list;
+    })
+    .optional(),
   /** Beyond the contract: TCP connections the server holds at once (server.maxConnections); more are dropped. */
   MAX_CONNECTIONS: int(1, 1_000_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -149,6 +194,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const c = parsed.data;
   const keys = c.API_KEYS && c.API_KEYS.length > 0 ? c.API_KEYS : undefined;
+  if (c.WORKER_PROCESS && c.DATABASE_URL === ':memory:') {
+    throw new ConfigError(
+      'WORKER_PROCESS=true needs a database both processes can open: a SQLite file or a postgres:// URL, not :memory:',
+    );
+  }
   if (!keys && !isLoopback(c.HOST)) {
     throw new ConfigError(
       `Refusing to start in open mode on HOST=${c.HOST}: without API_KEYS every caller is admin, so the service only listens on a loopback address (localhost, 127.0.0.0/8, ::1). Set API_KEYS=key:role[:name],... or HOST=127.0.0.1.`,

@@ -1,8 +1,10 @@
 // Assembles the queue for one process from the configuration: storage, events, workers, upkeep, service.
+import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { type OpenStoreOptions, openStore } from './db/open-store.js';
 import type { Logger } from './logger.js';
 import { createEventFeed, createQueueEvents, type EventFeed, type QueueEvents } from './queue/events.js';
+import { createFleetMember, type FleetMember } from './queue/fleet.js';
 import { type Maintenance, startMaintenance } from './queue/maintenance.js';
 import type { Processor } from './queue/processor.js';
 import { createQueueService, type QueueService } from './queue/service.js';
@@ -12,6 +14,8 @@ import { type AttemptInfo, createWorker, type Worker } from './queue/worker.js';
 import { autoPriority } from './quotes/priority.js';
 import { createQuoteProcessor } from './quotes/processor.js';
 import { parseSubmission } from './quotes/submission.js';
+import { connectRedis } from './redis/connect.js';
+import { type RedisWakeups, startRedisWakeups } from './redis/wakeups.js';
 
 export interface RuntimeOptions {
   config: Config;
@@ -26,7 +30,13 @@ export interface RuntimeOptions {
   feedPollMs?: number;
   /** Run the claiming worker (default: WORKER_CONCURRENCY > 0). */
   withWorker?: boolean;
+  /** Whether this process serves the API, as the fleet's list shows it. Default true. */
+  api?: boolean;
+  /** The fleet heartbeat's period, shortened by tests (default 1 s, or a third of FLEET_LEASE_SECONDS if less). */
+  fleetHeartbeatMs?: number;
   onAttempt?: (info: AttemptInfo) => void;
+  /** PostgreSQL without LISTEN: how often the log is read for other processes' changes (tests lengthen it). */
+  databasePollMs?: number;
   /** Test hook for storage-fault tests (see openStore). */
   onSqliteOpen?: OpenStoreOptions['onSqliteOpen'];
 }
@@ -39,6 +49,11 @@ export interface Runtime {
   worker: Worker | undefined;
   syncWorker: Worker;
   maintenance: Maintenance;
+  fleet: FleetMember;
+  /** The Redis connection for commands (REDIS_URL), shared with the server's rate limits; undefined without it. */
+  redis: Redis | undefined;
+  /** Wake-ups through Redis pub/sub (REDIS_URL); undefined without it. */
+  redisWakeups: RedisWakeups | undefined;
   /** Stops claiming, drains running attempts for `graceMs`, publishes the last events, closes storage. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -47,6 +62,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { config, logger } = options;
   const store = await openStore(config, {
     onSqliteOpen: options.onSqliteOpen,
+    pollMs: options.databasePollMs,
     onRetry: (reason, delayMs) =>
       logger.warn({ reason, retryInMs: delayMs }, 'the database cannot be reached yet; retrying'),
   });
@@ -101,6 +117,34 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   await syncWorker.start();
   const withWorker = options.withWorker ?? config.WORKER_CONCURRENCY > 0;
   const worker = withWorker ? createWorker({ ...common, concurrency: config.WORKER_CONCURRENCY }) : undefined;
+  const fleet = createFleetMember({
+    store,
+    worker,
+    running: () => (worker?.inFlight ?? 0) + syncWorker.inFlight,
+    api: options.api ?? true,
+    concurrency: worker ? config.WORKER_CONCURRENCY : 0,
+    heartbeatMs: options.fleetHeartbeatMs ?? Math.min(1000, (config.FLEET_LEASE_SECONDS * 1000) / 3),
+    leaseMs: config.FLEET_LEASE_SECONDS * 1000,
+    clock: options.clock,
+    onError: (e) => onError(e, 'fleet heartbeat'),
+  });
+  const redis = config.REDIS_URL
+    ? connectRedis(config.REDIS_URL, logger, 'rate limits, wake-ups')
+    : undefined;
+  const redisWakeups =
+    config.REDIS_URL && redis
+      ? startRedisWakeups({
+          publisher: redis,
+          subscriber: connectRedis(config.REDIS_URL, logger, 'wake-ups'),
+          prefix: config.REDIS_PREFIX,
+          origin: fleet.id,
+          store,
+          feed,
+          onError: (e) => onError(e, 'redis wake-ups'),
+        })
+      : undefined;
+  // The first heartbeat reads the stored pause before the worker takes anything.
+  await fleet.start();
   await worker?.start();
   const maintenance = startMaintenance({
     store,
@@ -115,7 +159,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     events,
     feed,
     syncWorker,
-    worker,
+    fleet,
     maxSize: config.MAX_QUEUE_SIZE,
     maxPerOwner: config.MAX_ACTIVE_PER_OWNER,
     allowFaultInjection: config.ALLOW_FAULT_INJECTION,
@@ -134,11 +178,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     worker,
     syncWorker,
     maintenance,
+    fleet,
+    redis,
+    redisWakeups,
     async stop(graceMs = config.SHUTDOWN_GRACE_SECONDS * 1000) {
       maintenance.stop();
       await Promise.all([worker?.stop(graceMs), syncWorker.stop(graceMs)]);
+      await fleet.stop();
       await feed.drain();
       feed.stop();
+      await redisWakeups?.stop();
+      await redis?.quit().catch(() => redis.disconnect());
       await store.close();
     },
   };

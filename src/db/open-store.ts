@@ -11,7 +11,8 @@ export type Engine = 'sqlite' | 'postgres';
 export type StoreConfig = Pick<
   Config,
   'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'SQLITE_SYNCHRONOUS' | 'SQLITE_MAX_PAGES'
->;
+> &
+  Partial<Pick<Config, 'DATABASE_LISTEN'>>;
 
 export interface OpenStoreOptions {
   /**
@@ -21,6 +22,8 @@ export interface OpenStoreOptions {
   onSqliteOpen?: (db: Database.Database) => void;
   /** Called when the database server cannot be reached at start, before each wait and retry (PostgreSQL). */
   onRetry?: (reason: string, delayMs: number) => void;
+  /** PostgreSQL without LISTEN: how often the log is read for other processes' changes. Default 1000 ms. */
+  pollMs?: number;
 }
 
 /** `postgres://` and `postgresql://` URLs are PostgreSQL; anything else (a path, `file:`, `:memory:`) is SQLite. */
@@ -32,6 +35,8 @@ export async function openStore(config: StoreConfig, options: OpenStoreOptions =
   if (engineOf(config.DATABASE_URL) === 'postgres') {
     return openPostgres(config.DATABASE_URL, {
       poolSize: config.DATABASE_POOL_SIZE,
+      listen: config.DATABASE_LISTEN,
+      slowPollMs: options.pollMs,
       onRetry: (error, delayMs) => options.onRetry?.(errorText(error), delayMs),
     });
   }

@@ -3,6 +3,7 @@ import { type Actor, canCancel, canOperate, canRead, canRetry, canReview } from 
 import { BadInputError, type DomainError, ForbiddenError, NotFoundError } from './errors.js';
 import { estimateProcessingTime } from './estimate.js';
 import type { EventFeed, QueueEvents } from './events.js';
+import type { FleetMember } from './fleet.js';
 import { newMessageId } from './ids.js';
 import type { QueueStore, Transition } from './store.js';
 import { cancel, retry, review } from './transitions.js';
@@ -14,6 +15,7 @@ import type {
   MessageFilter,
   Page,
   Priority,
+  ProcessInfo,
   QueueStats,
   ReviewAction,
   Simulation,
@@ -51,8 +53,8 @@ export interface QueueServiceOptions {
   feed: EventFeed;
   /** Runs `run()` submissions in the request (a worker with concurrency 0 of this process). */
   syncWorker: Worker;
-  /** The claiming worker of this process, if any (pause/resume). */
-  worker?: Worker;
+  /** This process in the fleet: the shared pause and the list of processes. */
+  fleet: FleetMember;
   maxSize: number;
   /** Most PENDING or PROCESSING messages one caller's submissions may hold; undefined: only `maxSize`. */
   maxPerOwner?: number;
@@ -66,6 +68,9 @@ export interface QueueServiceOptions {
   /** How long a synchronous run's lease lasts between heartbeats of the sync worker. */
   leaseMs?: number;
 }
+
+/** The queue's figures as the service reports them: the stored ones, and whether the fleet is paused. */
+export type ServiceStats = QueueStats & { workerPaused: boolean };
 
 export const LIMITS = {
   maxRetries: [0, 10],
@@ -261,25 +266,35 @@ export function createQueueService(options: QueueServiceOptions) {
       return store.queuePosition(id, clock());
     },
 
-    stats(): Promise<QueueStats> {
-      return store.stats(clock(), options.maxSize);
+    /** The stored figures, with the fleet's pause as this process knows it. */
+    async stats(): Promise<ServiceStats> {
+      const figures = await store.stats(clock(), options.maxSize);
+      return { ...figures, workerPaused: options.fleet.paused };
     },
 
-    /** Stops this process's worker from taking new messages (running ones finish). */
-    pause(actor: Actor): boolean {
-      if (!canOperate(actor)) throw new ForbiddenError('Only an admin may pause the worker');
-      options.worker?.pause();
-      return options.worker?.paused ?? false;
+    /** Stops every worker of the fleet from taking new messages (running ones finish); returns paused. */
+    async pause(actor: Actor): Promise<boolean> {
+      if (!canOperate(actor)) throw new ForbiddenError('Only an admin may pause the workers');
+      await options.fleet.setPaused(true);
+      return options.fleet.paused;
     },
 
-    resume(actor: Actor): boolean {
-      if (!canOperate(actor)) throw new ForbiddenError('Only an admin may resume the worker');
-      options.worker?.resume();
-      return options.worker?.paused ?? false;
+    /** Lets every worker of the fleet take messages again; returns paused. */
+    async resume(actor: Actor): Promise<boolean> {
+      if (!canOperate(actor)) throw new ForbiddenError('Only an admin may resume the workers');
+      await options.fleet.setPaused(false);
+      return options.fleet.paused;
     },
 
+    /** Whether the fleet's workers are paused, as this process last read it (at most a heartbeat old). */
     get paused(): boolean {
-      return options.worker?.paused ?? false;
+      return options.fleet.paused;
+    },
+
+    /** The live processes on this database (admins). */
+    processes(actor: Actor): Promise<ProcessInfo[]> {
+      if (!canOperate(actor)) throw new ForbiddenError('Only an admin may list the workers');
+      return options.fleet.list();
     },
   };
 }

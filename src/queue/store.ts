@@ -28,6 +28,7 @@ import type {
   MessageFilter,
   NewMessage,
   Page,
+  ProcessInfo,
   QueueStats,
 } from './types.js';
 
@@ -172,6 +173,21 @@ export interface QueueStore {
    * and attempts; returns how many. In short transactions of its own (never one long one), appending no events.
    */
   purge(before: Date): Promise<number>;
+  /**
+   * A process's heartbeat: stores its row (expiring at `expiresAt`), removes the rows of processes whose lease
+   * ended before `now`, and reads whether the fleet's workers are paused. One transaction; no event.
+   */
+  beat(process: ProcessInfo, now: Date): Promise<{ paused: boolean }>;
+  /** The processes whose lease has not ended at `now`, oldest start first. */
+  processes(now: Date): Promise<ProcessInfo[]>;
+  /** Removes a process's row (a clean stop). */
+  leave(processId: string): Promise<void>;
+  /**
+   * Pauses or resumes every worker of the fleet. While paused, `claim` and `changeAndClaim` take nothing (checked
+   * inside their statement, so no claim that starts after this commits takes a message); `enqueue`'s `claimFor`
+   * (a synchronous run) still claims. Kept until changed, across restarts. No event.
+   */
+  setPaused(paused: boolean, now: Date): Promise<void>;
   /** Throws StorageUnavailableError unless the store can take writes now. */
   checkWritable(): Promise<void>;
   close(): Promise<void>;

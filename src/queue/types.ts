@@ -144,3 +144,21 @@ export interface Page {
   beforeSeq?: number;
   limit: number;
 }
+
+/** A process working on the queue's database, as its last heartbeat described it. */
+export interface ProcessInfo {
+  /** Unique per process start: host, pid and a random part. */
+  id: string;
+  host: string;
+  pid: number;
+  /** Whether it serves the API. */
+  api: boolean;
+  /** Messages its worker runs at once; 0 when it takes no queued work. */
+  concurrency: number;
+  /** Attempts running in it at its last heartbeat. */
+  running: number;
+  startedAt: Date;
+  lastHeartbeat: Date;
+  /** When it leaves the list unless it beats again. */
+  expiresAt: Date;
+}

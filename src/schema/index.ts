@@ -6,6 +6,7 @@ import './quote.js';
 import './review.js';
 import './message.js';
 import './stats.js';
+import './fleet.js';
 import './connection.js';
 import './queries.js';
 import './mutations.js';

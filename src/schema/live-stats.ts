@@ -3,8 +3,7 @@
 // every subscriber; a slow subscriber only ever gets the newest figures.
 import { Repeater } from '@graphql-yoga/subscription';
 import type { QueueEvents } from '../queue/events.js';
-import type { QueueService } from '../queue/service.js';
-import type { QueueStats } from '../queue/types.js';
+import type { QueueService, ServiceStats as QueueStats } from '../queue/service.js';
 
 export interface StatsFeed {
   /** The figures now, then whenever they change. */
@@ -15,6 +14,8 @@ export interface StatsFeed {
 export interface StatsFeedOptions {
   service: QueueService;
   events: QueueEvents;
+  /** Another reason to compute the figures again (the fleet's pause changed); returns the unsubscribe. */
+  onOtherChange?: (listener: () => void) => () => void;
   /** Least time between two computations. Default 100 ms (10 a second). */
   minIntervalMs?: number;
   /** Recompute at least this often while anyone listens. Default 5000 ms. */
@@ -61,9 +62,11 @@ export function createStatsFeed(options: StatsFeedOptions): StatsFeed {
 
   function attach(): void {
     const off = options.events.onChange(schedule);
+    const offOther = options.onOtherChange?.(schedule);
     const refresh = setInterval(schedule, refreshMs);
     detach = () => {
       off();
+      offOther?.();
       clearInterval(refresh);
       clearTimeout(timer);
       timer = undefined;

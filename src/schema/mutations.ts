@@ -101,14 +101,16 @@ builder.mutationField('reviewQuote', (t) =>
 
 builder.mutationField('pauseWorker', (t) =>
   t.boolean({
-    description: "Admins: this process's worker stops taking messages (running ones finish). Returns paused.",
+    description:
+      'Admins: every worker of every process on this database stops taking messages (running ones finish), until resumeWorker; kept across restarts. Returns paused.',
     resolve: (_root, _args, ctx) => ctx.service.pause(ctx.actor),
   }),
 );
 
 builder.mutationField('resumeWorker', (t) =>
   t.boolean({
-    description: "Admins: this process's worker takes messages again. Returns paused.",
+    description:
+      'Admins: every worker of every process on this database takes messages again (other processes within a second). Returns paused.',
     resolve: (_root, _args, ctx) => ctx.service.resume(ctx.actor),
   }),
 );

@@ -1,5 +1,6 @@
 // QueueStats: the queue's figures, as a query and as a live subscription.
-import { PRIORITIES, type Priority, type QueueStats } from '../queue/types.js';
+import type { ServiceStats } from '../queue/service.js';
+import { PRIORITIES, type Priority } from '../queue/types.js';
 import { builder } from './builder.js';
 import { LIST_ESTIMATES, listCost } from './cost.js';
 import { MessagePriority } from './enums.js';
@@ -12,7 +13,7 @@ const PriorityCountRef = builder.objectRef<{ priority: Priority; count: number }
   }),
 });
 
-export const QueueStatsRef = builder.objectRef<QueueStats>('QueueStats').implement({
+export const QueueStatsRef = builder.objectRef<ServiceStats>('QueueStats').implement({
   description:
     "The queue's figures now. failedCount equals deadLetterCount: FAILED always means dead-lettered.",
   fields: (t) => ({
@@ -66,8 +67,9 @@ export const QueueStatsRef = builder.objectRef<QueueStats>('QueueStats').impleme
       description: 'REFERRED quotes waiting for a human.',
     }),
     workerPaused: t.boolean({
-      description: "Whether this process's worker is paused (pauseWorker).",
-      resolve: (_s, _args, ctx) => ctx.service.paused,
+      description:
+        'Whether the workers of the fleet are paused (pauseWorker), as this process last read it (at most a second old).',
+      resolve: (s) => s.workerPaused,
     }),
   }),
 });

@@ -8,6 +8,7 @@ import type { Runtime } from '../runtime.js';
 import { schema } from '../schema/index.js';
 import { createStatsFeed } from '../schema/live-stats.js';
 import { createAuthenticator } from './auth.js';
+import { clientAddress } from './client-address.js';
 import { answerClientError } from './client-error.js';
 import type { ExecutionGuardLimits } from './execution-guard.js';
 import { createReadiness, health, type Probe } from './health.js';
@@ -16,6 +17,7 @@ import { createKeyThrottle } from './key-throttle.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createRateLimiter } from './rate-limit.js';
 import { BASE_HEADERS, WEB_CSP } from './security-headers.js';
+import { createSharedRateLimiter } from './shared-rate-limit.js';
 import { createSubscriptionTracker } from './subscriptions.js';
 import { serveWeb } from './web.js';
 import { attachWebSocket } from './websocket.js';
@@ -101,6 +103,7 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
   const stats = createStatsFeed({
     service: runtime.service,
     events: runtime.events,
+    onOtherChange: (listener) => runtime.fleet.onPausedChange(listener),
     onError: (err) => logger.error({ err }, 'queue figures could not be read'),
   });
   const tracker = createSubscriptionTracker({ maxPerKey: config.MAX_SUBSCRIPTIONS_PER_KEY });
@@ -108,14 +111,22 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
   const auth = createAuthenticator(config.API_KEYS);
   // Wrong keys are throttled per client address, over HTTP, SSE and WebSocket alike.
   const keys = createKeyThrottle(auth);
+  const addressOf = clientAddress(config.TRUST_PROXY);
   // One budget per key, whether it calls over HTTP, SSE or WebSocket.
-  const limiter = createRateLimiter(config.RATE_LIMIT_PER_SECOND);
+  const limiter = runtime.redis
+    ? createSharedRateLimiter({
+        redis: runtime.redis,
+        perSecond: config.RATE_LIMIT_PER_SECOND,
+        prefix: config.REDIS_PREFIX,
+      })
+    : createRateLimiter(config.RATE_LIMIT_PER_SECOND);
   const yoga = createGraphQLHandler({
     schema,
     service: runtime.service,
     events: runtime.events,
     stats,
     keys,
+    clientAddress: addressOf,
     limiter,
     tracker,
     logger,
@@ -189,6 +200,7 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
     server,
     yoga,
     keys,
+    clientAddress: addressOf,
     hostAllowed: (host) => !auth.open || isLoopbackHost(host),
     limiter,
     logger,

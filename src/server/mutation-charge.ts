@@ -22,7 +22,9 @@ export function mutationChargePlugin(limiter: RateLimiter): Plugin<GraphQLContex
       const fields = rootFieldCount(args.document, operation.selectionSet);
       if (fields <= 1) return;
       try {
-        limiter.take((args.contextValue as GraphQLContext).actor.id, fields - 1, fields);
+        const taken = limiter.take((args.contextValue as GraphQLContext).actor.id, fields - 1, fields);
+        if (taken)
+          return taken.catch((error) => setResultAndStopExecution({ errors: [toClientError(error)] }));
       } catch (error) {
         setResultAndStopExecution({ errors: [toClientError(error)] });
       }

@@ -1,5 +1,6 @@
 // Requests per second per caller (RATE_LIMIT_PER_SECOND): a token bucket in memory for each key, holding
-// one second's worth, so short bursts pass and a sustained flood is refused with RATE_LIMITED.
+// one second's worth, so short bursts pass and a sustained flood is refused with RATE_LIMITED. With REDIS_URL the
+// budget is shared by every API process instead (shared-rate-limit.ts).
 import { RateLimitedError } from '../queue/errors.js';
 
 export interface RateLimiter {
@@ -8,7 +9,22 @@ export interface RateLimiter {
    * when fewer are left. A cost above one second's budget can never pass. `counted`: how many requests the
    * whole request counts as, for the refusal's words (default `cost`).
    */
-  take(callerId: string, cost?: number, counted?: number): void;
+  take(callerId: string, cost?: number, counted?: number): void | Promise<void>;
+}
+
+/** The refusal, in words that say whether the request was too big or the key too fast. */
+export function rateLimitedError(
+  perSecond: number,
+  cost: number,
+  counted: number,
+  waitSeconds: number,
+): RateLimitedError {
+  return new RateLimitedError(
+    cost > perSecond
+      ? `This request counts as ${counted} requests (one per root field of a mutation), more than the ${perSecond} per second this key may make; split it`
+      : `Too many requests: this key may make ${perSecond} per second${counted > 1 ? ` and this one counts as ${counted} (one per root field of a mutation)` : ''}; slow down and try again shortly`,
+    waitSeconds,
+  );
 }
 
 export function createRateLimiter(
@@ -26,12 +42,7 @@ export function createRateLimiter(
       buckets.set(callerId, bucket);
       if (bucket.tokens < cost) {
         const wait = Math.max(1, Math.ceil((Math.min(cost, perSecond) - bucket.tokens) / perSecond));
-        throw new RateLimitedError(
-          cost > perSecond
-            ? `This request counts as ${counted} requests (one per root field of a mutation), more than the ${perSecond} per second this key may make; split it`
-            : `Too many requests: this key may make ${perSecond} per second${counted > 1 ? ` and this one counts as ${counted} (one per root field of a mutation)` : ''}; slow down and try again shortly`,
-          wait,
-        );
+        throw rateLimitedError(perSecond, cost, counted, wait);
       }
       bucket.tokens -= cost;
     },

@@ -16,6 +16,7 @@ import type { Logger } from '../logger.js';
 import type { Actor } from '../queue/access.js';
 import { codedError, normalizeCode, toClientError } from '../schema/errors.js';
 import { deliverMessagesFor } from '../schema/live-message.js';
+import { type ClientAddressOf, clientAddress } from './client-address.js';
 import { createFrameWriter, type FrameWriter } from './frame-writer.js';
 import type { KeyThrottle } from './key-throttle.js';
 import { createMessageFanout } from './message-fanout.js';
@@ -31,6 +32,8 @@ export interface WebSocketOptions {
   yoga: GraphQLHandler;
   /** Authenticates connection_init's key, throttling wrong keys per client address. */
   keys: KeyThrottle;
+  /** The address per-address limits count (client-address.ts). Default: the direct peer. */
+  clientAddress?: ClientAddressOf;
   /** Whether an upgrade's Host header may be answered (open mode: loopback names only). */
   hostAllowed?: (host: string | undefined) => boolean;
   limiter: RateLimiter;
@@ -74,6 +77,7 @@ type Enveloped = ReturnType<GraphQLHandler['getEnveloped']>;
 
 export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
   const { yoga, keys, limiter, logger } = options;
+  const addressOf = options.clientAddress ?? clientAddress(undefined);
   const maxSubscriptions = options.maxSubscriptionsPerSocket ?? 100;
   const maxPerClient = options.maxSocketsPerClient ?? 50;
   // A frame larger than a request body may be is refused by ws itself (close 1009) before it is buffered.
@@ -100,7 +104,7 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
       return refuse(socket, 403, 'Forbidden');
     if (!sameOrigin(req)) return refuse(socket, 403, 'Forbidden');
     // Counted from the upgrade until the TCP socket closes, whichever way it ends (exact, no sweeping).
-    const client = req.socket.remoteAddress ?? 'unknown';
+    const client = addressOf(req);
     const open = perClient.get(client) ?? 0;
     if (open >= maxPerClient) return refuse(socket, 429, 'Too Many Requests');
     perClient.set(client, open + 1);
@@ -133,7 +137,7 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
     onConnect(ctx) {
       try {
         ctx.extra.actor = keys.authenticate(
-          ctx.extra.request.socket.remoteAddress,
+          addressOf(ctx.extra.request),
           authorizationOf(ctx.connectionParams),
         );
         ctx.extra.operations = new Set();
@@ -155,7 +159,7 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
         ];
       }
       try {
-        limiter.take(actor.id);
+        await limiter.take(actor.id);
       } catch (error) {
         return [toClientError(error)];
       }

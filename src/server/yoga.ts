@@ -19,6 +19,7 @@ import type { GraphQLContext } from '../schema/context.js';
 import { normalizeCode, toClientError } from '../schema/errors.js';
 import type { StatsFeed } from '../schema/live-stats.js';
 import { bodyLimitPlugin } from './body-limit.js';
+import { type ClientAddressOf, clientAddress } from './client-address.js';
 import { costLimitPlugin } from './cost-limit.js';
 import { csrfPlugin } from './csrf.js';
 import {
@@ -58,6 +59,8 @@ export interface GraphQLHandlerOptions {
   stats: StatsFeed;
   /** Authenticates callers, throttling wrong keys per client address. */
   keys: KeyThrottle;
+  /** The address per-address limits count (client-address.ts). Default: the direct peer. */
+  clientAddress?: ClientAddressOf;
   limiter: RateLimiter;
   tracker: SubscriptionTracker;
   logger: Logger;
@@ -116,7 +119,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHan
       costLimitPlugin(options.maxCost),
       executionGuardPlugin(),
       options.tracker.plugin,
-      callerCheckPlugin(keys, limiter),
+      callerCheckPlugin(keys, limiter, options.clientAddress ?? clientAddress(undefined)),
       mutationChargePlugin(limiter),
       clientErrorCodesPlugin(),
       ...(options.readiness ? [storageWatchPlugin(options.readiness)] : []),
@@ -149,16 +152,22 @@ function notAcceptable(): Response {
 }
 
 /** Every HTTP operation needs a valid key (unless open mode) and a token of its key's rate budget. */
-function callerCheckPlugin(keys: KeyThrottle, limiter: RateLimiter): Plugin<object, ServerContext> {
+function callerCheckPlugin(
+  keys: KeyThrottle,
+  limiter: RateLimiter,
+  addressOf: ClientAddressOf,
+): Plugin<object, ServerContext> {
   return {
     onParams({ request, context, setResult }) {
       try {
         const actor = keys.authenticate(
-          context.req?.socket.remoteAddress,
+          context.req ? addressOf(context.req) : undefined,
           request.headers.get('authorization'),
         );
-        limiter.take(actor.id);
+        const taken = limiter.take(actor.id);
         context.actor = actor;
+        // A shared budget (Redis) answers later; the one in memory at once, with no promise made.
+        if (taken) return taken.catch((error) => setResult({ errors: [toClientError(error)] }));
       } catch (error) {
         setResult({ errors: [toClientError(error)] });
       }

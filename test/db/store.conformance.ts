@@ -382,6 +382,61 @@ export function describeStoreConformance(engine: string, open: StoreFactory): vo
       });
     });
 
+    describe('the fleet', () => {
+      const member = (id: string, startMs: number, beatMs: number, leaseMs = 10_000) => ({
+        id,
+        host: 'host-a',
+        pid: 100,
+        api: id.startsWith('api'),
+        concurrency: id.startsWith('api') ? 0 : 4,
+        running: 2,
+        startedAt: at(startMs),
+        lastHeartbeat: at(beatMs),
+        expiresAt: at(beatMs + leaseMs),
+      });
+
+      it('lists the processes that beat, drops one whose lease ended, and removes one that left', async () => {
+        expect(await store.beat(member('api-1', 0, 0), at(0))).toEqual({ paused: false });
+        await store.beat(member('worker-1', 100, 100), at(100));
+        await store.beat(member('worker-2', 200, 200), at(200));
+        await store.beat({ ...member('api-1', 0, 5000), running: 0 }, at(5000));
+        expect(await store.processes(at(5000))).toEqual([
+          { ...member('api-1', 0, 5000), running: 0 },
+          member('worker-1', 100, 100),
+          member('worker-2', 200, 200),
+        ]);
+        // worker-1 stopped beating: past its lease it is no longer listed, and the next beat removes its row.
+        await store.beat(member('worker-2', 200, 10_150), at(10_150));
+        expect((await store.processes(at(10_150))).map((p) => p.id)).toEqual(['api-1', 'worker-2']);
+        await store.leave('worker-2');
+        expect((await store.processes(at(10_150))).map((p) => p.id)).toEqual(['api-1']);
+      });
+
+      it('pauses every claim while the fleet is paused, keeps runQuote claims, and says so on each beat', async () => {
+        const a = await enqueue();
+        await store.setPaused(true, T0);
+        expect(await store.beat(member('worker-1', 0, 0), T0)).toEqual({ paused: true });
+        expect(await claimIds(5)).toEqual([]);
+        const settled = await store.changeAndClaim([], T0, {
+          workerId: 'w1',
+          limit: 5,
+          leaseMs: 10_000,
+          now: T0,
+        });
+        expect(settled.claimed).toEqual([]);
+        // A synchronous run claims in its own enqueue.
+        const run = await store.enqueue(
+          newMessage(),
+          { maxSize: 1000, claimFor: { workerId: 'sync', leaseMs: 1000 } },
+          T0,
+        );
+        expect(run.message.status).toBe('PROCESSING');
+        await store.setPaused(false, at(10));
+        expect(await store.beat(member('worker-1', 0, 10), at(10))).toEqual({ paused: false });
+        expect(await claimIds(5)).toEqual([a.id]);
+      });
+    });
+
     describe('figures and upkeep', () => {
       it('counts by status and priority', async () => {
         await enqueue({ priority: 'LOW' });

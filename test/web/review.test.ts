@@ -95,7 +95,7 @@ describe.each(ENGINES)('review and dashboard on %s', (engine) => {
       expect(await alert.first().getAttribute('data-error-code')).toBe('UNAUTHENTICATED');
       await useKey(page, KEYS.submitter);
       await expect.poll(() => alert.count()).toBe(0);
-      await page.getByRole('button', { name: 'Pause worker' }).click();
+      await page.getByRole('button', { name: 'Pause workers' }).click();
       await alert.filter({ hasText: 'role does not allow' }).first().waitFor({ timeout: 15_000 });
       expect(await alert.first().getAttribute('data-error-code')).toBe('FORBIDDEN');
       await context.close();

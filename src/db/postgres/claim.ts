@@ -11,12 +11,14 @@ const LEASE = `status = 'PROCESSING', attempts = m.attempts + 1, version = m.ver
  * One statement: the MATERIALIZED CTE walks messages_claim_idx from its head (its ORDER BY is the index's order and
  * its WHERE the index's predicate, plus the due test), locks up to `limit` rows and SKIPs those another claimer
  * holds, so claimers never wait on each other nor take one message twice; MATERIALIZED keeps the planner from
- * folding it into the UPDATE, where LIMIT and the locking could be applied per joined row.
+ * folding it into the UPDATE, where LIMIT and the locking could be applied per joined row. A paused fleet
+ * (fleet_state) takes nothing: the pause is read by the claim itself, so it holds in every process at once.
  * Parameters: now, worker, lease end, limit. Returns the claimed rows (unordered).
  */
 const CLAIM = `WITH next AS MATERIALIZED (
     SELECT seq FROM messages
     WHERE status = 'PENDING' AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
+      AND NOT EXISTS (SELECT 1 FROM fleet_state WHERE paused = 1)
     ORDER BY effective_priority DESC, seq
     LIMIT $4
     FOR UPDATE SKIP LOCKED)

@@ -19,6 +19,8 @@ export interface PostgresOptions {
   onRetry?: (error: unknown, delayMs: number) => void;
   /** While the listener is down, the log is read once per this many ms. Default 1000. */
   slowPollMs?: number;
+  /** Whether to LISTEN for other processes' commits (DATABASE_LISTEN); false: read the log every `slowPollMs`. */
+  listen?: boolean;
   /** How the connections appear in pg_stat_activity. Default `quote-queue`. */
   applicationName?: string;
 }
@@ -55,7 +57,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     const channel = `quote_queue_log:${row!.schema}`.slice(0, 63);
     const origin = randomUUID().slice(0, 8);
     const wakeups = new Wakeups(url, settings, { channel, origin, slowPollMs: options.slowPollMs });
-    await wakeups.start();
+    if (options.listen !== false) await wakeups.start();
     return new PostgresQueueStore({
       sql,
       orm: drizzle({ client: sql }),

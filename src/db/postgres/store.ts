@@ -19,6 +19,7 @@ import type {
   MessageFilter,
   NewMessage,
   Page,
+  ProcessInfo,
   QueueStats,
 } from '../../queue/types.js';
 import { changeMany } from './change.js';
@@ -26,6 +27,7 @@ import { claimMany } from './claim.js';
 import { enqueueMany } from './enqueue.js';
 import * as log from './events.js';
 import { isRetryable, storageFault } from './faults.js';
+import * as fleet from './fleet.js';
 import { expiredLeases, renewLeases } from './leases.js';
 import { agePriorities, purgeBatch } from './maintenance.js';
 import { countMessages, getMessage, listMessages, nextDueAt, queuePosition } from './read.js';
@@ -158,6 +160,22 @@ export class PostgresQueueStore implements QueueStore {
       total += n;
       if (n === 0) return total;
     }
+  }
+
+  async beat(process: ProcessInfo, now: Date): Promise<{ paused: boolean }> {
+    return this.run(() => this.sql.begin((sql) => fleet.beat(sql, process, now.getTime())));
+  }
+
+  async processes(now: Date): Promise<ProcessInfo[]> {
+    return this.run(() => fleet.liveProcesses(this.sql, now.getTime()));
+  }
+
+  async leave(processId: string): Promise<void> {
+    await this.run(() => fleet.leave(this.sql, processId));
+  }
+
+  async setPaused(paused: boolean, now: Date): Promise<void> {
+    await this.run(() => fleet.setPaused(this.sql, paused, now.getTime()));
   }
 
   async checkWritable(): Promise<void> {

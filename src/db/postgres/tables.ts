@@ -116,3 +116,26 @@ export const statusCounts = pgTable('status_counts', {
   status: text('status').primaryKey(),
   n: bigint('n', { mode: 'number' }).notNull().default(0),
 });
+
+/**
+ * The processes working on this database (API, worker or both), each upserting its row on every heartbeat; a row
+ * whose lease ended is a process that vanished, and the next heartbeat of any process removes it.
+ */
+export const processes = pgTable('processes', {
+  id: text('id').primaryKey(),
+  host: text('host').notNull(),
+  pid: integer('pid').notNull(),
+  api: integer('api').notNull(),
+  concurrency: integer('concurrency').notNull(),
+  running: integer('running').notNull(),
+  startedAt: ms('started_at').notNull(),
+  heartbeatAt: ms('heartbeat_at').notNull(),
+  expiresAt: ms('expires_at').notNull(),
+});
+
+/** State every process of the fleet shares: one row (id 1) once anyone paused; absent means running. */
+export const fleetState = pgTable('fleet_state', {
+  id: integer('id').primaryKey(),
+  paused: integer('paused').notNull().default(0),
+  changedAt: ms('changed_at').notNull(),
+});

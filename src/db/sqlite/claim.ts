@@ -47,7 +47,8 @@ export type ClaimStatements = ReturnType<typeof prepareClaim>;
 
 export function prepareClaim(db: Database.Database) {
   // One statement takes the head of messages_claim_idx: no read-then-write window for another process to slip
-  // into, and the sub-select walks the partial index in order, so its cost does not grow with depth.
+  // into, and the sub-select walks the partial index in order, so its cost does not grow with depth. A paused
+  // fleet (fleet_state) takes nothing: the pause is read in the claim itself, so it holds in every process at once.
   // `LIMIT @limit + 0`, never a bare bound LIMIT: SQLite (3.47+) plans a LIMIT by the value bound to it, which
   // recompiles the statement on every run; an expression is read at run time. (Every hot LIMIT here does the same.)
   const claim = db
@@ -57,6 +58,7 @@ export function prepareClaim(db: Database.Database) {
       WHERE seq IN (
         SELECT seq FROM messages INDEXED BY messages_claim_idx
         WHERE status = 'PENDING' AND (next_attempt_at IS NULL OR next_attempt_at <= @now)
+          AND NOT EXISTS (SELECT 1 FROM fleet_state WHERE paused = 1)
         ORDER BY effective_priority DESC, seq
         LIMIT @limit + 0)
       RETURNING ${CLAIM_RETURNS.join(', ')}`)

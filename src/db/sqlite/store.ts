@@ -19,6 +19,7 @@ import type {
   MessageFilter,
   NewMessage,
   Page,
+  ProcessInfo,
   QueueStats,
 } from '../../queue/types.js';
 import { prepareAppend } from './append.js';
@@ -28,6 +29,7 @@ import { prepareClaim } from './claim.js';
 import { prepareEnqueue } from './enqueue.js';
 import { prepareEvents } from './events.js';
 import { guard } from './faults.js';
+import { prepareFleet } from './fleet.js';
 import { prepareLeases } from './leases.js';
 import { prepareMaintenance } from './maintenance.js';
 import { prepareReads } from './read.js';
@@ -59,6 +61,7 @@ export class SqliteQueueStore implements QueueStore {
   private readonly reads;
   private readonly figures;
   private readonly upkeep;
+  private readonly fleet;
   private readonly beginWrite: Database.Statement;
   private readonly rollback: Database.Statement;
   private readonly checkpointStatement: Database.Statement;
@@ -93,6 +96,7 @@ export class SqliteQueueStore implements QueueStore {
     const { enqueueOne } = prepareEnqueue(db, claims);
     const { changeMany } = prepareChange(db, this.known);
     this.leases = prepareLeases(db);
+    this.fleet = prepareFleet(db);
     this.events = prepareEvents(db);
     this.reads = prepareReads(db);
     this.figures = prepareStats(db);
@@ -213,6 +217,22 @@ export class SqliteQueueStore implements QueueStore {
 
   async purge(before: Date): Promise<number> {
     return guard(() => this.upkeep.purge(before.getTime()));
+  }
+
+  async beat(process: ProcessInfo, now: Date): Promise<{ paused: boolean }> {
+    return guard(() => this.fleet.beat(process, now.getTime()));
+  }
+
+  async processes(now: Date): Promise<ProcessInfo[]> {
+    return guard(() => this.fleet.processes(now.getTime()));
+  }
+
+  async leave(processId: string): Promise<void> {
+    guard(() => this.fleet.leave(processId));
+  }
+
+  async setPaused(paused: boolean, now: Date): Promise<void> {
+    guard(() => this.fleet.setPaused(paused, now.getTime()));
   }
 
   async checkWritable(): Promise<void> {

@@ -145,3 +145,30 @@ export const statusCounts = sqliteTable('status_counts', {
 /** The columns of `messages` in the table's order: the row shape of src/db/rows.ts (checked at load). */
 export const COLUMNS = Object.values(getTableColumns(messages)).map((c) => c.name);
 checkColumns(COLUMNS);
+
+/**
+ * The processes working on this database (API, worker or both), each upserting its row on every heartbeat; a row
+ * whose lease ended is a process that vanished, and the next heartbeat of any process removes it.
+ */
+export const processes = sqliteTable('processes', {
+  id: text('id').primaryKey(),
+  host: text('host').notNull(),
+  pid: integer('pid').notNull(),
+  // 1 when the process serves the API.
+  api: integer('api').notNull(),
+  // Messages its worker runs at once (0: no claiming worker).
+  concurrency: integer('concurrency').notNull(),
+  // Attempts running in it at its last heartbeat.
+  running: integer('running').notNull(),
+  startedAt: integer('started_at').notNull(),
+  heartbeatAt: integer('heartbeat_at').notNull(),
+  expiresAt: integer('expires_at').notNull(),
+});
+
+/** State every process of the fleet shares: one row (id 1) once anyone paused; absent means running. */
+export const fleetState = sqliteTable('fleet_state', {
+  id: integer('id').primaryKey(),
+  // 1 while the workers are paused (pauseWorker): no claim takes a message.
+  paused: integer('paused').notNull().default(0),
+  changedAt: integer('changed_at').notNull(),
+});

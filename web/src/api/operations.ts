@@ -143,3 +143,9 @@ export const ListReviewQueue = graphql(
 `,
   [MessageFields],
 );
+
+export const ListWorkers = graphql(`
+  query ListWorkers {
+    workers { id host pid api concurrency running lastHeartbeat }
+  }
+`);

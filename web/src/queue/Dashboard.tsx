@@ -1,4 +1,5 @@
-// The queue view: live figures and chart, worker control, the message list with filters, dead letters.
+// The queue view: live figures and chart, worker control, the message list with filters, dead letters, the
+// fleet's processes.
 import { useStats } from '../live/StatsProvider.js';
 import { DeadLetters } from './DeadLetters.js';
 import { MessageTable } from './MessageTable.js';
@@ -6,6 +7,7 @@ import { QueueChart } from './QueueChart.js';
 import { StatsTiles } from './StatsTiles.js';
 import { useStatsHistory } from './useStatsHistory.js';
 import { WorkerControl } from './WorkerControl.js';
+import { Workers } from './Workers.js';
 
 export function Dashboard() {
   const { stats } = useStats();
@@ -22,6 +24,7 @@ export function Dashboard() {
       </section>
       <MessageTable />
       <DeadLetters />
+      <Workers />
     </div>
   );
 }

@@ -1,4 +1,4 @@
-// Pause and resume this process's worker (admins): useful while an outside rating service is down.
+// Pause and resume every worker of the fleet (admins): useful while an outside rating service is down.
 import { PauseWorker, ResumeWorker } from '../api/operations.js';
 import { useAction } from '../api/useAction.js';
 import { ErrorNote } from '../ui/ErrorNote.js';
@@ -10,7 +10,7 @@ export function WorkerControl({ paused }: { paused: boolean }) {
   return (
     <div className="worker-control">
       <span className={`badge ${paused ? 'status-pending' : 'status-completed'}`}>
-        Worker {paused ? 'paused' : 'running'}
+        Workers {paused ? 'paused' : 'running'}
       </span>
       <button
         type="button"
@@ -18,7 +18,7 @@ export function WorkerControl({ paused }: { paused: boolean }) {
         disabled={pause.busy || resume.busy}
         onClick={() => void (paused ? resume.run({}) : pause.run({}))}
       >
-        {paused ? 'Resume worker' : 'Pause worker'}
+        {paused ? 'Resume workers' : 'Pause workers'}
       </button>
       {error ? <ErrorNote error={error} compact /> : null}
     </div>

@@ -1,0 +1,64 @@
+// The worker as a child process of the service (WORKER_PROCESS=true): `npm start` on one machine then uses a second
+// core for underwriting, so the API's event loop never waits behind an attempt. The child is `src/worker-main.ts`
+// with the same environment and Node flags; it is started again after an unexpected exit (with backoff), and
+// stopped with SIGTERM (it drains like any worker process) when the service stops.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from './logger.js';
+
+const ENTRY = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
+
+export interface WorkerProcess {
+  /** Resolves once the first child says it works. */
+  started: Promise<void>;
+  /** SIGTERM to the child; resolves when it exited (SIGKILL after `graceMs` more). */
+  stop(graceMs: number): Promise<void>;
+}
+
+export function startWorkerProcess(logger: Logger): WorkerProcess {
+  let child: ChildProcess | undefined;
+  let stopping = false;
+  let failures = 0;
+  let restart: NodeJS.Timeout | undefined;
+  let onStarted: () => void = () => {};
+  const started = new Promise<void>((resolve) => {
+    onStarted = resolve;
+  });
+
+  function launch(): void {
+    // Its output goes straight to ours (this process relays nothing); it says it works over the IPC channel.
+    const proc = spawn(process.execPath, [...process.execArgv, ENTRY], {
+      env: process.env,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    child = proc;
+    proc.on('message', (message: unknown) => {
+      if ((message as { started?: boolean } | null)?.started) {
+        failures = 0;
+        onStarted();
+      }
+    });
+    proc.once('exit', (code, signal) => {
+      if (stopping) return;
+      const delay = Math.min(10_000, 250 * 2 ** failures++);
+      logger.error({ code, signal, restartInMs: delay }, 'the worker process exited; starting it again');
+      restart = setTimeout(launch, delay);
+    });
+  }
+
+  launch();
+  return {
+    started,
+    async stop(graceMs) {
+      stopping = true;
+      clearTimeout(restart);
+      const proc = child;
+      if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs + 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
