@@ -177,14 +177,21 @@ describeFleet('two API and two worker processes on one PostgreSQL schema and one
     for (const values of await Promise.all(following)) expectConsecutiveToFinal(values);
     for (const values of await Promise.all(followingSse)) expectConsecutiveToFinal(values);
 
-    // One key's budget across both APIs (Redis): of 3 seconds' worth sent at once through A and B, one is answered.
+    // One key's budget across both APIs (Redis): of 3 seconds' worth sent at once through A and B, one second's is
+    // answered. The budget is a window of one second from the key's first request, so a burst that a loaded machine
+    // stretches past a second may see the next window too; per-process budgets would answer twice as many per window.
+    const started = performance.now();
     const answers = await Promise.all(
       Array.from({ length: RATE * 3 }, (_, i) =>
         (i % 2 ? apiA : apiB).gql('{ queueStats { maxSize } }', {}, 'burst'),
       ),
     );
+    const windows = Math.ceil((performance.now() - started) / 1000);
     const codes = answers.map((a) => a.errors?.[0]?.extensions?.code ?? 'OK');
-    expect(codes.filter((c) => c === 'OK')).toHaveLength(RATE);
-    expect(codes.filter((c) => c === 'RATE_LIMITED')).toHaveLength(RATE * 2);
+    const ok = codes.filter((c) => c === 'OK').length;
+    expect(ok).toBeGreaterThanOrEqual(RATE);
+    expect(ok).toBeLessThanOrEqual(RATE * windows);
+    if (windows === 1) expect(ok).toBe(RATE);
+    expect(codes.filter((c) => c === 'RATE_LIMITED')).toHaveLength(RATE * 3 - ok);
   }, 120_000);
 });
