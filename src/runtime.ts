@@ -1,6 +1,8 @@
 // Assembles the queue for one process from the configuration: storage, events, workers, upkeep, service.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Config } from './config.js';
-import { type OpenStoreOptions, openStore } from './db/open-store.js';
+import { type OpenStoreOptions, openStore, webhookStoreOf } from './db/open-store.js';
 import type { Logger } from './logger.js';
 import { createEventFeed, createQueueEvents, type EventFeed, type QueueEvents } from './queue/events.js';
 import { type Maintenance, startMaintenance } from './queue/maintenance.js';
@@ -12,6 +14,8 @@ import { type AttemptInfo, createWorker, type Worker } from './queue/worker.js';
 import { autoPriority } from './quotes/priority.js';
 import { createQuoteProcessor } from './quotes/processor.js';
 import { parseSubmission } from './quotes/submission.js';
+import { createDispatcher, type Dispatcher } from './webhooks/dispatcher.js';
+import { createWebhookService, type WebhookService } from './webhooks/service.js';
 
 export interface RuntimeOptions {
   config: Config;
@@ -27,6 +31,8 @@ export interface RuntimeOptions {
   /** Run the claiming worker (default: WORKER_CONCURRENCY > 0). */
   withWorker?: boolean;
   onAttempt?: (info: AttemptInfo) => void;
+  /** How often the webhook dispatcher looks for due calls without a wake-up (default 1000 ms). */
+  webhookPollMs?: number;
   /** Test hook for storage-fault tests (see openStore). */
   onSqliteOpen?: OpenStoreOptions['onSqliteOpen'];
 }
@@ -39,6 +45,8 @@ export interface Runtime {
   worker: Worker | undefined;
   syncWorker: Worker;
   maintenance: Maintenance;
+  webhooks: WebhookService;
+  dispatcher: Dispatcher;
   /** Stops claiming, drains running attempts for `graceMs`, publishes the last events, closes storage. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -126,6 +134,32 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     leaseMs: options.leaseMs,
   });
 
+  // Every process makes webhook deliveries from the log and calls them; the store makes each happen once.
+  const dispatcher = createDispatcher({
+    store,
+    webhooks: webhookStoreOf(store),
+    events,
+    allowPrivate: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+    retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
+    workerId: `webhooks-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+    clock: options.clock,
+    pollMs: options.webhookPollMs,
+    onError: (e) => onError(e, 'webhooks'),
+    // Never the secret or the body: the delivery's id, its endpoint and how the call went.
+    onCall: ({ deliveryId, webhookId, attempt, result }) =>
+      logger[result.ok ? 'debug' : 'warn'](
+        { deliveryId, webhookId, attempt, statusCode: result.statusCode, error: result.error },
+        result.ok ? 'webhook delivered' : 'webhook call failed',
+      ),
+  });
+  dispatcher.start();
+  const webhooks = createWebhookService({
+    store: webhookStoreOf(store),
+    allowPrivate: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+    clock: options.clock,
+    onChange: (endpointsChanged) => dispatcher.kick(endpointsChanged),
+  });
+
   return {
     store,
     events,
@@ -134,11 +168,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     worker,
     syncWorker,
     maintenance,
+    webhooks,
+    dispatcher,
     async stop(graceMs = config.SHUTDOWN_GRACE_SECONDS * 1000) {
       maintenance.stop();
       await Promise.all([worker?.stop(graceMs), syncWorker.stop(graceMs)]);
       await feed.drain();
       feed.stop();
+      await dispatcher.stop();
       await store.close();
     },
   };

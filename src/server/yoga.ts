@@ -18,6 +18,7 @@ import type { QueueService } from '../queue/service.js';
 import type { GraphQLContext } from '../schema/context.js';
 import { normalizeCode, toClientError } from '../schema/errors.js';
 import type { StatsFeed } from '../schema/live-stats.js';
+import type { WebhookService } from '../webhooks/service.js';
 import { bodyLimitPlugin } from './body-limit.js';
 import { costLimitPlugin } from './cost-limit.js';
 import { csrfPlugin } from './csrf.js';
@@ -54,6 +55,7 @@ export type GraphQLHandler = YogaServerInstance<ServerContext, GraphQLContext>;
 export interface GraphQLHandlerOptions {
   schema: GraphQLSchema;
   service: QueueService;
+  webhooks: WebhookService;
   events: QueueEvents;
   stats: StatsFeed;
   /** Authenticates callers, throttling wrong keys per client address. */
@@ -70,7 +72,7 @@ export interface GraphQLHandlerOptions {
 }
 
 export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHandler {
-  const { service, events, stats, keys, limiter, logger } = options;
+  const { service, webhooks, events, stats, keys, limiter, logger } = options;
   const onUnexpected = (error: unknown) =>
     logger.error({ err: error }, 'unexpected error in a GraphQL operation');
   let graphiqlPage: string | undefined;
@@ -107,7 +109,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHan
     },
     context: ({ actor }): GraphQLContext => {
       if (!actor) throw new GraphQLError('Not authenticated', { extensions: { code: 'UNAUTHENTICATED' } });
-      return guardContext({ actor, service, events, stats }, guardLimits);
+      return guardContext({ actor, service, webhooks, events, stats }, guardLimits);
     },
     plugins: [
       csrfPlugin(),

@@ -32,6 +32,7 @@ import { countMessages, getMessage, listMessages, nextDueAt, queuePosition } fro
 import { stats } from './stats.js';
 import { type LockKeys, Tx } from './tx.js';
 import type { Wakeups } from './wakeups.js';
+import { PostgresWebhookStore } from './webhooks.js';
 
 /** Runs of one transaction when it keeps meeting deadlocks or serialization failures. */
 const ATTEMPTS = 8;
@@ -50,9 +51,12 @@ export interface PostgresStoreParts {
 export class PostgresQueueStore implements QueueStore {
   private readonly appendListeners = new Set<(events: MessageEvent[]) => void>();
   private readonly sql: Sql;
+  /** The webhook tables on the same pool (src/webhooks). */
+  readonly webhooks: PostgresWebhookStore;
 
   constructor(private readonly parts: PostgresStoreParts) {
     this.sql = parts.sql;
+    this.webhooks = new PostgresWebhookStore(parts.sql);
   }
 
   async enqueue(message: NewMessage, options: EnqueueOptions, now: Date) {

@@ -34,6 +34,7 @@ import { prepareReads } from './read.js';
 import { RowCache } from './row-cache.js';
 import { prepareStats } from './stats.js';
 import { WriteTx } from './transaction.js';
+import { SqliteWebhookStore } from './webhooks.js';
 
 export interface StoreOptions {
   /**
@@ -70,6 +71,8 @@ export class SqliteQueueStore implements QueueStore {
   private readonly appendListeners = new Set<(events: MessageEvent[]) => void>();
   /** The worker thread that checkpoints the log (file databases opened for writing), or null. */
   private readonly checkpointer: Checkpointer | null = null;
+  /** The webhook tables on the same connection (src/webhooks). */
+  readonly webhooks: SqliteWebhookStore;
 
   constructor(
     private readonly db: Database.Database,
@@ -85,6 +88,7 @@ export class SqliteQueueStore implements QueueStore {
         },
       });
     }
+    this.webhooks = new SqliteWebhookStore(db);
     this.beginWrite = db.prepare('BEGIN IMMEDIATE');
     this.rollback = db.prepare('ROLLBACK');
     this.checkpointStatement = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');

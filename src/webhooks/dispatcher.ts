@@ -1,0 +1,234 @@
+// The webhook dispatcher of one process: makes deliveries from the stored event log and makes the calls.
+//
+// One pass, run when a change of a delivered kind is published here (made by this process, or followed from the
+// log), every `pollMs`, and when a call ends:
+//   1. outbox: for every endpoint behind the log's last position, read the events of delivered kinds after its
+//      cursor and, in one transaction, insert its deliveries and move its cursor (only if the cursor still stands
+//      where it was read: of several processes, one makes each delivery; the rest re-read the endpoints);
+//   2. calls: claim due deliveries up to the free call slots (a lease, so each is called by one process at a time)
+//      and call them in the background; each outcome is recorded: DELIVERED, a retry at a backoff, or FAILED once
+//      the delivery's 24 hours are over.
+// Passes never overlap; a wake-up during one runs another after it.
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { QueueEvents } from '../queue/events.js';
+import type { QueueStore } from '../queue/store.js';
+import type { MessageEvent } from '../queue/types.js';
+import { resolveTarget, TargetRefused } from './address.js';
+import { RETRY_WINDOW_MS, webhookBackoffMs } from './backoff.js';
+import { deliveryId } from './ids.js';
+import { DELIVERED_KINDS, WIRE_TYPES, webhookEventsOf } from './kinds.js';
+import { webhookBody } from './payload.js';
+import { type CallResult, callWebhook } from './send.js';
+import type { ClaimedDelivery, DeliveryOutcome, Endpoint, NewDelivery, WebhookStore } from './types.js';
+
+export interface DispatcherOptions {
+  store: QueueStore;
+  webhooks: WebhookStore;
+  events: QueueEvents;
+  /** WEBHOOK_ALLOW_PRIVATE_NETWORKS. */
+  allowPrivate: boolean;
+  /** The first retry's wait (WEBHOOK_RETRY_BASE_MS); each next one doubles. */
+  retryBaseMs: number;
+  /** This process's name on the leases it takes. */
+  workerId: string;
+  clock?: () => Date;
+  /** How often a pass runs without a wake-up (other processes' retries, endpoints they created). Default 1000. */
+  pollMs?: number;
+  /** Calls in flight at once. Default 16. */
+  concurrency?: number;
+  /** How long a claimed delivery is held before another process may call it again. Default 30,000. */
+  leaseMs?: number;
+  /** Most events read from the log per pass. Default 1000. */
+  batch?: number;
+  onError?: (error: unknown) => void;
+  /** Told of every call's outcome (metrics, logs: never the secret or the body). */
+  onCall?: (info: { deliveryId: string; webhookId: string; attempt: number; result: CallResult }) => void;
+}
+
+export interface Dispatcher {
+  start(): void;
+  /** Runs a pass soon; after this process created or deleted an endpoint, re-reads the endpoints first. */
+  kick(endpointsChanged?: boolean): void;
+  /** Resolves once no pass is running or queued and no call is in flight (tests). */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const KINDS = new Set<string>(DELIVERED_KINDS);
+
+export function createDispatcher(options: DispatcherOptions): Dispatcher {
+  const { store, webhooks, events } = options;
+  const clock = options.clock ?? (() => new Date());
+  const pollMs = options.pollMs ?? 1000;
+  const concurrency = options.concurrency ?? 16;
+  const leaseMs = options.leaseMs ?? 30_000;
+  const batch = options.batch ?? 1000;
+  const onError = options.onError ?? (() => {});
+  const agents = {
+    http: new HttpAgent({ keepAlive: true, maxSockets: concurrency }),
+    https: new HttpsAgent({ keepAlive: true, maxSockets: concurrency }),
+  };
+  let endpoints: Endpoint[] | null = null;
+  let endpointsReadAt = 0;
+  let running: Promise<void> | null = null;
+  let again = false;
+  let stopped = true;
+  const inFlight = new Set<Promise<void>>();
+  let timer: NodeJS.Timeout | undefined;
+  let off: (() => void) | undefined;
+
+  async function currentEndpoints(): Promise<Endpoint[]> {
+    if (!endpoints || Date.now() - endpointsReadAt >= pollMs) {
+      endpoints = await webhooks.endpoints();
+      endpointsReadAt = Date.now();
+    }
+    return endpoints;
+  }
+
+  async function makeDeliveries(list: Endpoint[]): Promise<boolean> {
+    const last = await store.lastEventSeq();
+    const behind = list.filter((e) => e.cursor < last);
+    if (behind.length === 0) return false;
+    const from = Math.min(...behind.map((e) => e.cursor));
+    const read = await webhooks.events(from, last, DELIVERED_KINDS, batch);
+    // A full batch may stop short of the last position: the cursor moves only as far as was read.
+    const upTo = read.length === batch ? read[read.length - 1]!.seq : last;
+    const now = clock();
+    const retryUntil = new Date(now.getTime() + RETRY_WINDOW_MS);
+    for (const endpoint of behind) {
+      const deliveries = deliveriesFor(endpoint, read);
+      if (!(await webhooks.advance(endpoint.id, endpoint.cursor, upTo, deliveries, now, retryUntil))) {
+        endpoints = null; // another process moved it: re-read before the next pass
+        continue;
+      }
+      endpoint.cursor = upTo;
+    }
+    return upTo < last;
+  }
+
+  async function claimAndCall(): Promise<void> {
+    const free = concurrency - inFlight.size;
+    if (free <= 0 || stopped) return;
+    const claimed = await webhooks.claim(options.workerId, free, leaseMs, clock());
+    for (const delivery of claimed) {
+      const call = callOne(delivery)
+        .catch(onError)
+        .finally(() => {
+          inFlight.delete(call);
+          kick();
+        });
+      inFlight.add(call);
+    }
+  }
+
+  async function callOne(delivery: ClaimedDelivery): Promise<void> {
+    let result: CallResult;
+    try {
+      const target = await resolveTarget(delivery.url, options.allowPrivate);
+      result = await callWebhook(target, delivery, agents, clock());
+    } catch (error) {
+      if (!(error instanceof TargetRefused)) throw error;
+      result = { ok: false, statusCode: null, error: `refused: ${error.message}` };
+    }
+    options.onCall?.({
+      deliveryId: delivery.id,
+      webhookId: delivery.webhookId,
+      attempt: delivery.attempts,
+      result,
+    });
+    if (stopped && !result.ok) return; // stopping: the lease runs out and another process retries it
+    const now = clock();
+    let outcome: DeliveryOutcome;
+    if (result.ok) outcome = { status: 'DELIVERED', statusCode: result.statusCode! };
+    else if (now.getTime() >= delivery.retryUntil.getTime())
+      outcome = { status: 'FAILED', error: result.error!, statusCode: result.statusCode };
+    else {
+      const waitMs = webhookBackoffMs(delivery.attempts, options.retryBaseMs);
+      outcome = {
+        status: 'PENDING',
+        nextAttemptAt: new Date(now.getTime() + waitMs),
+        error: result.error!,
+        statusCode: result.statusCode,
+      };
+      if (!stopped) setTimeout(kick, waitMs + 5).unref();
+    }
+    await webhooks.settle(delivery.id, options.workerId, outcome, now);
+  }
+
+  async function pass(): Promise<void> {
+    const list = await currentEndpoints();
+    if (list.length === 0) return;
+    let more = true;
+    while (more && !stopped) more = await makeDeliveries(list);
+    await claimAndCall();
+  }
+
+  function kick(endpointsChanged = false): void {
+    if (endpointsChanged) endpoints = null;
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = pass()
+      .catch(onError)
+      .finally(() => {
+        running = null;
+        if (again) {
+          again = false;
+          kick();
+        }
+      });
+  }
+
+  return {
+    start() {
+      stopped = false;
+      off = events.onChange((e: MessageEvent) => {
+        if (KINDS.has(e.kind) && (endpoints === null || endpoints.length > 0)) kick();
+      });
+      timer = setInterval(() => kick(), pollMs);
+      timer.unref();
+      kick();
+    },
+    kick,
+    async idle() {
+      while (running || inFlight.size > 0) {
+        await running;
+        await Promise.all([...inFlight]);
+      }
+    },
+    async stop() {
+      stopped = true;
+      off?.();
+      clearInterval(timer);
+      await running;
+      await Promise.allSettled([...inFlight]);
+      agents.http.destroy();
+      agents.https.destroy();
+    },
+  };
+}
+
+/** The deliveries one endpoint gets from events after its cursor, in log order. */
+function deliveriesFor(endpoint: Endpoint, read: MessageEvent[]): NewDelivery[] {
+  const wanted = new Set(endpoint.events);
+  const out: NewDelivery[] = [];
+  for (const event of read) {
+    if (event.seq <= endpoint.cursor) continue;
+    for (const name of webhookEventsOf(event)) {
+      if (!wanted.has(name)) continue;
+      const type = WIRE_TYPES[name];
+      out.push({
+        id: deliveryId(),
+        messageId: event.messageId,
+        messageVersion: event.version,
+        eventSeq: event.seq,
+        type,
+        body: webhookBody(type, event.at, event.message),
+      });
+    }
+  }
+  return out;
+}
