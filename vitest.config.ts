@@ -12,6 +12,7 @@ const SLOW = [
   'test/server/security-headers.test.ts',
   'test/server/process.test.ts',
   'test/queue/processes.test.ts',
+  'test/webhooks/crash.test.ts',
   'test/faults/**/*.test.ts',
   'test/soak/**/*.test.ts',
   'test/chaos.test.ts',

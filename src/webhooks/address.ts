@@ -40,7 +40,7 @@ export async function resolveTarget(raw: string, allowPrivate: boolean): Promise
   if (isIP(host)) addresses = [{ address: host, family: isIP(host) }];
   else {
     try {
-      addresses = await lookup(host, { all: true, verbatim: true });
+      addresses = await withTimeout(lookup(host, { all: true, verbatim: true }), RESOLVE_TIMEOUT_MS);
     } catch {
       throw new TargetRefused(`the host ${host} cannot be resolved`);
     }
@@ -55,6 +55,17 @@ export async function resolveTarget(raw: string, allowPrivate: boolean): Promise
   }
   const first = addresses[0]!;
   return { url, address: first.address, family: first.family === 6 ? 6 : 4 };
+}
+
+/** Resolution counts against the call's time: a name that takes longer is a failed call. */
+const RESOLVE_TIMEOUT_MS = 3000;
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timed out')), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 /** ipaddr.js's range name of an address; IPv4-mapped IPv6 addresses are judged as the IPv4 address they carry. */

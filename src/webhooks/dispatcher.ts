@@ -37,7 +37,10 @@ export interface DispatcherOptions {
   pollMs?: number;
   /** Calls in flight at once. Default 16. */
   concurrency?: number;
-  /** How long a claimed delivery is held before another process may call it again. Default 30,000. */
+  /**
+   * How long a claimed delivery is held before another process may call it again: past the call's 10 s and the
+   * name's resolution, and what a restart after a crash waits for the calls that were in flight. Default 15,000.
+   */
   leaseMs?: number;
   /** Most events read from the log per pass. Default 1000. */
   batch?: number;
@@ -62,7 +65,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const clock = options.clock ?? (() => new Date());
   const pollMs = options.pollMs ?? 1000;
   const concurrency = options.concurrency ?? 16;
-  const leaseMs = options.leaseMs ?? 30_000;
+  const leaseMs = options.leaseMs ?? 15_000;
   const batch = options.batch ?? 1000;
   const onError = options.onError ?? (() => {});
   const agents = {
