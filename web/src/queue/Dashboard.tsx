@@ -1,10 +1,11 @@
-// The queue view: live figures and chart, worker control, the message list with filters, dead letters.
+// The queue view: live figures and chart, worker control, the message list with filters, dead letters, webhooks.
 import { useStats } from '../live/StatsProvider.js';
 import { DeadLetters } from './DeadLetters.js';
 import { MessageTable } from './MessageTable.js';
 import { QueueChart } from './QueueChart.js';
 import { StatsTiles } from './StatsTiles.js';
 import { useStatsHistory } from './useStatsHistory.js';
+import { Webhooks } from './Webhooks.js';
 import { WorkerControl } from './WorkerControl.js';
 
 export function Dashboard() {
@@ -22,6 +23,7 @@ export function Dashboard() {
       </section>
       <MessageTable />
       <DeadLetters />
+      <Webhooks />
     </div>
   );
 }
