@@ -34,6 +34,8 @@ const config = loadConfig({
   DATABASE_URL: database,
   WORKER_CONCURRENCY: '10',
   MAX_QUEUE_SIZE: '10000000',
+  // The webhook workload (bench/webhooks.ts) registers a receiver on 127.0.0.1; no other workload registers one.
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
 });
 const logger = createLogger(config.LOG_LEVEL);
 const quotes = createQuoteProcessor({ processingDelayMs: config.PROCESSING_DELAY_MS });

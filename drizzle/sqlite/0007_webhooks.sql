@@ -19,7 +19,6 @@ CREATE TABLE `webhook_deliveries` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `webhook_deliveries_id_idx` ON `webhook_deliveries` (`id`);--> statement-breakpoint
-CREATE UNIQUE INDEX `webhook_deliveries_event_idx` ON `webhook_deliveries` (`webhook_id`,`event_seq`,`type`);--> statement-breakpoint
 CREATE INDEX `webhook_deliveries_due_idx` ON `webhook_deliveries` (`next_attempt_at`) WHERE status = 'PENDING';--> statement-breakpoint
 CREATE INDEX `webhook_deliveries_order_idx` ON `webhook_deliveries` (`webhook_id`,`message_id`,`seq`) WHERE status = 'PENDING';--> statement-breakpoint
 CREATE TABLE `webhooks` (

@@ -1,14 +1,17 @@
 // The webhook dispatcher of one process: makes deliveries from the stored event log and makes the calls.
 //
-// One pass, run when a change of a delivered kind is published here (made by this process, or followed from the
-// log), every `pollMs`, and when a call ends:
-//   1. outbox: for every endpoint behind the log's last position, read the events of delivered kinds after its
+// One pass, run `batchMs` after a change of a delivered kind is published here (made by this process, or followed
+// from the log: changes that come together are taken together), every `pollMs`, when a retry falls due, and when
+// half the call slots are free again:
+//   1. outcomes: records how the calls that ended since the last pass went, in one transaction: DELIVERED, a
+//      retry at a backoff, or FAILED once the delivery's 24 hours are over;
+//   2. outbox: for every endpoint behind the log's last position, read the events of delivered kinds after its
 //      cursor and, in one transaction, insert its deliveries and move its cursor (only if the cursor still stands
 //      where it was read: of several processes, one makes each delivery; the rest re-read the endpoints);
-//   2. calls: claim due deliveries up to the free call slots (a lease, so each is called by one process at a time)
-//      and call them in the background; each outcome is recorded: DELIVERED, a retry at a backoff, or FAILED once
-//      the delivery's 24 hours are over.
-// Passes never overlap; a wake-up during one runs another after it.
+//   3. calls: claim due deliveries up to the free call slots in one statement (a lease, so each is called by one
+//      process at a time) and call them in the background.
+// Passes never overlap; a wake-up during one runs another after it. Batching keeps the dispatcher's share of a
+// busy process small: a few transactions per batch of calls rather than several per call.
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { QueueEvents } from '../queue/events.js';
@@ -20,7 +23,14 @@ import { deliveryId } from './ids.js';
 import { DELIVERED_KINDS, WIRE_TYPES, webhookEventsOf } from './kinds.js';
 import { webhookBody } from './payload.js';
 import { type CallResult, callWebhook } from './send.js';
-import type { ClaimedDelivery, DeliveryOutcome, Endpoint, NewDelivery, WebhookStore } from './types.js';
+import type {
+  ClaimedDelivery,
+  DeliveryOutcome,
+  Endpoint,
+  NewDelivery,
+  Settled,
+  WebhookStore,
+} from './types.js';
 
 export interface DispatcherOptions {
   store: QueueStore;
@@ -35,7 +45,7 @@ export interface DispatcherOptions {
   clock?: () => Date;
   /** How often a pass runs without a wake-up (other processes' retries, endpoints they created). Default 1000. */
   pollMs?: number;
-  /** Calls in flight at once. Default 16. */
+  /** Calls in flight at once. Default 32. */
   concurrency?: number;
   /**
    * How long a claimed delivery is held before another process may call it again: past the call's 10 s and the
@@ -43,6 +53,8 @@ export interface DispatcherOptions {
    */
   leaseMs?: number;
   /** Most events read from the log per pass. Default 1000. */
+  /** How long after a change a pass runs, to take the changes that come with it in the same pass. Default 20 ms. */
+  batchMs?: number;
   batch?: number;
   onError?: (error: unknown) => void;
   /** Told of every call's outcome (metrics, logs: never the secret or the body). */
@@ -64,7 +76,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const { store, webhooks, events } = options;
   const clock = options.clock ?? (() => new Date());
   const pollMs = options.pollMs ?? 1000;
-  const concurrency = options.concurrency ?? 16;
+  const concurrency = options.concurrency ?? 32;
+  const batchMs = options.batchMs ?? 20;
   const leaseMs = options.leaseMs ?? 15_000;
   const batch = options.batch ?? 1000;
   const onError = options.onError ?? (() => {});
@@ -77,7 +90,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   let running: Promise<void> | null = null;
   let again = false;
   let stopped = true;
+  let due: NodeJS.Timeout | undefined;
   const inFlight = new Set<Promise<void>>();
+  let ended: Settled[] = [];
   let timer: NodeJS.Timeout | undefined;
   let off: (() => void) | undefined;
 
@@ -101,11 +116,38 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     const retryUntil = new Date(now.getTime() + RETRY_WINDOW_MS);
     for (const endpoint of behind) {
       const deliveries = deliveriesFor(endpoint, read);
-      if (!(await webhooks.advance(endpoint.id, endpoint.cursor, upTo, deliveries, now, retryUntil))) {
+      // New deliveries fill free call slots as they are made: one write each instead of an insert and a claim.
+      const free = stopped ? 0 : concurrency - inFlight.size;
+      const claimed = await webhooks.advance(
+        endpoint.id,
+        endpoint.cursor,
+        upTo,
+        deliveries,
+        now,
+        retryUntil,
+        {
+          workerId: options.workerId,
+          leaseMs,
+          limit: free,
+        },
+      );
+      if (claimed === null) {
         endpoints = null; // another process moved it: re-read before the next pass
         continue;
       }
       endpoint.cursor = upTo;
+      const byId = new Map(deliveries.map((d) => [d.id, d]));
+      for (const id of claimed) {
+        start({
+          id,
+          webhookId: endpoint.id,
+          url: endpoint.url,
+          secret: endpoint.secret,
+          body: byId.get(id)!.body,
+          attempts: 1,
+          retryUntil,
+        });
+      }
     }
     return upTo < last;
   }
@@ -113,13 +155,18 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   async function claimAndCall(): Promise<void> {
     const free = concurrency - inFlight.size;
     if (free <= 0 || stopped) return;
-    const claimed = await webhooks.claim(options.workerId, free, leaseMs, clock());
-    for (const delivery of claimed) {
+    for (const delivery of await webhooks.claim(options.workerId, free, leaseMs, clock())) start(delivery);
+  }
+
+  /** Calls a claimed delivery in the background, in one of the call slots. */
+  function start(delivery: ClaimedDelivery): void {
+    {
       const call = callOne(delivery)
         .catch(onError)
         .finally(() => {
           inFlight.delete(call);
-          kick();
+          // Refill in batches: once half the slots are free, or at once when the last call ends.
+          if (inFlight.size <= concurrency / 2) schedule(0);
         });
       inFlight.add(call);
     }
@@ -154,12 +201,20 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         error: result.error!,
         statusCode: result.statusCode,
       };
-      if (!stopped) setTimeout(kick, waitMs + 5).unref();
+      if (!stopped) setTimeout(() => schedule(0), waitMs + 5).unref();
     }
-    await webhooks.settle(delivery.id, options.workerId, outcome, now);
+    ended.push({ id: delivery.id, outcome });
+  }
+
+  async function recordOutcomes(): Promise<void> {
+    if (ended.length === 0) return;
+    const list = ended;
+    ended = [];
+    await webhooks.settle(list, options.workerId, clock());
   }
 
   async function pass(): Promise<void> {
+    await recordOutcomes();
     const list = await currentEndpoints();
     if (list.length === 0) return;
     let more = true;
@@ -167,47 +222,65 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     await claimAndCall();
   }
 
-  function kick(endpointsChanged = false): void {
-    if (endpointsChanged) endpoints = null;
+  /** Runs a pass in `delayMs` (0: now), or after the running one; a pass already scheduled sooner stands. */
+  function schedule(delayMs: number): void {
     if (stopped) return;
     if (running) {
       again = true;
       return;
     }
+    if (delayMs > 0) {
+      due ??= setTimeout(runPass, delayMs);
+      return;
+    }
+    clearTimeout(due);
+    runPass();
+  }
+
+  function runPass(): void {
+    due = undefined;
     running = pass()
       .catch(onError)
       .finally(() => {
         running = null;
         if (again) {
           again = false;
-          kick();
+          schedule(0);
         }
       });
+  }
+
+  function kick(endpointsChanged = false): void {
+    if (endpointsChanged) endpoints = null;
+    schedule(0);
   }
 
   return {
     start() {
       stopped = false;
       off = events.onChange((e: MessageEvent) => {
-        if (KINDS.has(e.kind) && (endpoints === null || endpoints.length > 0)) kick();
+        if (KINDS.has(e.kind) && (endpoints === null || endpoints.length > 0)) schedule(batchMs);
       });
-      timer = setInterval(() => kick(), pollMs);
+      timer = setInterval(() => schedule(0), pollMs);
       timer.unref();
       kick();
     },
     kick,
     async idle() {
-      while (running || inFlight.size > 0) {
+      while (running || inFlight.size > 0 || ended.length > 0) {
         await running;
         await Promise.all([...inFlight]);
+        if (!running && ended.length > 0) await recordOutcomes().catch(onError);
       }
     },
     async stop() {
       stopped = true;
       off?.();
       clearInterval(timer);
+      clearTimeout(due);
       await running;
       await Promise.allSettled([...inFlight]);
+      await recordOutcomes().catch(onError);
       agents.http.destroy();
       agents.https.destroy();
     },

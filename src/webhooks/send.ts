@@ -14,6 +14,8 @@ export interface CallResult {
   error: string | null;
 }
 
+class CallTimeout extends Error {}
+
 export interface Agents {
   http: HttpAgent;
   https: HttpsAgent;
@@ -46,7 +48,6 @@ export function callWebhook(
       method: 'POST',
       agent: https ? agents.https : agents.http,
       lookup: pinned,
-      signal: AbortSignal.timeout(timeoutMs),
       headers: {
         'content-type': 'application/json',
         'user-agent': 'quote-queue-webhooks',
@@ -55,7 +56,10 @@ export function callWebhook(
         'webhook-signature': sign(delivery.secret, delivery.id, timestamp, delivery.body),
       },
     });
+    // One timer for the whole call, connection to status line (cheaper than an AbortSignal per call).
+    const timer = setTimeout(() => req.destroy(new CallTimeout()), timeoutMs);
     req.on('response', (res) => {
+      clearTimeout(timer);
       const code = res.statusCode ?? 0;
       // The answer's body is not read: drained so the connection can be reused.
       res.resume();

@@ -73,6 +73,11 @@ export type DeliveryOutcome =
   | { status: 'PENDING'; nextAttemptAt: Date; error: string; statusCode: number | null }
   | { status: 'FAILED'; error: string; statusCode: number | null };
 
+export interface Settled {
+  id: string;
+  outcome: DeliveryOutcome;
+}
+
 export interface DeliveryFilter {
   webhookId?: string;
   status?: DeliveryStatus;
@@ -93,7 +98,12 @@ export interface WebhookStore {
   endpoints(): Promise<Endpoint[]>;
   /** Events of the given kinds after position `after` up to `upTo`, in log order, at most `limit`. */
   events(after: number, upTo: number, kinds: readonly string[], limit: number): Promise<MessageEvent[]>;
-  /** Inserts the deliveries and moves the cursor from `from` to `to`; false when it no longer stood at `from`. */
+  /**
+   * Inserts the deliveries and moves the cursor from `from` to `to`, in one transaction; null when the cursor no
+   * longer stood at `from` (nothing written). With `claim`, up to `claim.limit` of the new deliveries that no
+   * earlier PENDING delivery of their message and endpoint holds back are inserted already claimed by the worker
+   * (as `claim` would take them, without a second write); their ids come back, in order.
+   */
   advance(
     webhookId: string,
     from: number,
@@ -101,10 +111,11 @@ export interface WebhookStore {
     deliveries: NewDelivery[],
     now: Date,
     retryUntil: Date,
-  ): Promise<boolean>;
+    claim?: { workerId: string; leaseMs: number; limit: number },
+  ): Promise<string[] | null>;
   claim(workerId: string, limit: number, leaseMs: number, now: Date): Promise<ClaimedDelivery[]>;
-  /** Records how a claimed call ended, if `workerId` still holds it. */
-  settle(id: string, workerId: string, outcome: DeliveryOutcome, now: Date): Promise<void>;
+  /** Records how claimed calls ended, each only if `workerId` still holds it; one transaction. */
+  settle(settled: Settled[], workerId: string, now: Date): Promise<void>;
   /** Newest first. */
   deliveries(filter: DeliveryFilter, limit: number): Promise<Delivery[]>;
   /** A FAILED (or DELIVERED) delivery back to PENDING, due now, with 24 hours of retries; null when unknown. */

@@ -153,7 +153,6 @@ export const webhookDeliveries = pgTable(
   },
   (t) => [
     uniqueIndex('webhook_deliveries_id_idx').on(t.id),
-    uniqueIndex('webhook_deliveries_event_idx').on(t.webhookId, t.eventSeq, t.type),
     index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`status = 'PENDING'`),
     index('webhook_deliveries_order_idx').on(t.webhookId, t.messageId, t.seq).where(sql`status = 'PENDING'`),
   ],

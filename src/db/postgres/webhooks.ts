@@ -7,9 +7,9 @@ import type {
   ClaimedDelivery,
   Delivery,
   DeliveryFilter,
-  DeliveryOutcome,
   Endpoint,
   NewDelivery,
+  Settled,
   Webhook,
   WebhookStore,
 } from '../../webhooks/types.js';
@@ -82,7 +82,8 @@ export class PostgresWebhookStore implements WebhookStore {
 
   /**
    * Moves the cursor only if it still stands at `from` (a concurrent mover holds the row lock until it commits, and
-   * the re-checked WHERE then fails here), and inserts the deliveries in the same transaction.
+   * the re-checked WHERE then fails here), and inserts the deliveries in the same transaction, those it may claim
+   * already leased to the worker.
    */
   async advance(
     webhookId: string,
@@ -91,34 +92,52 @@ export class PostgresWebhookStore implements WebhookStore {
     deliveries: NewDelivery[],
     now: Date,
     retryUntil: Date,
-  ): Promise<boolean> {
-    const rows = deliveries.map((d) => ({
-      id: d.id,
-      webhook_id: webhookId,
-      message_id: d.messageId,
-      message_version: d.messageVersion,
-      event_seq: d.eventSeq,
-      type: d.type,
-      body: d.body,
-      status: 'PENDING',
-      attempts: 0,
-      next_attempt_at: now.getTime(),
-      retry_until: retryUntil.getTime(),
-      created_at: now.getTime(),
-    }));
+    claim?: { workerId: string; leaseMs: number; limit: number },
+  ): Promise<string[] | null> {
+    // A message's later deliveries in this list are held back by its first: only the first of each may be claimed.
+    const first = new Set<string>();
+    const rows = deliveries.map((d, ord) => {
+      const candidate = claim !== undefined && !first.has(d.messageId);
+      first.add(d.messageId);
+      return {
+        id: d.id,
+        message_id: d.messageId,
+        message_version: d.messageVersion,
+        event_seq: d.eventSeq,
+        type: d.type,
+        body: d.body,
+        candidate,
+        ord,
+      };
+    });
+    const at = now.getTime();
     return this.run(() =>
       this.sql.begin(async (sql) => {
         const moved =
           await sql`UPDATE webhooks SET cursor = ${to} WHERE id = ${webhookId} AND cursor = ${from}`;
-        if (moved.count === 0) return false;
-        if (rows.length > 0)
-          await sql`INSERT INTO webhook_deliveries (id, webhook_id, message_id, message_version, event_seq, type, body,
-              status, attempts, next_attempt_at, retry_until, created_at)
-            SELECT id, webhook_id, message_id, message_version, event_seq, type, body, status, attempts,
-              next_attempt_at, retry_until, created_at
-            FROM json_populate_recordset(null::webhook_deliveries, ${JSON.stringify(rows)}::text::json)
-            ON CONFLICT DO NOTHING`;
-        return true;
+        if (moved.count === 0) return null;
+        if (rows.length === 0) return [];
+        // Candidates that no PENDING delivery of their message holds back, in order, up to the limit.
+        const inserted = await sql<{ id: string; lease_owner: string | null }[]>`
+          WITH r AS (
+            SELECT * FROM json_to_recordset(${JSON.stringify(rows)}::text::json)
+              AS r(id text, message_id text, message_version int, event_seq int8, type text, body text,
+                candidate bool, ord int)),
+          free AS (
+            SELECT r.id FROM r WHERE r.candidate AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e
+              WHERE e.status = 'PENDING' AND e.webhook_id = ${webhookId} AND e.message_id = r.message_id)
+            ORDER BY r.ord LIMIT ${claim?.limit ?? 0})
+          INSERT INTO webhook_deliveries (id, webhook_id, message_id, message_version, event_seq, type, body, status,
+            attempts, lease_owner, next_attempt_at, retry_until, created_at)
+          SELECT r.id, ${webhookId}, r.message_id, r.message_version, r.event_seq, r.type, r.body, 'PENDING',
+            CASE WHEN f.id IS NULL THEN 0 ELSE 1 END,
+            CASE WHEN f.id IS NULL THEN NULL ELSE ${claim?.workerId ?? null}::text END,
+            CASE WHEN f.id IS NULL THEN ${at}::int8 ELSE ${at + (claim?.leaseMs ?? 0)}::int8 END,
+            ${retryUntil.getTime()}, ${at}
+          FROM r LEFT JOIN free f ON f.id = r.id ORDER BY r.ord
+          RETURNING id, lease_owner`;
+        const claimed = new Set(inserted.filter((r) => r.lease_owner !== null).map((r) => r.id));
+        return rows.filter((r) => claimed.has(r.id)).map((r) => r.id);
       }),
     );
   }
@@ -155,21 +174,25 @@ export class PostgresWebhookStore implements WebhookStore {
     }));
   }
 
-  async settle(id: string, workerId: string, outcome: DeliveryOutcome, now: Date): Promise<void> {
-    const sql = this.sql;
-    await this.run(() => {
-      if (outcome.status === 'DELIVERED')
-        return sql`UPDATE webhook_deliveries SET status = 'DELIVERED', delivered_at = ${now.getTime()},
-            last_status_code = ${outcome.statusCode}, lease_owner = NULL, next_attempt_at = NULL
-          WHERE id = ${id} AND lease_owner = ${workerId} AND status = 'PENDING'`;
-      if (outcome.status === 'PENDING')
-        return sql`UPDATE webhook_deliveries SET next_attempt_at = ${outcome.nextAttemptAt.getTime()},
-            last_error = ${outcome.error}, last_status_code = ${outcome.statusCode}, lease_owner = NULL
-          WHERE id = ${id} AND lease_owner = ${workerId} AND status = 'PENDING'`;
-      return sql`UPDATE webhook_deliveries SET status = 'FAILED', last_error = ${outcome.error},
-          last_status_code = ${outcome.statusCode}, lease_owner = NULL, next_attempt_at = NULL
-        WHERE id = ${id} AND lease_owner = ${workerId} AND status = 'PENDING'`;
-    });
+  /** (outcomes, worker, now) -> each delivery the worker still holds takes its outcome; one statement. */
+  async settle(settled: Settled[], workerId: string, now: Date): Promise<void> {
+    if (settled.length === 0) return;
+    const rows = settled.map(({ id, outcome }) => ({
+      id,
+      status: outcome.status,
+      code: outcome.statusCode,
+      error: outcome.status === 'DELIVERED' ? null : outcome.error,
+      next: outcome.status === 'PENDING' ? outcome.nextAttemptAt.getTime() : null,
+    }));
+    await this.run(
+      () => this.sql`UPDATE webhook_deliveries d SET status = s.status, last_status_code = s.code,
+          last_error = CASE WHEN s.status = 'DELIVERED' THEN d.last_error ELSE s.error END,
+          delivered_at = CASE WHEN s.status = 'DELIVERED' THEN ${now.getTime()}::int8 END,
+          next_attempt_at = s.next, lease_owner = NULL
+        FROM json_to_recordset(${JSON.stringify(rows)}::text::json)
+          AS s(id text, status text, code int, error text, next int8)
+        WHERE d.id = s.id AND d.lease_owner = ${workerId} AND d.status = 'PENDING'`,
+    );
   }
 
   async deliveries(filter: DeliveryFilter, limit: number): Promise<Delivery[]> {

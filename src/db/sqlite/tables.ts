@@ -193,8 +193,6 @@ export const webhookDeliveries = sqliteTable(
   },
   (t) => [
     uniqueIndex('webhook_deliveries_id_idx').on(t.id),
-    // One delivery per endpoint, event and type, even if a cursor move were ever repeated.
-    uniqueIndex('webhook_deliveries_event_idx').on(t.webhookId, t.eventSeq, t.type),
     // The claim walks due PENDING deliveries only.
     index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`status = 'PENDING'`),
     // Order per message and endpoint: an earlier PENDING delivery holds back the later ones.

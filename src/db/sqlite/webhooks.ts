@@ -7,9 +7,9 @@ import type {
   ClaimedDelivery,
   Delivery,
   DeliveryFilter,
-  DeliveryOutcome,
   Endpoint,
   NewDelivery,
+  Settled,
   Webhook,
   WebhookStore,
 } from '../../webhooks/types.js';
@@ -23,6 +23,7 @@ export class SqliteWebhookStore implements WebhookStore {
   private readonly advanceTx;
   private readonly claimTx;
   private readonly deleteTx;
+  private readonly settleTx;
 
   constructor(db: Database.Database) {
     const s = {
@@ -37,8 +38,12 @@ export class SqliteWebhookStore implements WebhookStore {
       endpoints: db.prepare('SELECT * FROM webhooks ORDER BY created_at, id'),
       move: db.prepare('UPDATE webhooks SET cursor = ? WHERE id = ? AND cursor = ?'),
       add: db.prepare(`INSERT INTO webhook_deliveries (id, webhook_id, message_id, message_version, event_seq, type,
-          body, status, next_attempt_at, retry_until, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?) ON CONFLICT DO NOTHING`),
+          body, status, next_attempt_at, retry_until, created_at, attempts, lease_owner)
+        VALUES (?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, ?)`),
+      held: db
+        .prepare(`SELECT 1 FROM webhook_deliveries INDEXED BY webhook_deliveries_order_idx
+          WHERE status = 'PENDING' AND webhook_id = ? AND message_id = ? LIMIT 1`)
+        .pluck(),
       // Due PENDING deliveries by due time, skipping any held back by an earlier PENDING one of the same message
       // and endpoint (in flight or waiting for its retry): that keeps each message's calls in version order.
       due: db.prepare(`SELECT d.seq FROM webhook_deliveries d INDEXED BY webhook_deliveries_due_idx
@@ -78,9 +83,27 @@ export class SqliteWebhookStore implements WebhookStore {
     };
     this.s = s;
     this.advanceTx = db.transaction(
-      (webhookId: string, from: number, to: number, list: NewDelivery[], now: number, until: number) => {
-        if (s.move.run(to, webhookId, from).changes === 0) return false;
-        for (const d of list)
+      (
+        webhookId: string,
+        from: number,
+        to: number,
+        list: NewDelivery[],
+        now: number,
+        until: number,
+        claim: { workerId: string; leaseMs: number; limit: number } | undefined,
+      ): string[] | null => {
+        if (s.move.run(to, webhookId, from).changes === 0) return null;
+        const claimed: string[] = [];
+        // Messages with a PENDING delivery of this endpoint, in the database or earlier in this list.
+        const pending = new Set<string>();
+        for (const d of list) {
+          const take =
+            claim !== undefined &&
+            claimed.length < claim.limit &&
+            !pending.has(d.messageId) &&
+            s.held.get(webhookId, d.messageId) === undefined;
+          pending.add(d.messageId);
+          if (take) claimed.push(d.id);
           s.add.run(
             d.id,
             webhookId,
@@ -89,11 +112,14 @@ export class SqliteWebhookStore implements WebhookStore {
             d.eventSeq,
             d.type,
             d.body,
-            now,
+            take ? now + claim.leaseMs : now,
             until,
             now,
+            take ? 1 : 0,
+            take ? claim.workerId : null,
           );
-        return true;
+        }
+        return claimed;
       },
     );
     this.claimTx = db.transaction((workerId: string, limit: number, leaseUntil: number, now: number) =>
@@ -101,6 +127,14 @@ export class SqliteWebhookStore implements WebhookStore {
         (r) => s.take.get(workerId, leaseUntil, r.seq) as ClaimRow,
       ),
     );
+    this.settleTx = db.transaction((settled: Settled[], workerId: string, now: number) => {
+      for (const { id, outcome } of settled) {
+        if (outcome.status === 'DELIVERED') s.delivered.run(now, outcome.statusCode, id, workerId);
+        else if (outcome.status === 'PENDING')
+          s.retry.run(outcome.nextAttemptAt.getTime(), outcome.error, outcome.statusCode, id, workerId);
+        else s.failed.run(outcome.error, outcome.statusCode, id, workerId);
+      }
+    });
     this.deleteTx = db.transaction((id: string) => {
       const row = s.get.get(id) as WebhookRow | undefined;
       if (!row) return null;
@@ -174,9 +208,10 @@ export class SqliteWebhookStore implements WebhookStore {
     deliveries: NewDelivery[],
     now: Date,
     retryUntil: Date,
-  ): Promise<boolean> {
+    claim?: { workerId: string; leaseMs: number; limit: number },
+  ): Promise<string[] | null> {
     return guard(() =>
-      this.advanceTx.immediate(webhookId, from, to, deliveries, now.getTime(), retryUntil.getTime()),
+      this.advanceTx.immediate(webhookId, from, to, deliveries, now.getTime(), retryUntil.getTime(), claim),
     );
   }
 
@@ -185,14 +220,9 @@ export class SqliteWebhookStore implements WebhookStore {
     return rows.map(toClaimed);
   }
 
-  async settle(id: string, workerId: string, outcome: DeliveryOutcome, now: Date): Promise<void> {
-    guard(() => {
-      if (outcome.status === 'DELIVERED')
-        this.s.delivered.run(now.getTime(), outcome.statusCode, id, workerId);
-      else if (outcome.status === 'PENDING')
-        this.s.retry.run(outcome.nextAttemptAt.getTime(), outcome.error, outcome.statusCode, id, workerId);
-      else this.s.failed.run(outcome.error, outcome.statusCode, id, workerId);
-    });
+  async settle(settled: Settled[], workerId: string, now: Date): Promise<void> {
+    if (settled.length === 0) return;
+    guard(() => this.settleTx.immediate(settled, workerId, now.getTime()));
   }
 
   async deliveries(filter: DeliveryFilter, limit: number): Promise<Delivery[]> {
