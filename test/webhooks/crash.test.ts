@@ -1,5 +1,6 @@
 // A real service process killed with SIGKILL while a webhook call it made is unanswered: after a restart on the
-// same database the delivery is made again, under the same webhook-id, with a signature that verifies.
+// same database the delivery is made again, under the same webhook-id, with a signature that verifies; no log
+// line of either process, at the trace level, carries the endpoint's secret.
 import { Webhook as Verifier } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Child, spawnTs } from '../helpers/child.js';
@@ -50,7 +51,8 @@ describe.each(ENGINES)('a service killed with SIGKILL between commit and deliver
       DATABASE_URL: db.url,
       DATABASE_POOL_SIZE: '2',
       WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
-      LOG_LEVEL: 'warn',
+      // Every log line the service can write, to show that none carries the secret.
+      LOG_LEVEL: 'trace',
     };
     const first = await service(env);
     const { createWebhook } = await gql<{ createWebhook: { secret: string } }>(
@@ -67,7 +69,7 @@ describe.each(ENGINES)('a service killed with SIGKILL between commit and deliver
     first.child.proc.kill('SIGKILL');
     expect(await first.child.exited).toBe('SIGKILL');
 
-    await service(env);
+    const second = await service(env);
     // The dead process's lease on the call runs out (15 s), then the new one calls again.
     const calls = await receiver.waitFor(2, 40_000);
     expect(calls[1]!.signed['webhook-id']).toBe(call!.signed['webhook-id']);
@@ -79,5 +81,8 @@ describe.each(ENGINES)('a service killed with SIGKILL between commit and deliver
       type: 'message.completed',
       data: { message: { id: submitQuote.messageId, status: 'COMPLETED' } },
     });
+    const logs = first.child.output() + second.child.output();
+    expect(logs).toContain('"level":10'); // trace lines were written
+    expect(logs).not.toContain(createWebhook.secret.slice('whsec_'.length));
   }, 60_000);
 });
