@@ -144,6 +144,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     workerId: `webhooks-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
     clock: options.clock,
     pollMs: options.webhookPollMs,
+    retentionMs: config.RETENTION_HOURS * 3_600_000,
     onError: (e) => onError(e, 'webhooks'),
     // Never the secret or the body: the delivery's id, its endpoint and how the call went.
     onCall: ({ deliveryId, webhookId, attempt, result }) =>

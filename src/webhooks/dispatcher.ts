@@ -56,6 +56,11 @@ export interface DispatcherOptions {
   /** How long after a change a pass runs, to take the changes that come with it in the same pass. Default 20 ms. */
   batchMs?: number;
   batch?: number;
+  /**
+   * Deliveries DELIVERED this long ago, or FAILED with their retries ended this long ago, are removed (checked
+   * about every 5 minutes; RETENTION_HOURS). Default 24 hours.
+   */
+  retentionMs?: number;
   onError?: (error: unknown) => void;
   /** Told of every call's outcome (metrics, logs: never the secret or the body). */
   onCall?: (info: { deliveryId: string; webhookId: string; attempt: number; result: CallResult }) => void;
@@ -71,6 +76,7 @@ export interface Dispatcher {
 }
 
 const KINDS = new Set<string>(DELIVERED_KINDS);
+const PURGE_EVERY_MS = 5 * 60_000;
 
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const { store, webhooks, events } = options;
@@ -78,6 +84,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const pollMs = options.pollMs ?? 1000;
   const concurrency = options.concurrency ?? 32;
   const batchMs = options.batchMs ?? 20;
+  const retentionMs = options.retentionMs ?? 24 * 3_600_000;
+  let purgedAt = 0;
   const leaseMs = options.leaseMs ?? 15_000;
   const batch = options.batch ?? 1000;
   const onError = options.onError ?? (() => {});
@@ -215,6 +223,10 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
 
   async function pass(): Promise<void> {
     await recordOutcomes();
+    if (Date.now() - purgedAt >= PURGE_EVERY_MS) {
+      purgedAt = Date.now();
+      await webhooks.purge(new Date(clock().getTime() - retentionMs));
+    }
     const list = await currentEndpoints();
     if (list.length === 0) return;
     let more = true;

@@ -120,6 +120,6 @@ export interface WebhookStore {
   deliveries(filter: DeliveryFilter, limit: number): Promise<Delivery[]>;
   /** A FAILED (or DELIVERED) delivery back to PENDING, due now, with 24 hours of retries; null when unknown. */
   redeliver(id: string, now: Date, retryUntil: Date): Promise<Delivery | null>;
-  /** The earliest next_attempt_at of a PENDING delivery, or null. */
-  nextDueAt(): Promise<Date | null>;
+  /** Removes deliveries DELIVERED before `before`, and FAILED ones whose retries ended before it; how many. */
+  purge(before: Date): Promise<number>;
 }

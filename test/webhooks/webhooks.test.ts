@@ -184,6 +184,25 @@ describe.each(ENGINES)('webhooks on %s', (engine) => {
     expect(calls[1]!.body).toBe(first!.body);
   });
 
+  it('removes deliveries past retention, never a pending one', async () => {
+    const t = await server(engine);
+    const r = await receiver();
+    await register(t, r.url, ['MESSAGE_COMPLETED']);
+    await submit(t);
+    await r.waitFor(1);
+    await t.runtime.dispatcher.idle();
+    r.respond = () => 500;
+    await submit(t);
+    await r.waitFor(2);
+    await t.runtime.dispatcher.idle();
+    const store = webhookStoreOf(t.runtime.store);
+    const statuses = async () => (await store.deliveries({}, 10)).map((d) => d.status).sort();
+    expect(await statuses()).toEqual(['DELIVERED', 'PENDING']);
+    expect(await store.purge(new Date(Date.now() - 60_000))).toBe(0);
+    expect(await store.purge(new Date(Date.now() + 1))).toBe(1);
+    expect(await statuses()).toEqual(['PENDING']);
+  });
+
   it('refuses loopback, private, link-local and metadata targets without the flag, at creation and at each call', async () => {
     const t = await server(engine, {});
     const r = await receiver();

@@ -221,12 +221,13 @@ export class PostgresWebhookStore implements WebhookStore {
     return current ? toDelivery(current) : null;
   }
 
-  async nextDueAt(): Promise<Date | null> {
-    const [row] = await this.run(
-      () => this.sql<{ at: number | null }[]>`SELECT MIN(next_attempt_at)::int8 AS at FROM webhook_deliveries
-        WHERE status = 'PENDING'`,
+  async purge(before: Date): Promise<number> {
+    const at = before.getTime();
+    const done = await this.run(
+      () => this.sql`DELETE FROM webhook_deliveries
+        WHERE (status = 'DELIVERED' AND delivered_at < ${at}) OR (status = 'FAILED' AND retry_until < ${at})`,
     );
-    return row?.at == null ? null : new Date(row.at);
+    return done.count;
   }
 
   /** Runs `work`, again after a deadlock or serialization failure; connection failures become STORAGE_UNAVAILABLE. */

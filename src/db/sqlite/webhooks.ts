@@ -77,9 +77,8 @@ export class SqliteWebhookStore implements WebhookStore {
           lease_owner = NULL, delivered_at = NULL
         WHERE id = ? AND status <> 'PENDING' RETURNING *`),
       delivery: db.prepare('SELECT * FROM webhook_deliveries WHERE id = ?'),
-      nextDue:
-        db.prepare(`SELECT MIN(next_attempt_at) AS at FROM webhook_deliveries INDEXED BY webhook_deliveries_due_idx
-        WHERE status = 'PENDING'`),
+      purge: db.prepare(`DELETE FROM webhook_deliveries
+        WHERE (status = 'DELIVERED' AND delivered_at < @before) OR (status = 'FAILED' AND retry_until < @before)`),
     };
     this.s = s;
     this.advanceTx = db.transaction(
@@ -246,11 +245,8 @@ export class SqliteWebhookStore implements WebhookStore {
     });
   }
 
-  async nextDueAt(): Promise<Date | null> {
-    return guard(() => {
-      const { at } = this.s.nextDue.get() as { at: number | null };
-      return at === null ? null : new Date(at);
-    });
+  async purge(before: Date): Promise<number> {
+    return guard(() => this.s.purge.run({ before: before.getTime() }).changes);
   }
 }
 
