@@ -124,6 +124,9 @@ const schema = z.object({
   MAX_SUBSCRIPTIONS_PER_KEY: int(1, 1_000_000).optional(),
   /** Beyond the contract: TCP connections the server holds at once (server.maxConnections); more are dropped. */
   MAX_CONNECTIONS: int(1, 1_000_000).default(10_000),
+  /** Set: spans are exported over OTLP/HTTP (the standard OTEL_EXPORTER_OTLP_* variables apply). */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().trim().url('an http(s) URL').optional(),
+  OTEL_SERVICE_NAME: z.string().trim().min(1).default('quote-queue'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

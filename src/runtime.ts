@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Config } from './config.js';
-import { type OpenStoreOptions, openStore, webhookStoreOf } from './db/open-store.js';
+import { type OpenStoreOptions, openStore, traceStoreOf, webhookStoreOf } from './db/open-store.js';
 import type { Logger } from './logger.js';
 import { createEventFeed, createQueueEvents, type EventFeed, type QueueEvents } from './queue/events.js';
 import { type Maintenance, startMaintenance } from './queue/maintenance.js';
@@ -14,6 +14,8 @@ import { type AttemptInfo, createWorker, type Worker } from './queue/worker.js';
 import { autoPriority } from './quotes/priority.js';
 import { createQuoteProcessor } from './quotes/processor.js';
 import { parseSubmission } from './quotes/submission.js';
+import { traceAttempt, traceEnqueue } from './tracing/hooks.js';
+import { tracingEnabled } from './tracing/trace.js';
 import { createDispatcher, type Dispatcher } from './webhooks/dispatcher.js';
 import { createWebhookService, type WebhookService } from './webhooks/service.js';
 
@@ -77,6 +79,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       ),
     );
   }
+  // With an SDK registered, spans around each enqueue and attempt; without one, no hook and no stored traceparent.
+  const traces = tracingEnabled() ? traceStoreOf(store) : null;
+  const attempts = traces ? traceAttempt(traces) : null;
   const processor =
     options.processor ?? createQuoteProcessor({ processingDelayMs: config.PROCESSING_DELAY_MS });
   const onAttempt = (info: AttemptInfo) => {
@@ -87,6 +92,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         outcome: info.outcome,
         durationMs: info.durationMs,
         error: info.error,
+        traceId: attempts?.traceIdOf(info.message.id),
       },
       'attempt ended',
     );
@@ -104,6 +110,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     clock: options.clock,
     onError,
     onAttempt,
+    aroundAttempt: attempts?.around,
   };
   const syncWorker = createWorker({ ...common, concurrency: 0 });
   await syncWorker.start();
@@ -132,9 +139,21 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     priorityFor: (payload) => autoPriority((payload as { coverageAmount: number }).coverageAmount),
     clock: options.clock,
     leaseMs: options.leaseMs,
+    aroundEnqueue: traces ? traceEnqueue(traces, options.clock ?? (() => new Date())) : undefined,
   });
 
   // Every process makes webhook deliveries from the log and calls them; the store makes each happen once.
+  // Traceparents are kept as long as the messages they belong to may be.
+  const tracePurge = traces
+    ? setInterval(
+        () =>
+          traces
+            .purge(new Date(Date.now() - config.RETENTION_HOURS * 3_600_000))
+            .catch((e) => onError(e, 'traces')),
+        5 * 60_000,
+      )
+    : undefined;
+  tracePurge?.unref();
   const dispatcher = createDispatcher({
     store,
     webhooks: webhookStoreOf(store),
@@ -173,6 +192,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     dispatcher,
     async stop(graceMs = config.SHUTDOWN_GRACE_SECONDS * 1000) {
       maintenance.stop();
+      clearInterval(tracePurge);
       await Promise.all([worker?.stop(graceMs), syncWorker.stop(graceMs)]);
       await feed.drain();
       feed.stop();

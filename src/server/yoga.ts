@@ -37,6 +37,7 @@ import type { RateLimiter } from './rate-limit.js';
 import { graphiqlCsp } from './security-headers.js';
 import { storageWatchPlugin } from './storage-watch.js';
 import type { SubscriptionTracker } from './subscriptions.js';
+import { tracingPlugin } from './tracing.js';
 
 export const GRAPHQL_PATH = '/graphql';
 /** Largest request body accepted; a query document plus variables never needs more. */
@@ -121,6 +122,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHan
       callerCheckPlugin(keys, limiter),
       mutationChargePlugin(limiter),
       clientErrorCodesPlugin(),
+      tracingPlugin(),
       ...(options.readiness ? [storageWatchPlugin(options.readiness)] : []),
       {
         // GraphiQL is the only HTML yoga serves; its policy allows exactly its own inline scripts.

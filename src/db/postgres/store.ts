@@ -30,6 +30,7 @@ import { expiredLeases, renewLeases } from './leases.js';
 import { agePriorities, purgeBatch } from './maintenance.js';
 import { countMessages, getMessage, listMessages, nextDueAt, queuePosition } from './read.js';
 import { stats } from './stats.js';
+import { PostgresTraceStore } from './traces.js';
 import { type LockKeys, Tx } from './tx.js';
 import type { Wakeups } from './wakeups.js';
 import { PostgresWebhookStore } from './webhooks.js';
@@ -53,10 +54,13 @@ export class PostgresQueueStore implements QueueStore {
   private readonly sql: Sql;
   /** The webhook tables on the same pool (src/webhooks). */
   readonly webhooks: PostgresWebhookStore;
+  /** Messages' traceparents on the same pool (src/tracing). */
+  readonly traces: PostgresTraceStore;
 
   constructor(private readonly parts: PostgresStoreParts) {
     this.sql = parts.sql;
     this.webhooks = new PostgresWebhookStore(parts.sql);
+    this.traces = new PostgresTraceStore(parts.sql);
   }
 
   async enqueue(message: NewMessage, options: EnqueueOptions, now: Date) {

@@ -157,3 +157,10 @@ export const webhookDeliveries = pgTable(
     index('webhook_deliveries_order_idx').on(t.webhookId, t.messageId, t.seq).where(sql`status = 'PENDING'`),
   ],
 );
+
+/** The W3C traceparent a message was submitted under, as on SQLite (sqlite/tables.ts). */
+export const messageTraces = pgTable('message_traces', {
+  messageId: text('message_id').primaryKey(),
+  traceparent: text('traceparent').notNull(),
+  createdAt: ms('created_at').notNull(),
+});

@@ -33,6 +33,7 @@ import { prepareMaintenance } from './maintenance.js';
 import { prepareReads } from './read.js';
 import { RowCache } from './row-cache.js';
 import { prepareStats } from './stats.js';
+import { SqliteTraceStore } from './traces.js';
 import { WriteTx } from './transaction.js';
 import { SqliteWebhookStore } from './webhooks.js';
 
@@ -73,6 +74,8 @@ export class SqliteQueueStore implements QueueStore {
   private readonly checkpointer: Checkpointer | null = null;
   /** The webhook tables on the same connection (src/webhooks). */
   readonly webhooks: SqliteWebhookStore;
+  /** Messages' traceparents on the same connection (src/tracing). */
+  readonly traces: SqliteTraceStore;
 
   constructor(
     private readonly db: Database.Database,
@@ -89,6 +92,7 @@ export class SqliteQueueStore implements QueueStore {
       });
     }
     this.webhooks = new SqliteWebhookStore(db);
+    this.traces = new SqliteTraceStore(db);
     this.beginWrite = db.prepare('BEGIN IMMEDIATE');
     this.rollback = db.prepare('ROLLBACK');
     this.checkpointStatement = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');

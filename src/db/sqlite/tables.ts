@@ -199,3 +199,13 @@ export const webhookDeliveries = sqliteTable(
     index('webhook_deliveries_order_idx').on(t.webhookId, t.messageId, t.seq).where(sql`status = 'PENDING'`),
   ],
 );
+
+/**
+ * The W3C traceparent a message was submitted under (only with tracing on and a caller's trace to join), written
+ * before the message is stored so that any process's attempt finds it (src/tracing).
+ */
+export const messageTraces = sqliteTable('message_traces', {
+  messageId: text('message_id').primaryKey(),
+  traceparent: text('traceparent').notNull(),
+  createdAt: integer('created_at').notNull(),
+});
