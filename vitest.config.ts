@@ -13,6 +13,7 @@ const SLOW = [
   'test/server/process.test.ts',
   'test/queue/processes.test.ts',
   'test/webhooks/crash.test.ts',
+  'test/tracing/otlp.test.ts',
   'test/faults/**/*.test.ts',
   'test/soak/**/*.test.ts',
   'test/chaos.test.ts',
