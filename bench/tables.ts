@@ -47,6 +47,8 @@ export const QUOTE_FIGURES = {
   endToEnd: 'submitQuote at 500/s over HTTP, each followed over WebSocket to COMPLETED',
   /** bench/webhooks.ts: the drain with one webhook endpoint over the drain without. */
   webhookRatio: 'one webhook endpoint / none, drain, per round',
+  /** bench/webhooks.ts: the drain with traces exported over the drain without. */
+  tracingRatio: 'traces exported / none, drain, per round',
 } as const;
 export const ownTable = (workload: string) =>
   SERVER_WORKLOADS.has(workload) || workload === ANATOMY || QUOTE_WORKLOADS.has(workload);
@@ -304,6 +306,12 @@ function quoteTargets(r: Results): Target[] {
     target: 'drain with one webhook endpoint ≥ 0.8x without',
     measured: hooked ? `${hooked.value}x (per round ${hooked.rounds.join(', ')})` : null,
     met: !!hooked && hooked.value >= 0.8,
+  });
+  const traced = find(r, 'webhooks', 'quote-queue', (m) => m === Q.tracingRatio);
+  out.push({
+    target: 'drain with traces exported ≥ 0.8x without',
+    measured: traced ? `${traced.value}x (per round ${traced.rounds.join(', ')})` : null,
+    met: !!traced && traced.value >= 0.8,
   });
   return out;
 }

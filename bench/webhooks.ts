@@ -1,7 +1,8 @@
-// Webhooks' cost to the drain (`npm run bench -- --only webhooks`): N plain quotes drained by the real service
-// process (bench/servers/quote-service.ts) with no webhook, and with one endpoint registered for
-// MESSAGE_COMPLETED on a local receiver in this process (HTTP on 127.0.0.1, answering 204), side by side in each
-// round (a fresh process and database per drain, the order alternating). Quotes per second from the commit of
+// Webhooks' and tracing's cost to the drain (`npm run bench -- --only webhooks`): N plain quotes drained by the real
+// service process (bench/servers/quote-service.ts) with no webhook, with one endpoint registered for
+// MESSAGE_COMPLETED on a local receiver in this process (HTTP on 127.0.0.1, answering 204), and with traces
+// exported over OTLP/HTTP to a local receiver, side by side in each round (a fresh process and database per drain,
+// the order rotating). Quotes per second from the commit of
 // the seed to the last completion; with the endpoint also calls per second until the receiver has had one call
 // per quote (from just before the seed is sent); the ratio is the median of the rounds' ratios.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,6 +21,8 @@ export const webhookMetrics = {
   with: (n: number) => `drain ${n.toLocaleString('en-US')} plain quotes, one webhook endpoint`,
   calls: (n: number) => `${n.toLocaleString('en-US')} webhook calls received, from the seed to the last`,
   ratio: QUOTE_FIGURES.webhookRatio,
+  traced: (n: number) => `drain ${n.toLocaleString('en-US')} plain quotes, traces exported over OTLP/HTTP`,
+  tracedRatio: QUOTE_FIGURES.tracingRatio,
 };
 
 export async function runWebhooks(quick: boolean, rounds: number): Promise<Figure[]> {
@@ -28,11 +31,16 @@ export async function runWebhooks(quick: boolean, rounds: number): Promise<Figur
   const withHook: number[] = [];
   const calls: number[] = [];
   const ratios: number[] = [];
+  const traced: number[] = [];
+  const tracedRatios: number[] = [];
   for (let r = 0; r < rounds; r++) {
     let a = 0;
     let b = 0;
-    for (const hooked of r % 2 === 0 ? [false, true] : [true, false]) {
-      if (!hooked) a = await withService((child) => drainRate(child, n));
+    let c = 0;
+    const order = ['plain', 'webhook', 'traced'] as const;
+    for (const variant of [...order.slice(r % 3), ...order.slice(0, r % 3)]) {
+      if (variant === 'plain') a = await withService((child) => drainRate(child, n));
+      else if (variant === 'traced') c = await drainTraced(n);
       else {
         const d = await withService((child) => drainWithWebhook(child, n));
         b = d.rate;
@@ -42,12 +50,16 @@ export async function runWebhooks(quick: boolean, rounds: number): Promise<Figur
     without.push(a);
     withHook.push(b);
     ratios.push(b / a);
+    traced.push(c);
+    tracedRatios.push(c / a);
   }
   return [
     figureOf(WEBHOOKS, 'quote-queue', webhookMetrics.without(n), 'quotes/s', 'higher', without, 0),
     figureOf(WEBHOOKS, 'quote-queue', webhookMetrics.with(n), 'quotes/s', 'higher', withHook, 0),
     figureOf(WEBHOOKS, 'quote-queue', webhookMetrics.calls(n), 'calls/s', 'higher', calls, 0),
     figureOf(WEBHOOKS, 'quote-queue', webhookMetrics.ratio, 'x', 'higher', ratios, 2),
+    figureOf(WEBHOOKS, 'quote-queue', webhookMetrics.traced(n), 'quotes/s', 'higher', traced, 0),
+    figureOf(WEBHOOKS, 'quote-queue', webhookMetrics.tracedRatio, 'x', 'higher', tracedRatios, 2),
   ];
 }
 
@@ -75,6 +87,35 @@ async function drainWithWebhook(child: ServerChild, n: number): Promise<{ rate: 
     return { rate, callRate: n / ((performance.now() - t0) / 1000) };
   } finally {
     await receiver.close();
+  }
+}
+
+/** The drain with the SDK exporting every span to an OTLP/HTTP receiver in this process (answering 200). */
+async function drainTraced(n: number): Promise<number> {
+  let exported!: () => void;
+  const first = new Promise<void>((resolve) => {
+    exported = resolve;
+  });
+  const server = createServer((req, res) => {
+    exported();
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    return await withService(
+      async (child) => {
+        const rate = await drainRate(child, n);
+        // Proof that the spans left the process (a batch goes as soon as 512 are waiting).
+        await deadline(first, 30_000, 'the first span export');
+        return rate;
+      },
+      { BENCH_OTLP: `http://127.0.0.1:${port}` },
+    );
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }
 
@@ -106,10 +147,13 @@ async function startReceiver(n: number) {
   };
 }
 
-async function withService<T>(use: (child: ServerChild) => Promise<T>): Promise<T> {
+async function withService<T>(
+  use: (child: ServerChild) => Promise<T>,
+  env: Record<string, string> = {},
+): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-webhooks-'));
   try {
-    const child = await startServerChild('quote-service', { BENCH_DB: join(dir, 'quotes.db') });
+    const child = await startServerChild('quote-service', { ...env, BENCH_DB: join(dir, 'quotes.db') });
     try {
       return await use(child);
     } finally {
