@@ -139,6 +139,9 @@ it('npm run bench -- --quick runs every workload for every subject and writes ea
     expect(
       hooks.find((f) => f.metric === 'one webhook endpoint / none, drain, per round')?.value,
     ).toBeGreaterThan(0);
+    expect(hooks.find((f) => f.metric === 'traces exported / none, drain, per round')?.value).toBeGreaterThan(
+      0,
+    );
   } finally {
     await db.cleanup();
   }
