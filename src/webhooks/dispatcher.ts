@@ -85,7 +85,6 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const concurrency = options.concurrency ?? 32;
   const batchMs = options.batchMs ?? 20;
   const retentionMs = options.retentionMs ?? 24 * 3_600_000;
-  let purgedAt = 0;
   const leaseMs = options.leaseMs ?? 15_000;
   const batch = options.batch ?? 1000;
   const onError = options.onError ?? (() => {});
@@ -103,6 +102,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   let ended: Settled[] = [];
   let timer: NodeJS.Timeout | undefined;
   let off: (() => void) | undefined;
+  let purgedAt = 0;
 
   async function currentEndpoints(): Promise<Endpoint[]> {
     if (!endpoints || Date.now() - endpointsReadAt >= pollMs) {
@@ -168,16 +168,14 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
 
   /** Calls a claimed delivery in the background, in one of the call slots. */
   function start(delivery: ClaimedDelivery): void {
-    {
-      const call = callOne(delivery)
-        .catch(onError)
-        .finally(() => {
-          inFlight.delete(call);
-          // Refill in batches: once half the slots are free, or at once when the last call ends.
-          if (inFlight.size <= concurrency / 2) schedule(0);
-        });
-      inFlight.add(call);
-    }
+    const call: Promise<void> = callOne(delivery)
+      .catch(onError)
+      .finally(() => {
+        inFlight.delete(call);
+        // Refill in batches: once half the slots are free, or at once when the last call ends.
+        if (inFlight.size <= concurrency / 2) schedule(0);
+      });
+    inFlight.add(call);
   }
 
   async function callOne(delivery: ClaimedDelivery): Promise<void> {
