@@ -14,6 +14,8 @@ const SLOW = [
   'test/server/fleet*.test.ts',
   'test/server/redis.test.ts',
   'test/queue/processes.test.ts',
+  'test/webhooks/crash.test.ts',
+  'test/tracing/otlp.test.ts',
   'test/faults/**/*.test.ts',
   'test/soak/**/*.test.ts',
   'test/chaos.test.ts',

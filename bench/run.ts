@@ -40,6 +40,7 @@ import {
   targetsTable,
 } from './tables.js';
 import { runUnderwriting } from './underwriting.js';
+import { runWebhooks } from './webhooks.js';
 import { drainRate, enqueueRate, latency } from './workloads.js';
 
 const { values } = parseArgs({
@@ -47,7 +48,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     /** Default: bench/results.json for a full run of every workload (the README's), else results.partial.json. */
     out: { type: 'string' },
-    /** Only these workloads, comma-separated: enqueue,drain,latency,depth,graphql,subscriptions,anatomy,underwriting,quotes. */
+    /** Only these workloads, comma-separated: enqueue,drain,latency,depth,graphql,subscriptions,anatomy,underwriting,quotes,webhooks. */
     only: { type: 'string' },
   },
 });
@@ -214,6 +215,12 @@ if (wants('quotes')) {
   // One round in a quick run: each drain and the end-to-end run start a service process of their own.
   figures.push(...(await runQuotes(quick, quick ? 1 : ROUNDS)));
   process.stderr.write('real quotes done\n');
+}
+
+if (wants('webhooks')) {
+  // One round in a quick run: each drain starts a service process of its own.
+  figures.push(...(await runWebhooks(quick, quick ? 1 : ROUNDS)));
+  process.stderr.write('webhooks done\n');
 }
 
 if (wants('graphql')) {

@@ -37,7 +37,7 @@ export const SERVER_WORKLOADS = new Set(['graphql-submit', 'subscriptions']);
 /** Where the drain's time goes (bench/anatomy.ts): a table of its own, one value per row. */
 export const ANATOMY = 'drain-anatomy';
 /** Real quotes through the service (bench/quotes.ts) and underwriting alone (bench/underwriting.ts): the headline. */
-export const QUOTE_WORKLOADS = new Set(['quotes', 'underwriting']);
+export const QUOTE_WORKLOADS = new Set(['quotes', 'underwriting', 'webhooks']);
 /** The figures the quote targets are judged from (named by the workloads that measure them). */
 export const QUOTE_FIGURES = {
   underwritingPlain: 'CPU per plain quote, deterministic provider',
@@ -45,6 +45,10 @@ export const QUOTE_FIGURES = {
   drainRatio: 'plain quotes / no-op, drain, per round',
   /** The end-to-end figures end with `, p50` ... `, completed`. */
   endToEnd: 'submitQuote at 500/s over HTTP, each followed over WebSocket to COMPLETED',
+  /** bench/webhooks.ts: the drain with one webhook endpoint over the drain without. */
+  webhookRatio: 'one webhook endpoint / none, drain, per round',
+  /** bench/webhooks.ts: the drain with traces exported over the drain without. */
+  tracingRatio: 'traces exported / none, drain, per round',
 } as const;
 export const ownTable = (workload: string) =>
   SERVER_WORKLOADS.has(workload) || workload === ANATOMY || QUOTE_WORKLOADS.has(workload);
@@ -296,6 +300,18 @@ function quoteTargets(r: Results): Target[] {
         ? `${completed.value} of ${number(submitted)} completed (fewest of the rounds); p50 ${p50.value}, p95 ${p95.value}, p99 ${p99.value} ms (p99 rounds ${p99.rounds.join(', ')})`
         : null,
     met: !!p99 && !!completed && completed.value === submitted && p99.value < 25,
+  });
+  const hooked = find(r, 'webhooks', 'quote-queue', (m) => m === Q.webhookRatio);
+  out.push({
+    target: 'drain with one webhook endpoint ≥ 0.8x without',
+    measured: hooked ? `${hooked.value}x (per round ${hooked.rounds.join(', ')})` : null,
+    met: !!hooked && hooked.value >= 0.8,
+  });
+  const traced = find(r, 'webhooks', 'quote-queue', (m) => m === Q.tracingRatio);
+  out.push({
+    target: 'drain with traces exported ≥ 0.8x without',
+    measured: traced ? `${traced.value}x (per round ${traced.rounds.join(', ')})` : null,
+    met: !!traced && traced.value >= 0.8,
   });
   return out;
 }

@@ -99,6 +99,12 @@ const schema = z.object({
   ALLOW_FAULT_INJECTION: bool.default(false),
   PROCESSING_DELAY_MS: int(0, 3_600_000).default(0),
   RETRY_BACKOFF_MS: int(0, 300_000).default(1000),
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: bool.default(false),
+  /**
+   * Beyond the contract: the wait before a failed webhook call's first retry, in ms; each next one doubles (with
+   * jitter, capped at an hour) for 24 hours. Tests shorten it.
+   */
+  WEBHOOK_RETRY_BASE_MS: int(1, 3_600_000).default(5000),
   /** Beyond the contract: every this many seconds a PENDING message waits raises its taking priority one level. */
   PRIORITY_AGING_SECONDS: int(0, 86_400 * 30).default(0),
   /**
@@ -163,6 +169,9 @@ const schema = z.object({
     .optional(),
   /** Beyond the contract: TCP connections the server holds at once (server.maxConnections); more are dropped. */
   MAX_CONNECTIONS: int(1, 1_000_000).default(10_000),
+  /** Set: spans are exported over OTLP/HTTP (the standard OTEL_EXPORTER_OTLP_* variables apply). */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().trim().url('an http(s) URL').optional(),
+  OTEL_SERVICE_NAME: z.string().trim().min(1).default('quote-queue'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

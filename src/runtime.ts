@@ -1,7 +1,10 @@
 // Assembles the queue for one process from the configuration: storage, events, workers, upkeep, service.
+
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
-import { type OpenStoreOptions, openStore } from './db/open-store.js';
+import { type OpenStoreOptions, openStore, traceStoreOf, webhookStoreOf } from './db/open-store.js';
 import type { Logger } from './logger.js';
 import { createEventFeed, createQueueEvents, type EventFeed, type QueueEvents } from './queue/events.js';
 import { createFleetMember, type FleetMember } from './queue/fleet.js';
@@ -16,6 +19,10 @@ import { createQuoteProcessor } from './quotes/processor.js';
 import { parseSubmission } from './quotes/submission.js';
 import { connectRedis } from './redis/connect.js';
 import { type RedisWakeups, startRedisWakeups } from './redis/wakeups.js';
+import { traceAttempt, traceEnqueue } from './tracing/hooks.js';
+import { tracingEnabled } from './tracing/trace.js';
+import { createDispatcher, type Dispatcher } from './webhooks/dispatcher.js';
+import { createWebhookService, type WebhookService } from './webhooks/service.js';
 
 export interface RuntimeOptions {
   config: Config;
@@ -37,6 +44,8 @@ export interface RuntimeOptions {
   onAttempt?: (info: AttemptInfo) => void;
   /** PostgreSQL without LISTEN: how often the log is read for other processes' changes (tests lengthen it). */
   databasePollMs?: number;
+  /** How often the webhook dispatcher looks for due calls without a wake-up (default 1000 ms). */
+  webhookPollMs?: number;
   /** Test hook for storage-fault tests (see openStore). */
   onSqliteOpen?: OpenStoreOptions['onSqliteOpen'];
 }
@@ -54,6 +63,8 @@ export interface Runtime {
   redis: Redis | undefined;
   /** Wake-ups through Redis pub/sub (REDIS_URL); undefined without it. */
   redisWakeups: RedisWakeups | undefined;
+  webhooks: WebhookService;
+  dispatcher: Dispatcher;
   /** Stops claiming, drains running attempts for `graceMs`, publishes the last events, closes storage. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -85,6 +96,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       ),
     );
   }
+  // With an SDK registered, spans around each enqueue and attempt; without one, no hook and no stored traceparent.
+  const traces = tracingEnabled() ? traceStoreOf(store) : null;
+  const attempts = traces ? traceAttempt(traces) : null;
   const processor =
     options.processor ?? createQuoteProcessor({ processingDelayMs: config.PROCESSING_DELAY_MS });
   const onAttempt = (info: AttemptInfo) => {
@@ -95,6 +109,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         outcome: info.outcome,
         durationMs: info.durationMs,
         error: info.error,
+        traceId: attempts?.traceIdOf(info.message.id),
       },
       'attempt ended',
     );
@@ -112,6 +127,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     clock: options.clock,
     onError,
     onAttempt,
+    aroundAttempt: attempts?.around,
   };
   const syncWorker = createWorker({ ...common, concurrency: 0 });
   await syncWorker.start();
@@ -168,6 +184,45 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     priorityFor: (payload) => autoPriority((payload as { coverageAmount: number }).coverageAmount),
     clock: options.clock,
     leaseMs: options.leaseMs,
+    aroundEnqueue: traces ? traceEnqueue(traces, options.clock ?? (() => new Date())) : undefined,
+  });
+
+  // Every process makes webhook deliveries from the log and calls them; the store makes each happen once.
+  // Traceparents are kept as long as the messages they belong to may be.
+  const tracePurge = traces
+    ? setInterval(
+        () =>
+          traces
+            .purge(new Date(Date.now() - config.RETENTION_HOURS * 3_600_000))
+            .catch((e) => onError(e, 'traces')),
+        5 * 60_000,
+      )
+    : undefined;
+  tracePurge?.unref();
+  const dispatcher = createDispatcher({
+    store,
+    webhooks: webhookStoreOf(store),
+    events,
+    allowPrivate: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+    retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
+    workerId: `webhooks-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+    clock: options.clock,
+    pollMs: options.webhookPollMs,
+    retentionMs: config.RETENTION_HOURS * 3_600_000,
+    onError: (e) => onError(e, 'webhooks'),
+    // Never the secret or the body: the delivery's id, its endpoint and how the call went.
+    onCall: ({ deliveryId, webhookId, attempt, result }) =>
+      logger[result.ok ? 'debug' : 'warn'](
+        { deliveryId, webhookId, attempt, statusCode: result.statusCode, error: result.error },
+        result.ok ? 'webhook delivered' : 'webhook call failed',
+      ),
+  });
+  dispatcher.start();
+  const webhooks = createWebhookService({
+    store: webhookStoreOf(store),
+    allowPrivate: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+    clock: options.clock,
+    onChange: (endpointsChanged) => dispatcher.kick(endpointsChanged),
   });
 
   return {
@@ -181,14 +236,18 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     fleet,
     redis,
     redisWakeups,
+    webhooks,
+    dispatcher,
     async stop(graceMs = config.SHUTDOWN_GRACE_SECONDS * 1000) {
       maintenance.stop();
+      clearInterval(tracePurge);
       await Promise.all([worker?.stop(graceMs), syncWorker.stop(graceMs)]);
       await fleet.stop();
       await feed.drain();
       feed.stop();
       await redisWakeups?.stop();
       await redis?.quit().catch(() => redis.disconnect());
+      await dispatcher.stop();
       await store.close();
     },
   };

@@ -3,10 +3,13 @@
 import { createLogger } from './logger.js';
 import { configOrExit, run, stopOnSignals } from './process.js';
 import { startRuntime } from './runtime.js';
+import { startTracing } from './tracing/sdk.js';
 
 run(async () => {
   const config = configOrExit();
   const logger = createLogger(config.LOG_LEVEL);
+  // The SDK only with a collector to send to: without one, @opentelemetry/api's calls are no-ops.
+  const tracing = config.OTEL_EXPORTER_OTLP_ENDPOINT ? startTracing(config.OTEL_SERVICE_NAME) : null;
   if (config.WORKER_CONCURRENCY === 0) {
     process.stderr.write('WORKER_CONCURRENCY=0: a worker process needs at least 1\n');
     process.exit(1);
@@ -21,5 +24,8 @@ run(async () => {
     process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
   }
 
-  stopOnSignals(logger, () => runtime.stop());
+  stopOnSignals(logger, async () => {
+    await runtime.stop();
+    await tracing?.shutdown();
+  });
 });

@@ -128,6 +128,20 @@ it('npm run bench -- --quick runs every workload for every subject and writes ea
     expect(quote('plain quotes / no-op')?.value).toBeGreaterThan(0);
     expect(quote('100 submitQuote at 500/s')?.value).toBeGreaterThan(0);
     expect(quotes.find((f) => f.metric.endsWith('COMPLETED, completed'))?.value).toBe(100);
+    // Webhooks: the drain with one endpoint on a local receiver beside the drain without, and the calls' rate.
+    const hooks = of('webhooks', 'quote-queue') as { metric: string; value: number }[];
+    for (const start of [
+      'drain 500 plain quotes, no webhook',
+      'drain 500 plain quotes, one webhook',
+      '500 webhook calls',
+    ])
+      expect(hooks.find((f) => f.metric.startsWith(start))?.value, start).toBeGreaterThan(0);
+    expect(
+      hooks.find((f) => f.metric === 'one webhook endpoint / none, drain, per round')?.value,
+    ).toBeGreaterThan(0);
+    expect(hooks.find((f) => f.metric === 'traces exported / none, drain, per round')?.value).toBeGreaterThan(
+      0,
+    );
   } finally {
     await db.cleanup();
   }

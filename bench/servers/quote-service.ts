@@ -17,6 +17,7 @@ import { parseSubmission } from '../../src/quotes/submission.js';
 import { startRuntime } from '../../src/runtime.js';
 import { createServer } from '../../src/server/app.js';
 import { createMetrics } from '../../src/server/metrics.js';
+import { startTracing } from '../../src/tracing/sdk.js';
 import { quotePayload } from '../quote-payloads.js';
 import { serveIpc, type ToChild } from './child.js';
 
@@ -34,8 +35,16 @@ const config = loadConfig({
   DATABASE_URL: database,
   WORKER_CONCURRENCY: '10',
   MAX_QUEUE_SIZE: '10000000',
+  // The webhook workload (bench/webhooks.ts) registers a receiver on 127.0.0.1; no other workload registers one.
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
 });
 const logger = createLogger(config.LOG_LEVEL);
+// The webhook workload's traced drain: spans exported over OTLP/HTTP to its receiver (BENCH_OTLP), as main.ts does.
+const otlp = process.env.BENCH_OTLP;
+if (otlp) {
+  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = otlp;
+  startTracing('bench-quote-service');
+}
 const quotes = createQuoteProcessor({ processingDelayMs: config.PROCESSING_DELAY_MS });
 let processor = quotes;
 const metrics = createMetrics();

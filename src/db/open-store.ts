@@ -2,6 +2,8 @@
 import type Database from 'better-sqlite3';
 import type { Config } from '../config.js';
 import type { QueueStore } from '../queue/store.js';
+import type { TraceStore } from '../tracing/store.js';
+import type { WebhookStore } from '../webhooks/types.js';
 import { openPostgres } from './postgres/open.js';
 import { openSqlite } from './sqlite/open.js';
 import { SqliteQueueStore } from './sqlite/store.js';
@@ -46,6 +48,20 @@ export async function openStore(config: StoreConfig, options: OpenStoreOptions =
   });
   options.onSqliteOpen?.(db);
   return new SqliteQueueStore(db);
+}
+
+/** The webhook store on the same database as `store` (opened by openStore). */
+export function webhookStoreOf(store: QueueStore): WebhookStore {
+  const webhooks = (store as { webhooks?: WebhookStore }).webhooks;
+  if (!webhooks) throw new Error('this store has no webhook tables');
+  return webhooks;
+}
+
+/** The traceparent store on the same database as `store` (opened by openStore). */
+export function traceStoreOf(store: QueueStore): TraceStore {
+  const traces = (store as { traces?: TraceStore }).traces;
+  if (!traces) throw new Error('this store has no trace table');
+  return traces;
 }
 
 /** A driver error in a few words (its code and message), never the URL or its credentials. */

@@ -67,6 +67,8 @@ export interface QueueServiceOptions {
   clock?: () => Date;
   /** How long a synchronous run's lease lasts between heartbeats of the sync worker. */
   leaseMs?: number;
+  /** Runs around each enqueue, given the new messages' ids before they are stored (tracing); default: none. */
+  aroundEnqueue?: <T>(ids: string[], priority: string, enqueue: () => Promise<T>) => Promise<T>;
 }
 
 /** The queue's figures as the service reports them: the stored ones, and whether the fleet is paused. */
@@ -184,13 +186,15 @@ export function createQueueService(options: QueueServiceOptions) {
     };
   }
 
+  const around = <T>(ids: string[], priority: string, enqueue: () => Promise<T>): Promise<T> =>
+    options.aroundEnqueue ? options.aroundEnqueue(ids, priority, enqueue) : enqueue();
+
   return {
     async submit(actor: Actor, input: SubmitInput): Promise<SubmitResult> {
       const now = clock();
-      const { message, created } = await store.enqueue(
-        prepare(actor, input, { maxRetries: 3 }),
-        { maxSize: options.maxSize, maxPerOwner: options.maxPerOwner },
-        now,
+      const prepared = prepare(actor, input, { maxRetries: 3 });
+      const { message, created } = await around([prepared.id], prepared.priority, () =>
+        store.enqueue(prepared, { maxSize: options.maxSize, maxPerOwner: options.maxPerOwner }, now),
       );
       if (created) feed.nudge();
       return new Submitted(message, created, now, figures);
@@ -202,14 +206,16 @@ export function createQueueService(options: QueueServiceOptions) {
       input: Omit<SubmitInput, 'priority' | 'idempotencyKey' | 'maxRetries' | 'simulate'>,
     ) {
       const prepared = prepare(actor, { ...input, maxRetries: 0 }, { maxRetries: 0 });
-      const { message } = await store.enqueue(
-        prepared,
-        {
-          maxSize: options.maxSize,
-          maxPerOwner: options.maxPerOwner,
-          claimFor: { workerId: options.syncWorker.id, leaseMs: options.leaseMs ?? 6000 },
-        },
-        clock(),
+      const { message } = await around([prepared.id], prepared.priority, () =>
+        store.enqueue(
+          prepared,
+          {
+            maxSize: options.maxSize,
+            maxPerOwner: options.maxPerOwner,
+            claimFor: { workerId: options.syncWorker.id, leaseMs: options.leaseMs ?? 6000 },
+          },
+          clock(),
+        ),
       );
       feed.nudge();
       return (await options.syncWorker.runClaimed(message)) ?? (await visible(actor, message.id));

@@ -45,6 +45,8 @@ export interface WorkerOptions {
   onError?: (error: unknown, context: string) => void;
   /** Called when an attempt ends, for metrics and logs. */
   onAttempt?: (info: AttemptInfo) => void;
+  /** Runs around each attempt's processing (tracing's span); default: none. */
+  aroundAttempt?: <T>(message: Message, work: () => Promise<T>) => Promise<T>;
 }
 
 export interface AttemptInfo {
@@ -276,16 +278,18 @@ export function createWorker(options: WorkerOptions): Worker {
     try {
       const outcome = await new Promise<ProcessOutcome>((resolve, reject) => {
         self.reject = reject;
-        const work = processor.process(
-          {
-            id: message.id,
-            attempt: message.attempts,
-            payload: message.payload,
-            useAgentic: message.useAgentic,
-            simulate: message.simulate,
-          },
-          new AttemptContext(self, settler),
-        );
+        const attempt = () =>
+          processor.process(
+            {
+              id: message.id,
+              attempt: message.attempts,
+              payload: message.payload,
+              useAgentic: message.useAgentic,
+              simulate: message.simulate,
+            },
+            new AttemptContext(self, settler),
+          );
+        const work = options.aroundAttempt ? options.aroundAttempt(message, attempt) : attempt();
         // A processor that ignores the abort may still settle later; that is not news.
         work.then(resolve, reject);
       });

@@ -3,6 +3,7 @@
 
 import type { Job, JobContext, ProcessOutcome, Processor } from '../queue/processor.js';
 import type { Json } from '../queue/types.js';
+import { inSpan, tracingEnabled } from '../tracing/trace.js';
 import { DEFAULT_SCREENING_LIST } from './compliance.js';
 import { delay } from './delay.js';
 import { createDeterministicProvider } from './deterministic-provider.js';
@@ -45,7 +46,11 @@ export function createQuoteProcessor(options: QuoteProcessorOptions = {}): Proce
       signal.throwIfAborted();
 
       if (!job.useAgentic) {
-        const { rating, decision } = underwrite(submission, { asOf: now(), screeningList });
+        const rate = () => underwrite(submission, { asOf: now(), screeningList });
+        // The plain path is one step: a span of the attempt's trace when tracing is on.
+        const { rating, decision } = tracingEnabled()
+          ? await inSpan('underwriting', { 'quote_queue.step': 'underwrite' }, async () => rate())
+          : rate();
         return outcome(decision, rating, null);
       }
       const { rating, decision, steps } = await runUnderwritingWorkflow(submission, {

@@ -2,6 +2,7 @@
 // recorded with its timing and findings and reported as it starts and ends. It stops between steps
 // when the signal aborts, and re-applies the contract's hard rules to whatever the provider decided.
 
+import { inSpan, tracingEnabled } from '../tracing/trace.js';
 import { BINDING_AUTHORITY_LIMIT } from './compliance.js';
 import { abortRace } from './delay.js';
 import { deterministicProvider } from './deterministic-provider.js';
@@ -65,7 +66,10 @@ export async function runUnderwritingWorkflow(
     let status: StepStatus = 'FAILED';
     let findings: string[];
     try {
-      const outcome = await abort.race(run());
+      // Each step is a span of the attempt's trace when tracing is on.
+      const outcome = tracingEnabled()
+        ? await inSpan(`underwriting ${name}`, { 'quote_queue.step': name }, () => abort.race(run()))
+        : await abort.race(run());
       status = 'DONE';
       findings = outcome.findings;
       return outcome.output;

@@ -2,6 +2,7 @@
 import type { Actor } from '../queue/access.js';
 import type { QueueEvents } from '../queue/events.js';
 import type { QueueService } from '../queue/service.js';
+import type { WebhookService } from '../webhooks/service.js';
 import type { StatsFeed } from './live-stats.js';
 
 export interface GraphQLContext {
@@ -11,4 +12,6 @@ export interface GraphQLContext {
   events: QueueEvents;
   /** The shared, throttled feed of queue figures behind the `queueStats` subscription. */
   stats: StatsFeed;
+  /** Webhook endpoints and deliveries (admin only). */
+  webhooks: WebhookService;
 }

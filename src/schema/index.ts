@@ -11,5 +11,6 @@ import './connection.js';
 import './queries.js';
 import './mutations.js';
 import './subscriptions.js';
+import './webhooks.js';
 
 export const schema = builder.toSchema({ sortSchema: false });

@@ -123,6 +123,7 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
   const yoga = createGraphQLHandler({
     schema,
     service: runtime.service,
+    webhooks: runtime.webhooks,
     events: runtime.events,
     stats,
     keys,

@@ -18,6 +18,7 @@ import type { QueueService } from '../queue/service.js';
 import type { GraphQLContext } from '../schema/context.js';
 import { normalizeCode, toClientError } from '../schema/errors.js';
 import type { StatsFeed } from '../schema/live-stats.js';
+import type { WebhookService } from '../webhooks/service.js';
 import { bodyLimitPlugin } from './body-limit.js';
 import { type ClientAddressOf, clientAddress } from './client-address.js';
 import { costLimitPlugin } from './cost-limit.js';
@@ -37,6 +38,7 @@ import type { RateLimiter } from './rate-limit.js';
 import { graphiqlCsp } from './security-headers.js';
 import { storageWatchPlugin } from './storage-watch.js';
 import type { SubscriptionTracker } from './subscriptions.js';
+import { tracingPlugin } from './tracing.js';
 
 export const GRAPHQL_PATH = '/graphql';
 /** Largest request body accepted; a query document plus variables never needs more. */
@@ -55,6 +57,7 @@ export type GraphQLHandler = YogaServerInstance<ServerContext, GraphQLContext>;
 export interface GraphQLHandlerOptions {
   schema: GraphQLSchema;
   service: QueueService;
+  webhooks: WebhookService;
   events: QueueEvents;
   stats: StatsFeed;
   /** Authenticates callers, throttling wrong keys per client address. */
@@ -73,7 +76,7 @@ export interface GraphQLHandlerOptions {
 }
 
 export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHandler {
-  const { service, events, stats, keys, limiter, logger } = options;
+  const { service, webhooks, events, stats, keys, limiter, logger } = options;
   const onUnexpected = (error: unknown) =>
     logger.error({ err: error }, 'unexpected error in a GraphQL operation');
   let graphiqlPage: string | undefined;
@@ -110,7 +113,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHan
     },
     context: ({ actor }): GraphQLContext => {
       if (!actor) throw new GraphQLError('Not authenticated', { extensions: { code: 'UNAUTHENTICATED' } });
-      return guardContext({ actor, service, events, stats }, guardLimits);
+      return guardContext({ actor, service, webhooks, events, stats }, guardLimits);
     },
     plugins: [
       csrfPlugin(),
@@ -122,6 +125,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHan
       callerCheckPlugin(keys, limiter, options.clientAddress ?? clientAddress(undefined)),
       mutationChargePlugin(limiter),
       clientErrorCodesPlugin(),
+      tracingPlugin(),
       ...(options.readiness ? [storageWatchPlugin(options.readiness)] : []),
       {
         // GraphiQL is the only HTML yoga serves; its policy allows exactly its own inline scripts.

@@ -72,7 +72,7 @@ export async function appendLog(tx: Tx, options: AppendOptions): Promise<Message
  * Events with the payload each stood with: an event without a payload of its own takes the nearest earlier
  * version's (walking message_events_message_seq_version_idx back).
  */
-const EVENT_COLUMNS = `SELECT e.seq, e.message_id, e.version, e.at, e.kind, e.snapshot,
+export const EVENT_COLUMNS = `SELECT e.seq, e.message_id, e.version, e.at, e.kind, e.snapshot,
     COALESCE(e.payload, (
       SELECT p.payload FROM message_events p
       WHERE p.message_seq = e.message_seq AND p.version < e.version AND p.payload IS NOT NULL

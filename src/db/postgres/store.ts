@@ -33,8 +33,10 @@ import { agePriorities, purgeBatch } from './maintenance.js';
 import { countMessages, getMessage, listMessages, nextDueAt, queuePosition } from './read.js';
 import { stats } from './stats.js';
 import { storable } from './text.js';
+import { PostgresTraceStore } from './traces.js';
 import { type LockKeys, Tx } from './tx.js';
 import type { Wakeups } from './wakeups.js';
+import { PostgresWebhookStore } from './webhooks.js';
 
 /** Runs of one transaction when it keeps meeting deadlocks or serialization failures. */
 const ATTEMPTS = 8;
@@ -53,9 +55,15 @@ export interface PostgresStoreParts {
 export class PostgresQueueStore implements QueueStore {
   private readonly appendListeners = new Set<(events: MessageEvent[]) => void>();
   private readonly sql: Sql;
+  /** The webhook tables on the same pool (src/webhooks). */
+  readonly webhooks: PostgresWebhookStore;
+  /** Messages' traceparents on the same pool (src/tracing). */
+  readonly traces: PostgresTraceStore;
 
   constructor(private readonly parts: PostgresStoreParts) {
     this.sql = parts.sql;
+    this.webhooks = new PostgresWebhookStore(parts.sql);
+    this.traces = new PostgresTraceStore(parts.sql);
   }
 
   async enqueue(message: NewMessage, options: EnqueueOptions, now: Date) {

@@ -139,3 +139,51 @@ export const fleetState = pgTable('fleet_state', {
   paused: integer('paused').notNull().default(0),
   changedAt: ms('changed_at').notNull(),
 });
+
+/** Webhook endpoints, as on SQLite (sqlite/tables.ts says what `cursor` is). */
+export const webhooks = pgTable('webhooks', {
+  id: text('id').primaryKey(),
+  url: text('url').notNull(),
+  events: text('events').notNull(),
+  description: text('description'),
+  // Kept to sign with; read only by the dispatcher, never returned by the API after creation.
+  secret: text('secret').notNull(),
+  createdAt: ms('created_at').notNull(),
+  cursor: bigint('cursor', { mode: 'number' }).notNull(),
+});
+
+/** One call to make to one endpoint for one event, as on SQLite (sqlite/tables.ts). */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    seq: bigint('seq', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    id: text('id').notNull(),
+    webhookId: text('webhook_id').notNull(),
+    messageId: text('message_id').notNull(),
+    messageVersion: integer('message_version').notNull(),
+    eventSeq: bigint('event_seq', { mode: 'number' }).notNull(),
+    type: text('type').notNull(),
+    body: text('body').notNull(),
+    status: text('status').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    lastStatusCode: integer('last_status_code'),
+    nextAttemptAt: ms('next_attempt_at'),
+    retryUntil: ms('retry_until').notNull(),
+    leaseOwner: text('lease_owner'),
+    createdAt: ms('created_at').notNull(),
+    deliveredAt: ms('delivered_at'),
+  },
+  (t) => [
+    uniqueIndex('webhook_deliveries_id_idx').on(t.id),
+    index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`status = 'PENDING'`),
+    index('webhook_deliveries_order_idx').on(t.webhookId, t.messageId, t.seq).where(sql`status = 'PENDING'`),
+  ],
+);
+
+/** The W3C traceparent a message was submitted under, as on SQLite (sqlite/tables.ts). */
+export const messageTraces = pgTable('message_traces', {
+  messageId: text('message_id').primaryKey(),
+  traceparent: text('traceparent').notNull(),
+  createdAt: ms('created_at').notNull(),
+});

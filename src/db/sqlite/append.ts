@@ -1,7 +1,6 @@
 // The outbox write: a transaction's events (with the attempts they end), status-count moves and attempt buckets,
 // written last inside it with a few set-based statements, so every event is in the transaction of its change.
 import type Database from 'better-sqlite3';
-import { BUCKET_MS } from '../tally.js';
 import type { WriteTx } from './transaction.js';
 
 /** Rows per multi-row INSERT: statements are prepared per row count, so the count is capped. */

@@ -35,7 +35,9 @@ import { prepareMaintenance } from './maintenance.js';
 import { prepareReads } from './read.js';
 import { RowCache } from './row-cache.js';
 import { prepareStats } from './stats.js';
+import { SqliteTraceStore } from './traces.js';
 import { WriteTx } from './transaction.js';
+import { SqliteWebhookStore } from './webhooks.js';
 
 export interface StoreOptions {
   /**
@@ -73,6 +75,10 @@ export class SqliteQueueStore implements QueueStore {
   private readonly appendListeners = new Set<(events: MessageEvent[]) => void>();
   /** The worker thread that checkpoints the log (file databases opened for writing), or null. */
   private readonly checkpointer: Checkpointer | null = null;
+  /** The webhook tables on the same connection (src/webhooks). */
+  readonly webhooks: SqliteWebhookStore;
+  /** Messages' traceparents on the same connection (src/tracing). */
+  readonly traces: SqliteTraceStore;
 
   constructor(
     private readonly db: Database.Database,
@@ -88,6 +94,8 @@ export class SqliteQueueStore implements QueueStore {
         },
       });
     }
+    this.webhooks = new SqliteWebhookStore(db);
+    this.traces = new SqliteTraceStore(db);
     this.beginWrite = db.prepare('BEGIN IMMEDIATE');
     this.rollback = db.prepare('ROLLBACK');
     this.checkpointStatement = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');

@@ -172,3 +172,67 @@ export const fleetState = sqliteTable('fleet_state', {
   paused: integer('paused').notNull().default(0),
   changedAt: integer('changed_at').notNull(),
 });
+
+/**
+ * Webhook endpoints (src/webhooks). `cursor` is the log position up to which this endpoint's deliveries have been
+ * made from message_events: moved in the same transaction that inserts them, so an event is turned into deliveries
+ * once, whichever process does it, and one committed before a crash is still turned into them after it.
+ */
+export const webhooks = sqliteTable('webhooks', {
+  id: text('id').primaryKey(),
+  url: text('url').notNull(),
+  // The WebhookEvent names, a JSON array.
+  events: text('events').notNull(),
+  description: text('description'),
+  // Kept to sign with; read only by the dispatcher, never returned by the API after creation.
+  secret: text('secret').notNull(),
+  createdAt: integer('created_at').notNull(),
+  cursor: integer('cursor').notNull(),
+});
+
+/**
+ * One call to make (and remake until a 2xx) to one endpoint for one event. `id` is the webhook-id header, the same on
+ * every retry. PENDING while due or in flight (an in-flight delivery's next_attempt_at is its lease's end, so one
+ * whose process died is taken again), then DELIVERED or FAILED (retries spent; redeliverable).
+ */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    id: text('id').notNull(),
+    webhookId: text('webhook_id').notNull(),
+    messageId: text('message_id').notNull(),
+    messageVersion: integer('message_version').notNull(),
+    eventSeq: integer('event_seq').notNull(),
+    type: text('type').notNull(),
+    // The JSON body, made once so every retry sends the same bytes.
+    body: text('body').notNull(),
+    status: text('status').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    lastStatusCode: integer('last_status_code'),
+    nextAttemptAt: integer('next_attempt_at'),
+    // Retries stop after this moment (24 hours after the delivery was made or redelivered).
+    retryUntil: integer('retry_until').notNull(),
+    leaseOwner: text('lease_owner'),
+    createdAt: integer('created_at').notNull(),
+    deliveredAt: integer('delivered_at'),
+  },
+  (t) => [
+    uniqueIndex('webhook_deliveries_id_idx').on(t.id),
+    // The claim walks due PENDING deliveries only.
+    index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`status = 'PENDING'`),
+    // Order per message and endpoint: an earlier PENDING delivery holds back the later ones.
+    index('webhook_deliveries_order_idx').on(t.webhookId, t.messageId, t.seq).where(sql`status = 'PENDING'`),
+  ],
+);
+
+/**
+ * The W3C traceparent a message was submitted under (only with tracing on and a caller's trace to join), written
+ * before the message is stored so that any process's attempt finds it (src/tracing).
+ */
+export const messageTraces = sqliteTable('message_traces', {
+  messageId: text('message_id').primaryKey(),
+  traceparent: text('traceparent').notNull(),
+  createdAt: integer('created_at').notNull(),
+});

@@ -149,3 +149,18 @@ export const ListWorkers = graphql(`
     workers { id host pid api concurrency running lastHeartbeat }
   }
 `);
+
+export const ListWebhooks = graphql(`
+  query ListWebhooks {
+    webhooks { id url events description createdAt }
+    webhookDeliveries(first: 20) {
+      id webhookId type messageId status attempts lastError lastStatusCode nextAttemptAt deliveredAt createdAt
+    }
+  }
+`);
+
+export const RedeliverWebhookDelivery = graphql(`
+  mutation RedeliverWebhookDelivery($id: ID!) {
+    redeliverWebhookDelivery(id: $id) { id status attempts nextAttemptAt }
+  }
+`);

@@ -1,11 +1,12 @@
 // The queue view: live figures and chart, worker control, the message list with filters, dead letters, the
-// fleet's processes.
+// fleet's processes, webhooks.
 import { useStats } from '../live/StatsProvider.js';
 import { DeadLetters } from './DeadLetters.js';
 import { MessageTable } from './MessageTable.js';
 import { QueueChart } from './QueueChart.js';
 import { StatsTiles } from './StatsTiles.js';
 import { useStatsHistory } from './useStatsHistory.js';
+import { Webhooks } from './Webhooks.js';
 import { WorkerControl } from './WorkerControl.js';
 import { Workers } from './Workers.js';
 
@@ -25,6 +26,7 @@ export function Dashboard() {
       <MessageTable />
       <DeadLetters />
       <Workers />
+      <Webhooks />
     </div>
   );
 }

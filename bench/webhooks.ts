@@ -1,0 +1,180 @@
+// Webhooks' and tracing's cost to the drain (`npm run bench -- --only webhooks`): N plain quotes drained by the real
+// service process (bench/servers/quote-service.ts) with no webhook, with one endpoint registered for
+// MESSAGE_COMPLETED on a local receiver in this process (HTTP on 127.0.0.1, answering 204), and with traces
+// exported over OTLP/HTTP to a local receiver, side by side in each round (a fresh process and database per drain,
+// the order rotating). Quotes per second from the commit of
+// the seed to the last completion; with the endpoint also calls per second until the receiver has had one call
+// per quote (from just before the seed is sent); the ratio is the median of the rounds' ratios.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Figure, figureOf } from './figures.js';
+import { type ServerChild, startServerChild } from './servers/child.js';
+import { QUOTE_FIGURES } from './tables.js';
+
+export const WEBHOOKS = 'webhooks';
+
+export const webhookMetrics = {
+  without: (n: number) => `drain ${n.toLocaleString('en-US')} plain quotes, no webhook`,
+  with: (n: number) => `drain ${n.toLocaleString('en-US')} plain quotes, one webhook endpoint`,
+  calls: (n: number) => `${n.toLocaleString('en-US')} webhook calls received, from the seed to the last`,
+  ratio: QUOTE_FIGURES.webhookRatio,
+  traced: (n: number) => `drain ${n.toLocaleString('en-US')} plain quotes, traces exported over OTLP/HTTP`,
+  tracedRatio: QUOTE_FIGURES.tracingRatio,
+};
+
+export async function runWebhooks(quick: boolean, rounds: number): Promise<Figure[]> {
+  const n = quick ? 500 : 10_000;
+  const without: number[] = [];
+  const withHook: number[] = [];
+  const calls: number[] = [];
+  const ratios: number[] = [];
+  const traced: number[] = [];
+  const tracedRatios: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    let a = 0;
+    let b = 0;
+    let c = 0;
+    const order = ['plain', 'webhook', 'traced'] as const;
+    for (const variant of [...order.slice(r % 3), ...order.slice(0, r % 3)]) {
+      if (variant === 'plain') a = await withService((child) => drainRate(child, n));
+      else if (variant === 'traced') c = await drainTraced(n);
+      else {
+        const d = await withService((child) => drainWithWebhook(child, n));
+        b = d.rate;
+        calls.push(d.callRate);
+      }
+    }
+    without.push(a);
+    withHook.push(b);
+    ratios.push(b / a);
+    traced.push(c);
+    tracedRatios.push(c / a);
+  }
+  return [
+    figureOf(WEBHOOKS, 'quote-queue', webhookMetrics.without(n), 'quotes/s', 'higher', without, 0),
+    figureOf(WEBHOOKS, 'quote-queue', webhookMetrics.with(n), 'quotes/s', 'higher', withHook, 0),
+    figureOf(WEBHOOKS, 'quote-queue', webhookMetrics.calls(n), 'calls/s', 'higher', calls, 0),
+    figureOf(WEBHOOKS, 'quote-queue', webhookMetrics.ratio, 'x', 'higher', ratios, 2),
+    figureOf(WEBHOOKS, 'quote-queue', webhookMetrics.traced(n), 'quotes/s', 'higher', traced, 0),
+    figureOf(WEBHOOKS, 'quote-queue', webhookMetrics.tracedRatio, 'x', 'higher', tracedRatios, 2),
+  ];
+}
+
+async function drainRate(child: ServerChild, n: number): Promise<number> {
+  const d = await deadline(child.seedAndDrain(n, false, 'quotes'), 300_000, `drain of ${n}`);
+  return n / d.seconds;
+}
+
+async function drainWithWebhook(child: ServerChild, n: number): Promise<{ rate: number; callRate: number }> {
+  const receiver = await startReceiver(n);
+  try {
+    const res = await fetch(child.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: 'mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { secret } }',
+        variables: { input: { url: receiver.url, events: ['MESSAGE_COMPLETED'] } },
+      }),
+    });
+    const body = (await res.json()) as { data?: unknown; errors?: unknown };
+    if (!body.data) throw new Error(`createWebhook: ${JSON.stringify(body.errors)}`);
+    const t0 = performance.now();
+    const rate = await drainRate(child, n);
+    await deadline(receiver.all, 300_000, `${n} webhook calls`);
+    return { rate, callRate: n / ((performance.now() - t0) / 1000) };
+  } finally {
+    await receiver.close();
+  }
+}
+
+/** The drain with the SDK exporting every span to an OTLP/HTTP receiver in this process (answering 200). */
+async function drainTraced(n: number): Promise<number> {
+  let exported!: () => void;
+  const first = new Promise<void>((resolve) => {
+    exported = resolve;
+  });
+  const server = createServer((req, res) => {
+    exported();
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    return await withService(
+      async (child) => {
+        const rate = await drainRate(child, n);
+        // Proof that the spans left the process (a batch goes as soon as 512 are waiting).
+        await deadline(first, 30_000, 'the first span export');
+        return rate;
+      },
+      { BENCH_OTLP: `http://127.0.0.1:${port}` },
+    );
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+/** An endpoint that answers 204 and resolves `all` once it has had `n` different webhook-ids. */
+async function startReceiver(n: number) {
+  const seen = new Set<string>();
+  let done!: () => void;
+  const all = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      seen.add(String(req.headers['webhook-id']));
+      res.writeHead(204).end();
+      if (seen.size === n) done();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    all,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function withService<T>(
+  use: (child: ServerChild) => Promise<T>,
+  env: Record<string, string> = {},
+): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-webhooks-'));
+  try {
+    const child = await startServerChild('quote-service', { ...env, BENCH_DB: join(dir, 'quotes.db') });
+    try {
+      return await use(child);
+    } finally {
+      await child.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function deadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`webhooks: ${what} took over ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  for (const f of await runWebhooks(process.argv.includes('--quick'), 1))
+    console.log(`${f.subject} | ${f.metric}: ${f.value} ${f.unit} (rounds ${f.rounds.join(', ')})`);
+}

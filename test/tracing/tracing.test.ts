@@ -1,0 +1,106 @@
+// Traces with the real OpenTelemetry SDK in this process (an in-memory exporter): a submitQuote sent with a W3C
+// traceparent yields the GraphQL operation, the enqueue, the attempt and each underwriting step as spans of the
+// caller's trace, with the message id, priority, attempt number and outcome; on both engines.
+import { trace } from '@opentelemetry/api';
+import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enableTracing } from '../../src/tracing/trace.js';
+import { ENGINES } from '../helpers/postgres.js';
+import { SUBMISSION, startTestServer, type TestServer, waitForEvent } from '../helpers/server.js';
+
+const exporter = new InMemorySpanExporter();
+const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+
+beforeAll(() => {
+  provider.register();
+  enableTracing();
+});
+afterAll(async () => {
+  enableTracing(false);
+  await provider.shutdown();
+  trace.disable();
+});
+
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+const CALLER = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
+const SUBMIT = /* GraphQL */ `
+  mutation Submit($input: SubmitQuoteInput!) { submitQuote(input: $input) { messageId } }
+`;
+
+async function post(t: TestServer, query: string, variables: Record<string, unknown>, traceparent?: string) {
+  const res = await fetch(t.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(traceparent ? { traceparent } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await res.json()) as { data?: Record<string, { messageId: string }>; errors?: unknown };
+}
+
+describe.each(ENGINES)('tracing on %s', (engine) => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({}, { engine });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it("puts the operation, the enqueue, the attempt and every underwriting step in the caller's trace", async () => {
+    exporter.reset();
+    const done = waitForEvent(t.runtime, (e) => e.kind === 'completed');
+    const res = await post(t, SUBMIT, { input: { submission: SUBMISSION, useAgentic: true } }, CALLER);
+    const id = res.data!.submitQuote!.messageId;
+    await done;
+    const spans = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === TRACE_ID);
+    const named = (name: string) => spans.find((s) => s.name === name);
+    const operation = named('graphql.mutation Submit')!;
+    expect(operation.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
+    const enqueue = named('enqueue')!;
+    expect(enqueue.parentSpanContext?.spanId).toBe(operation.spanContext().spanId);
+    expect(enqueue.attributes).toMatchObject({
+      'quote_queue.message.id': id,
+      'quote_queue.priority': 'NORMAL',
+    });
+    const attempt = named('attempt')!;
+    expect(attempt.parentSpanContext?.spanId).toBe(enqueue.spanContext().spanId);
+    expect(attempt.attributes).toMatchObject({
+      'quote_queue.message.id': id,
+      'quote_queue.priority': 'NORMAL',
+      'quote_queue.attempt': 1,
+      'quote_queue.outcome': 'COMPLETED',
+    });
+    const steps = spans.filter((s) => s.name.startsWith('underwriting '));
+    expect(steps.map((s) => s.name)).toEqual([
+      'underwriting intake',
+      'underwriting risk-assessment',
+      'underwriting pricing',
+      'underwriting compliance',
+      'underwriting decision',
+    ]);
+    for (const step of steps) expect(step.parentSpanContext?.spanId).toBe(attempt.spanContext().spanId);
+  });
+
+  it('starts a trace of its own for a request without a traceparent, and runQuote joins the caller too', async () => {
+    exporter.reset();
+    const run = await post(
+      t,
+      `mutation Run($input: RunQuoteInput!) { runQuote(input: $input) { id status } }`,
+      { input: { submission: SUBMISSION } },
+      CALLER,
+    );
+    expect(run.errors).toBeUndefined();
+    const spans = exporter.getFinishedSpans();
+    const attempt = spans.find((s) => s.name === 'attempt')!;
+    expect(attempt.spanContext().traceId).toBe(TRACE_ID);
+    expect(spans.find((s) => s.name === 'underwriting')?.spanContext().traceId).toBe(TRACE_ID);
+
+    exporter.reset();
+    const done = waitForEvent(t.runtime, (e) => e.kind === 'completed');
+    await post(t, SUBMIT, { input: { submission: SUBMISSION } });
+    await done;
+    const own = exporter.getFinishedSpans();
+    const traceIds = new Set(own.map((s) => s.spanContext().traceId));
+    expect(traceIds.size).toBe(1);
+    expect(traceIds.has(TRACE_ID)).toBe(false);
+  });
+});
