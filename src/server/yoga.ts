@@ -17,6 +17,7 @@ import type { QueueEvents } from '../queue/events.js';
 import type { QueueService } from '../queue/service.js';
 import type { GraphQLContext } from '../schema/context.js';
 import { normalizeCode, toClientError } from '../schema/errors.js';
+import type { LiveMessages } from '../schema/live-message.js';
 import type { StatsFeed } from '../schema/live-stats.js';
 import { bodyLimitPlugin } from './body-limit.js';
 import { costLimitPlugin } from './cost-limit.js';
@@ -56,6 +57,7 @@ export interface GraphQLHandlerOptions {
   service: QueueService;
   events: QueueEvents;
   stats: StatsFeed;
+  messages: LiveMessages;
   /** Authenticates callers, throttling wrong keys per client address. */
   keys: KeyThrottle;
   limiter: RateLimiter;
@@ -70,7 +72,7 @@ export interface GraphQLHandlerOptions {
 }
 
 export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHandler {
-  const { service, events, stats, keys, limiter, logger } = options;
+  const { service, events, stats, messages, keys, limiter, logger } = options;
   const onUnexpected = (error: unknown) =>
     logger.error({ err: error }, 'unexpected error in a GraphQL operation');
   let graphiqlPage: string | undefined;
@@ -107,7 +109,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHan
     },
     context: ({ actor }): GraphQLContext => {
       if (!actor) throw new GraphQLError('Not authenticated', { extensions: { code: 'UNAUTHENTICATED' } });
-      return guardContext({ actor, service, events, stats }, guardLimits);
+      return guardContext({ actor, service, events, stats, messages }, guardLimits);
     },
     plugins: [
       csrfPlugin(),
