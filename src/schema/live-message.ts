@@ -112,7 +112,8 @@ class Follower implements AsyncIterableIterator<Message> {
   private overflowed = false;
   /** The final version was handed out (ends at the next ask), or the stream ended. */
   private state: 'open' | 'final' | 'ended' = 'open';
-  private wake: (() => void) | undefined;
+  /** The transport's pending ask, when nothing was to be had. */
+  private asked: ((result: Promise<IteratorResult<Message>>) => void) | undefined;
 
   constructor(
     private readonly hub: Hub,
@@ -149,20 +150,23 @@ class Follower implements AsyncIterableIterator<Message> {
       this.overflowed = true;
       this.changes = [];
     } else this.changes.push(event);
-    this.wake?.();
+    this.answer();
+  }
+
+  /** Answers a pending ask, if this change (or the end) gives it something. */
+  private answer(): void {
+    const asked = this.asked;
+    if (!asked) return;
+    const result = this.take();
+    if (!result) return;
+    this.asked = undefined;
+    asked(result);
   }
 
   next(): Promise<IteratorResult<Message>> {
-    // Most of a stream's life is spent waiting for a change: that wait is a bare promise, not a suspended async
-    // function (whose frame would be held all along).
-    const value = this.take();
-    if (value !== undefined) return value;
-    return new Promise<void>((resolve) => {
-      this.wake = resolve;
-    }).then(() => {
-      this.wake = undefined;
-      return this.next();
-    });
+    // Most of a stream's life is spent waiting for a change: that wait is one bare promise, settled by `changed`
+    // or `end` (not a suspended async function, whose frame would be held all along).
+    return this.take() ?? new Promise((resolve) => (this.asked = resolve));
   }
 
   /** The next value, the end, or a log read to wait for; undefined when nothing is to be had until a change. */
@@ -217,7 +221,7 @@ class Follower implements AsyncIterableIterator<Message> {
     this.changes = [];
     this.ready = [];
     this.hub.leave(this);
-    this.wake?.();
+    this.answer();
   }
 
   return(): Promise<IteratorResult<Message>> {
