@@ -3,7 +3,7 @@
 // guard and error words plugged in.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { type ExecutionResult, GraphQLError, type GraphQLSchema } from 'graphql';
+import { type ExecutionResult, GraphQLError, type GraphQLSchema, subscribe } from 'graphql';
 import {
   createYoga,
   type GraphiQLOptions,
@@ -71,6 +71,18 @@ export interface GraphQLHandlerOptions {
   guard?: Partial<ExecutionGuardLimits>;
 }
 
+/**
+ * Subscriptions run on graphql-js's own `subscribe`: graphql-tools' executor, yoga's default, keeps several more
+ * layers around every open stream (incremental delivery, abort signals) that none of our subscriptions use, and a
+ * live service holds many streams open at once (bench/ROUNDS.md, issue 21). Registered before the tracker, which
+ * wraps the subscribe function it is handed.
+ */
+const graphqlJsSubscribe: Plugin = {
+  onSubscribe({ setSubscribeFn }) {
+    setSubscribeFn(subscribe as Parameters<typeof setSubscribeFn>[0]);
+  },
+};
+
 export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHandler {
   const { service, events, stats, messages, keys, limiter, logger } = options;
   const onUnexpected = (error: unknown) =>
@@ -117,6 +129,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHan
       documentLimitsPlugin(DEFAULT_LIMITS),
       costLimitPlugin(options.maxCost),
       executionGuardPlugin(),
+      graphqlJsSubscribe,
       options.tracker.plugin,
       callerCheckPlugin(keys, limiter),
       mutationChargePlugin(limiter),
