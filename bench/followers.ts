@@ -35,10 +35,10 @@ interface Round {
   clientElu: number;
 }
 
-/** One round on a fresh server from the checkout at `root` (default: this one). */
-export async function followRound(n: number, root?: string): Promise<Round> {
+/** One round on a fresh server. */
+export async function followRound(n: number): Promise<Round> {
   const pool = await startSubscriberPool(SUBSCRIBER_PROCESSES);
-  const server = await startServerChild('follow-service', {}, root);
+  const server = await startServerChild('follow-service');
   try {
     const ids = await server.followSeed(n);
     // A warm-up on one socket of each kind first, so the round does not pay for compiling the path (as

@@ -4,7 +4,6 @@
 // `stop`. The child is started with
 // --expose-gc; with BENCH_CPU_PROF=DIR it also runs under --cpu-prof and writes its profile into DIR.
 import { type ChildProcess, fork } from 'node:child_process';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export interface Memory {
@@ -65,11 +64,10 @@ export const HEAP_FLAGS = process.execArgv.filter((a) => /^--(max|min)-(semi|old
 export function startServerChild(
   name: 'service' | 'quote-service' | 'follow-service' | 'bare-yoga' | 'bare-yoga-uncapped',
   env: Record<string, string> = {},
-  root = ROOT,
 ): Promise<ServerChild> {
   const prof = process.env.BENCH_CPU_PROF;
-  const proc: ChildProcess = fork(join(root, 'bench', 'servers', `${name}.ts`), [], {
-    cwd: root,
+  const proc: ChildProcess = fork(fileURLToPath(new URL(`./${name}.ts`, import.meta.url)), [], {
+    cwd: ROOT,
     env: { ...process.env, ...env },
     execArgv: [
       '--expose-gc',
