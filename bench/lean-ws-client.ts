@@ -18,13 +18,16 @@ export interface LeanSocket {
 
 /**
  * Opens one socket carrying subscriptions `first` .. `first + count - 1` (their graphql-ws ids are those
- * numbers), all of the same document and variables; resolves once they are sent.
+ * numbers), all of the same document and variables or each its own (`request` by index); resolves once they
+ * are sent.
  */
 export function openLeanSocket(
   url: string,
   first: number,
   count: number,
-  request: { query: string; variables: Record<string, unknown> },
+  request:
+    | { query: string; variables: Record<string, unknown> }
+    | ((index: number) => { query: string; variables: Record<string, unknown> }),
   handlers: LeanHandlers,
 ): Promise<LeanSocket> {
   // The server's frames are ours and valid UTF-8: not checking them again keeps the client's share small.
@@ -57,7 +60,8 @@ export function openLeanSocket(
           break;
         case 'connection_ack':
           for (let i = first; i < first + count; i++) {
-            ws.send(JSON.stringify({ id: String(i), type: 'subscribe', payload: request }));
+            const payload = typeof request === 'function' ? request(i) : request;
+            ws.send(JSON.stringify({ id: String(i), type: 'subscribe', payload }));
           }
           resolve({
             close() {

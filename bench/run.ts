@@ -5,15 +5,17 @@
 // Workloads 1-3 (enqueue, drain, end-to-end latency) run for our queue and its peers in the same process,
 // round-robin (subject after subject within each round, each round starting one subject later) so that a
 // noisy moment hits all alike; each figure is the median of the rounds, each ratio the median of the rounds'
-// ratios. Workload 4 (depth) is ours alone. Workloads 5 (GraphQL submit, bench/graphql.ts) and 6
-// (subscriptions, bench/subscriptions.ts) drive the real service in a child process over HTTP and WebSocket;
-// their figures go into the same `figures` and get a table of their own.
+// ratios. Workload 4 (depth) is ours alone. Workloads 5 (GraphQL submit, bench/graphql.ts), 6 (subscriptions
+// on one message, bench/subscriptions.ts) and 7 (followers, each on its own quote while the worker drains them,
+// bench/followers.ts) drive the real service in a child process over HTTP and WebSocket; their figures go into
+// the same `figures` and get a table of their own.
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { runAnatomy } from './anatomy.js';
 import { runDepth } from './depth.js';
 import type { Figure } from './figures.js';
+import { runFollowers } from './followers.js';
 import { runGraphqlSubmit } from './graphql.js';
 import { runQuotes } from './quotes.js';
 import { RESULTS, writePages } from './readme.js';
@@ -48,7 +50,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     /** Default: bench/results.json for a full run of every workload (the README's), else results.partial.json. */
     out: { type: 'string' },
-    /** Only these workloads, comma-separated: enqueue,drain,latency,depth,graphql,subscriptions,anatomy,underwriting,quotes,webhooks. */
+    /** Only these workloads, comma-separated: enqueue,drain,latency,depth,graphql,subscriptions,followers,anatomy,underwriting,quotes,webhooks. */
     only: { type: 'string' },
   },
 });
@@ -231,6 +233,11 @@ if (wants('subscriptions')) {
   figures.push(...(await runSubscriptions(quick, ROUNDS)));
   process.stderr.write('subscriptions done\n');
 }
+if (wants('followers')) {
+  // One round in a quick run: each round starts a service process and drains its quotes.
+  figures.push(...(await runFollowers(quick, quick ? 1 : ROUNDS)));
+  process.stderr.write('followers done\n');
+}
 
 const results: Results & Record<string, unknown> = {
   date: new Date().toISOString(),
@@ -250,7 +257,7 @@ const results: Results & Record<string, unknown> = {
       "graphql-submit only: bare-yoga without yoga's request-body cap (maxRequestBodySize: false), the ceiling with no body cap at all",
   },
   servers:
-    'graphql-submit and subscriptions: each server runs in its own child process (bench/servers/); autocannon and the subscribers (lean graphql-transport-ws clients, and graphql-ws client library ones) run in the bench process. quote-queue there is the real service (startRuntime + createServer, WORKER_CONCURRENCY=0, open mode on 127.0.0.1).',
+    'graphql-submit and subscriptions: each server runs in its own child process (bench/servers/); autocannon and the subscribers (lean graphql-transport-ws clients, and graphql-ws client library ones) run in the bench process. quote-queue there is the real service (startRuntime + createServer, WORKER_CONCURRENCY=0, open mode on 127.0.0.1). followers: the real service with WORKER_CONCURRENCY=10 and the quote processor (bench/servers/follow-service.ts), lean subscribers in two processes of their own.',
   quotes:
     'quotes: the real service as npm start runs it (bench/servers/quote-service.ts: startRuntime + createServer, WORKER_CONCURRENCY=10, quote processor with the deterministic provider, default log level to a dropped stdout), a fresh process and database per drain and per end-to-end run; the no-op processor subject is the same process with a no-op processor. Drains: the quotes stored by the service in one transaction once it is idle, timed from their commit to the last completion, CPU of the whole child. End to end: submitQuote over HTTP (fetch) at a steady rate after a warm-up burst, each followed by its own messageStatus subscription (20 WebSockets, each subscription completed by the client at COMPLETED) until COMPLETED. underwriting: the quote processor alone in the bench process, CPU of the process per quote.',
   ...(depth

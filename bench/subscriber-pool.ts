@@ -18,6 +18,21 @@ export type ToSubscriber =
       /** The status whose arrival is timed. */
       until: string;
     }
+  /**
+   * The followers workload: subscription `first + i` follows `ids[i]` with `query` (variables `{ id }`), and
+   * every `next` is recorded (`arrivals`); `opened` once each has its first value, `arrived` once each has a value
+   * with status `until`. With `ids` empty, `count` subscriptions of `query` without variables (queueStats),
+   * only counted.
+   */
+  | {
+      type: 'follow';
+      wsUrl: string;
+      first: number;
+      count: number;
+      ids: string[];
+      query: string;
+      until: string;
+    }
   | { type: 'close' };
 
 export type FromSubscriber =
@@ -25,6 +40,11 @@ export type FromSubscriber =
   | { type: 'opened' }
   | { type: 'delivered'; first: number; at: number[] }
   | { type: 'closed' }
+  /**
+   * Flat triples per `next` of a follower: subscription number, version, epoch ms; `frames` counts every `next`
+   * (queueStats too); `elu`: this process's event-loop utilisation from `opened` to the last arrival.
+   */
+  | { type: 'arrived'; first: number; arrivals: number[]; frames: number; elu: number }
   | { type: 'failed'; message: string };
 
 /** Now, as epoch milliseconds with a fraction: comparable across this machine's processes. */
@@ -42,7 +62,28 @@ export interface SubscriberPool {
     request: { query: string; variables: Record<string, unknown> },
     until: string,
   ): Promise<{ delivered: Promise<Float64Array>; close(): Promise<void> }>;
+  /**
+   * The followers workload: subscription `i` follows `ids[i]`, spread over the processes; resolves once each has
+   * its first value. `arrived` then resolves once each got a value with status `until`.
+   */
+  follow(
+    wsUrl: string,
+    ids: string[],
+    query: string,
+    until: string,
+  ): Promise<{ arrived: Promise<Arrivals>; close(): Promise<void> }>;
+  /** `count` subscriptions of `query` (no variables) spread over the processes; resolves once each has a value. */
+  watch(wsUrl: string, count: number, query: string): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** Every `next` of the followers, as flat triples (subscription, version, epoch ms), and what the pool saw. */
+export interface Arrivals {
+  arrivals: number[];
+  /** `next` frames of the watch subscriptions (queueStats) up to the last follower's arrival. */
+  watchFrames: number;
+  /** Each subscriber process's event-loop utilisation while the followers' values arrived (0..1). */
+  elu: number[];
 }
 
 export async function startSubscriberPool(processes: number): Promise<SubscriberPool> {
@@ -110,6 +151,67 @@ export async function startSubscriberPool(processes: number): Promise<Subscriber
           return at;
         }),
       };
+    },
+    async follow(wsUrl, ids, query, until) {
+      const per = Math.ceil(ids.length / processes);
+      const parts = children
+        .map((child, i) => ({ child, first: i * per, ids: ids.slice(i * per, (i + 1) * per) }))
+        .filter((p) => p.ids.length > 0);
+      const waits = parts.map(({ child, first, ids }) => {
+        const opened = next(child, 'opened');
+        const arrived = next(child, 'arrived');
+        arrived.catch(() => {});
+        child.send({
+          type: 'follow',
+          wsUrl,
+          first,
+          count: ids.length,
+          ids,
+          query,
+          until,
+        } satisfies ToSubscriber);
+        return { opened, arrived };
+      });
+      try {
+        await Promise.all(waits.map((w) => w.opened));
+      } catch (error) {
+        await close();
+        throw error;
+      }
+      return {
+        close,
+        arrived: Promise.all(waits.map((w) => w.arrived)).then((answers) => {
+          const out: Arrivals = { arrivals: [], watchFrames: 0, elu: [] };
+          for (const a of answers) {
+            if (a.type !== 'arrived') continue;
+            for (const x of a.arrivals) out.arrivals.push(x);
+            out.watchFrames += a.frames;
+            out.elu.push(a.elu);
+          }
+          return out;
+        }),
+      };
+    },
+    async watch(wsUrl, count, query) {
+      const per = Math.ceil(count / processes);
+      // Numbered apart from the followers' subscriptions (their ids only need to be unique per socket).
+      await Promise.all(
+        children.map((child, i) => {
+          const n = Math.max(0, Math.min(per, count - i * per));
+          if (n === 0) return undefined;
+          const opened = next(child, 'opened');
+          child.send({
+            type: 'follow',
+            wsUrl,
+            first: 1_000_000 + i * per,
+            count: n,
+            ids: [],
+            query,
+            until: '',
+          } satisfies ToSubscriber);
+          return opened;
+        }),
+      );
     },
     async stop() {
       await Promise.all(

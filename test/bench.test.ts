@@ -58,7 +58,7 @@ it('npm run bench -- --quick runs every workload for every subject and writes ea
       );
       expect(cpu?.value, `drain CPU per message for ${subject}`).toBeGreaterThan(0);
     }
-    // Workloads 5 and 6: the real service and the bare yoga server, each in its own process.
+    // Workloads 5, 6 and 7: the real service and the bare yoga server, each in its own process.
     const of = (workload: string, subject: string) =>
       results.figures.filter(
         (f: { workload: string; subject: string }) => f.workload === workload && f.subject === subject,
@@ -86,6 +86,12 @@ it('npm run bench -- --quick runs every workload for every subject and writes ea
     expect(subs.find((f: { metric: string }) => f.metric.endsWith('heap per subscriber'))).toMatchObject({
       unit: 'KB',
     });
+    // Workload 7: subscribers each following its own quote while the worker drains them, beside queueStats ones.
+    const followers = of('followers', 'quote-queue') as { metric: string; value: number; unit: string }[];
+    const follower = (what: string) => followers.find((f) => f.metric.endsWith(`, ${what}`));
+    expect(follower('commit to delivery, p99')).toMatchObject({ unit: 'ms', value: expect.any(Number) });
+    expect(follower('server heap per subscriber')).toMatchObject({ unit: 'KB', value: expect.any(Number) });
+    expect(follower('drain')?.value).toBeGreaterThan(0);
     // The drain's anatomy: ceilings beside ours, statement times, and a log census that adds up.
     const anatomy = (subject: string) => of('drain-anatomy', subject) as { metric: string; value: number }[];
     expect(anatomy('raw-batched')).toHaveLength(2);

@@ -19,13 +19,20 @@ export type ToChild =
   | { type: 'cpu' }
   | { type: 'stop' }
   /** bench/servers/quote-service.ts: store `n` quotes in one transaction, then report `drained`. */
-  | { type: 'seed'; n: number; agentic: boolean; processor: 'quotes' | 'noop' };
+  | { type: 'seed'; n: number; agentic: boolean; processor: 'quotes' | 'noop' }
+  /** bench/servers/follow-service.ts: store `n` quotes with the worker paused, answer `seeded` with their ids. */
+  | { type: 'follow-seed'; n: number }
+  /** bench/servers/follow-service.ts: resume the worker, answer `follow-drained` once every quote completed. */
+  | { type: 'follow-go' };
 export type FromChild =
   | { type: 'ready'; url: string; wsUrl: string }
   | ({ type: 'memory' } & Memory)
   | { type: 'cpu'; micros: number; waitMicros: number | null }
   | { type: 'drained'; count: number; seconds: number; cpuMicros: number }
-  | { type: 'stopped' };
+  | { type: 'stopped' }
+  | { type: 'seeded'; ids: string[] }
+  /** When each change was published after its commit: message index, version, epoch ms (flat triples). */
+  | { type: 'follow-drained'; seconds: number; commits: number[] };
 
 export interface ServerChild {
   url: string;
@@ -39,6 +46,10 @@ export interface ServerChild {
     agentic: boolean,
     processor: 'quotes' | 'noop',
   ): Promise<{ count: number; seconds: number; cpuMicros: number }>;
+  /** bench/servers/follow-service.ts: stores `n` quotes (worker paused); their ids. */
+  followSeed(n: number): Promise<string[]>;
+  /** bench/servers/follow-service.ts: drains them; when each change was published (see FromChild). */
+  followGo(): Promise<{ seconds: number; commits: number[] }>;
   /** The child's memory after a full garbage collection. */
   memory(): Promise<Memory>;
   /** CPU time the child has used so far, user and system, all its threads, in microseconds. */
@@ -54,7 +65,7 @@ export const HEAP_FLAGS = process.execArgv.filter((a) => /^--(max|min)-(semi|old
 
 /** Starts `bench/servers/<name>.ts` with `env` added to this process's, and waits for its `ready`. */
 export function startServerChild(
-  name: 'service' | 'quote-service' | 'bare-yoga' | 'bare-yoga-uncapped',
+  name: 'service' | 'quote-service' | 'follow-service' | 'bare-yoga' | 'bare-yoga-uncapped',
   env: Record<string, string> = {},
 ): Promise<ServerChild> {
   const prof = process.env.BENCH_CPU_PROF;
@@ -119,6 +130,17 @@ export function startServerChild(
         );
         send({ type: 'seed', n, agentic, processor });
         return drained;
+      },
+      async followSeed(n) {
+        const answer = next('seeded');
+        send({ type: 'follow-seed', n });
+        return ((await answer) as { type: 'seeded'; ids: string[] }).ids;
+      },
+      async followGo() {
+        const answer = next('follow-drained');
+        send({ type: 'follow-go' });
+        const { seconds, commits } = (await answer) as Extract<FromChild, { type: 'follow-drained' }>;
+        return { seconds, commits };
       },
       async memory() {
         const answer = next('memory');

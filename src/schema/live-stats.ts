@@ -1,13 +1,12 @@
 // The `queueStats` stream: one shared computation of the figures, run after changes (at most 10 times a
 // second) and on a slow timer (durations such as longestProcessing grow with time), fanned out to
 // every subscriber; a slow subscriber only ever gets the newest figures.
-import { Repeater } from '@graphql-yoga/subscription';
 import type { QueueEvents } from '../queue/events.js';
 import type { QueueService, ServiceStats as QueueStats } from '../queue/service.js';
 
 export interface StatsFeed {
   /** The figures now, then whenever they change. */
-  subscribe(): Repeater<QueueStats>;
+  subscribe(): AsyncIterableIterator<QueueStats>;
   readonly subscriberCount: number;
 }
 
@@ -75,46 +74,71 @@ export function createStatsFeed(options: StatsFeedOptions): StatsFeed {
 
   return {
     subscribe() {
-      return new Repeater<QueueStats>(async (push, stop) => {
-        let latest: QueueStats | null = null;
-        let wake: (() => void) | null = null;
-        let sent = '';
-        const listener = (stats: QueueStats) => {
-          latest = stats;
-          wake?.();
-        };
-        listeners.add(listener);
-        if (listeners.size === 1) attach();
-        schedule();
-        let stopped = false;
-        void stop.then(() => {
-          stopped = true;
-          wake?.();
-        });
-        try {
-          while (!stopped) {
-            const stats: QueueStats | null = latest;
-            if (!stats) {
-              await new Promise<void>((resolve) => {
-                wake = resolve;
-              });
-              wake = null;
-              continue;
-            }
-            latest = null;
-            const json = JSON.stringify(stats);
-            if (json === sent) continue;
-            sent = json;
-            await push(stats);
-          }
-        } finally {
-          listeners.delete(listener);
-          if (listeners.size === 0) detach?.();
-        }
+      const stream = new StatsStream((stream) => {
+        if (listeners.delete(stream.listener) && listeners.size === 0) detach?.();
       });
+      listeners.add(stream.listener);
+      if (listeners.size === 1) attach();
+      schedule();
+      return stream;
     },
     get subscriberCount() {
       return listeners.size;
     },
   };
+}
+
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+/**
+ * One subscriber's figures: only the newest are kept, and figures equal to the last sent are skipped. Waiting is a
+ * bare promise, not a suspended async function, since a stream waits for most of its life.
+ */
+class StatsStream implements AsyncIterableIterator<QueueStats> {
+  private latest: QueueStats | null = null;
+  private sent = '';
+  private ended = false;
+  private wake: (() => void) | undefined;
+  readonly listener = (stats: QueueStats) => {
+    this.latest = stats;
+    this.wake?.();
+  };
+
+  constructor(private readonly onEnd: (stream: StatsStream) => void) {}
+
+  next(): Promise<IteratorResult<QueueStats>> {
+    while (!this.ended && this.latest) {
+      const stats = this.latest;
+      this.latest = null;
+      const json = JSON.stringify(stats);
+      if (json === this.sent) continue;
+      this.sent = json;
+      return Promise.resolve({ done: false, value: stats });
+    }
+    if (this.ended) return Promise.resolve(DONE);
+    return new Promise<void>((resolve) => {
+      this.wake = resolve;
+    }).then(() => {
+      this.wake = undefined;
+      return this.next();
+    });
+  }
+
+  return(): Promise<IteratorResult<QueueStats>> {
+    if (!this.ended) {
+      this.ended = true;
+      this.onEnd(this);
+      this.wake?.();
+    }
+    return Promise.resolve(DONE);
+  }
+
+  throw(error: unknown): Promise<IteratorResult<QueueStats>> {
+    void this.return();
+    return Promise.reject(error);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<QueueStats> {
+    return this;
+  }
 }

@@ -2,7 +2,6 @@
 import { BadInputError } from '../queue/errors.js';
 import type { Message } from '../queue/types.js';
 import { builder } from './builder.js';
-import { deliveryFor, followMessage } from './live-message.js';
 import { QueueMessageRef } from './message.js';
 
 builder.subscriptionField('messageStatus', (t) =>
@@ -21,14 +20,8 @@ builder.subscriptionField('messageStatus', (t) =>
       if (afterVersion !== null && afterVersion < 0) {
         throw new BadInputError('afterVersion', 'must be 0 or more');
       }
-      const options = { service: ctx.service, events: ctx.events, actor: ctx.actor, id, afterVersion };
-      // Over WebSocket the fan-out writes the values (shared among identical subscriptions); it checks
-      // visibility itself, after it started listening.
-      const delivery = deliveryFor(ctx);
-      if (delivery) return delivery.follow(options);
-      // Unknown or not visible fails here, as an error of the subscription rather than of an event.
-      await ctx.service.visible(ctx.actor, id);
-      return followMessage(options);
+      // The same stream over SSE and WebSocket; unknown or not visible fails here, before any value.
+      return ctx.messages.follow({ actor: ctx.actor, id, afterVersion });
     },
     resolve: (message: Message) => message,
   }),

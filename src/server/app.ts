@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Runtime } from '../runtime.js';
 import { schema } from '../schema/index.js';
+import { createLiveMessages } from '../schema/live-message.js';
 import { createStatsFeed } from '../schema/live-stats.js';
 import { createAuthenticator } from './auth.js';
 import { clientAddress } from './client-address.js';
@@ -106,6 +107,7 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
     onOtherChange: (listener) => runtime.fleet.onPausedChange(listener),
     onError: (err) => logger.error({ err }, 'queue figures could not be read'),
   });
+  const messages = createLiveMessages({ service: runtime.service, events: runtime.events });
   const tracker = createSubscriptionTracker({ maxPerKey: config.MAX_SUBSCRIPTIONS_PER_KEY });
   metrics.attach({ service: runtime.service, openSubscriptions: () => tracker.size });
   const auth = createAuthenticator(config.API_KEYS);
@@ -126,6 +128,7 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
     webhooks: runtime.webhooks,
     events: runtime.events,
     stats,
+    messages,
     keys,
     clientAddress: addressOf,
     limiter,
@@ -205,7 +208,6 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
     hostAllowed: (host) => !auth.open || isLoopbackHost(host),
     limiter,
     logger,
-    tracker,
     draining: () => draining,
     heartbeatMs: timeouts.heartbeatMs,
     initTimeoutMs: timeouts.initMs,

@@ -1,7 +1,7 @@
 // The cost limit: every operation's estimated work, counted from the schema's field costs (src/schema/cost.ts)
 // with the request's variables, is checked against a budget once the document is valid and before anything
-// runs. It applies wherever yoga's validation runs: HTTP, SSE and WebSocket (whose subscriptions, the
-// fan-out's included, run only documents validated this way). The counting is @pothos/plugin-complexity's.
+// runs. It applies wherever yoga's validation runs: HTTP, SSE and WebSocket (whose operations run only
+// documents validated this way). The counting is @pothos/plugin-complexity's.
 import { createComplexityRule } from '@pothos/plugin-complexity';
 import {
   type ASTVisitFn,

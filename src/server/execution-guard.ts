@@ -3,7 +3,7 @@
 // MAX_RESOLVER_CALLS or MAX_EXECUTION_TIME), so a document the cost estimate misjudged cannot hold the event
 // loop. Every field's resolver is wrapped once (`guardSchema`); the guard itself travels on the operation's
 // context (`guardContext`), so every path that executes with that context (yoga's HTTP and SSE, the WebSocket
-// path and its fan-out) is guarded. Each subscription event is a new execution with a fresh budget.
+// path) is guarded. Each subscription event is a new execution with a fresh budget.
 import {
   defaultFieldResolver,
   type ExecutionResult,

@@ -11,13 +11,6 @@ export interface SubscriptionTracker {
   readonly size: number;
   /** Ends every open stream (each client gets a completion). */
   endAll(): Promise<void>;
-  /**
-   * The stream to hand the transport instead of the operation's own (yoga's, tracked by `plugin`): `source`,
-   * tracked in its place. For the WebSocket fan-out, whose stream yields nothing: the layers yoga and envelop
-   * put around it (per-event execution, masking, end hooks none of ours use) then cost nothing at its end,
-   * where each added a few promise jobs, ~5 us per subscription, 50 ms of CPU for 10,000 ending at once.
-   */
-  direct(context: object, source: AsyncIterableIterator<never>): AsyncIterableIterator<never>;
   plugin: Plugin;
 }
 
@@ -31,8 +24,6 @@ export interface SubscriptionTrackerOptions {
 export function createSubscriptionTracker(options: SubscriptionTrackerOptions = {}): SubscriptionTracker {
   const { maxPerKey } = options;
   const open = new Set<AsyncIterableIterator<unknown>>();
-  /** The stream tracked for each operation's context, so that `direct` can take its place. */
-  const byContext = new WeakMap<object, AsyncIterableIterator<unknown>>();
   /** Open streams and reserved starts per key; a slot is taken before the subscription starts, so the cap is exact. */
   const perKey = new Map<string, number>();
   const keyOf = new Map<AsyncIterableIterator<unknown>, string>();
@@ -50,27 +41,7 @@ export function createSubscriptionTracker(options: SubscriptionTrackerOptions = 
   };
 
   function track(source: AsyncIterable<ExecutionResult>, key: string | undefined): Stream {
-    const inner = source[Symbol.asyncIterator]();
-    const done = { done: true as const, value: undefined };
-    const stream: Stream = {
-      async next() {
-        const result = await inner.next();
-        if (result.done) end(stream);
-        return result;
-      },
-      async return() {
-        end(stream);
-        return (await inner.return?.()) ?? done;
-      },
-      async throw(error: unknown) {
-        end(stream);
-        if (inner.throw) return inner.throw(error);
-        throw error;
-      },
-      [Symbol.asyncIterator]() {
-        return stream;
-      },
-    };
+    const stream = new TrackedStream(source[Symbol.asyncIterator](), end);
     open.add(stream);
     if (key !== undefined) keyOf.set(stream, key);
     return stream;
@@ -82,42 +53,6 @@ export function createSubscriptionTracker(options: SubscriptionTrackerOptions = 
     },
     async endAll() {
       await Promise.allSettled([...open].map((stream) => stream.return?.()));
-    },
-    direct(context, source) {
-      const replaced = byContext.get(context);
-      // The replaced stream's slot passes to its replacement.
-      const key = replaced ? keyOf.get(replaced) : undefined;
-      if (replaced) {
-        open.delete(replaced);
-        keyOf.delete(replaced);
-      }
-      // Not an async function: one promise job at the end, not three.
-      const stream: AsyncIterableIterator<never> = {
-        next: () =>
-          source.next().then(
-            (result) => {
-              if (result.done) end(stream);
-              return result;
-            },
-            (error: unknown) => {
-              end(stream);
-              throw error;
-            },
-          ),
-        return: () => {
-          end(stream);
-          return source.return?.() ?? Promise.resolve({ done: true, value: undefined });
-        },
-        throw: (error: unknown) => {
-          end(stream);
-          return source.throw?.(error) ?? Promise.reject(error);
-        },
-        [Symbol.asyncIterator]: () => stream,
-      };
-      open.add(stream);
-      if (key !== undefined) keyOf.set(stream, key);
-      byContext.set(context, stream);
-      return stream;
     },
     plugin: {
       onSubscribe({ args, setResultAndStopExecution, subscribeFn, setSubscribeFn }) {
@@ -148,17 +83,56 @@ export function createSubscriptionTracker(options: SubscriptionTrackerOptions = 
           });
         }
         return {
-          onSubscribeResult({ args, result, setResult }) {
+          onSubscribeResult({ result, setResult }) {
             if (!isAsyncIterable(result)) {
               if (key !== undefined) release(key);
               return;
             }
-            const stream = track(result, key);
-            byContext.set(args.contextValue, stream);
-            setResult(stream);
+            setResult(track(result, key));
           },
         };
       },
     },
   };
+}
+
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+/**
+ * An operation's stream that tells the tracker when it ends, however it ends. A class with no async functions:
+ * a stream waits in `next` for most of its life, and closures or a suspended async function per stream would
+ * be held all along.
+ */
+class TrackedStream implements Stream {
+  constructor(
+    private readonly inner: AsyncIterator<ExecutionResult>,
+    private readonly ended: (stream: TrackedStream) => void,
+  ) {}
+
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    return this.inner.next().then(
+      (result) => {
+        if (result.done) this.ended(this);
+        return result;
+      },
+      (error: unknown) => {
+        this.ended(this);
+        throw error;
+      },
+    );
+  }
+
+  return(): Promise<IteratorResult<ExecutionResult>> {
+    this.ended(this);
+    return this.inner.return?.() ?? Promise.resolve(DONE);
+  }
+
+  throw(error: unknown): Promise<IteratorResult<ExecutionResult>> {
+    this.ended(this);
+    return this.inner.throw?.(error) ?? Promise.reject(error);
+  }
+
+  [Symbol.asyncIterator](): Stream {
+    return this;
+  }
 }

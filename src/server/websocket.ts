@@ -1,27 +1,19 @@
-// GraphQL over WebSocket (graphql-transport-ws, graphql-ws) on the HTTP server's /graphql path, through the
-// same yoga pipeline as HTTP (limits, masking, tracking). The key travels in connection_init's
+// GraphQL over WebSocket (graphql-transport-ws) on the HTTP server's /graphql path: graphql-ws's `useServer` on a
+// `ws` server, each operation run through the same yoga pipeline as HTTP (limits, cost, guard, masking, the
+// subscription tracker), as in yoga's graphql-ws integration. The key travels in connection_init's
 // connectionParams.authorization; a bad one closes the socket with 4401 before anything runs.
-// `messageStatus` values are written by the fan-out (message-fanout.ts), once per change for all alike
-// subscriptions; every frame of one turn goes to its socket in one write (frame-writer.ts). Such an operation
-// is still parsed, validated and subscribed through yoga (its errors at the start masked by yoga), but
-// graphql-ws then iterates the fan-out's own stream, which yields nothing, rather than yoga's layers around it.
 import type { IncomingMessage, Server } from 'node:http';
-import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ExecutionArgs, GraphQLError } from 'graphql';
-import { CloseCode, makeServer } from 'graphql-ws';
-import { isAsyncIterable } from 'graphql-yoga';
+import { CloseCode, MessageType } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../logger.js';
 import type { Actor } from '../queue/access.js';
 import { codedError, normalizeCode, toClientError } from '../schema/errors.js';
-import { deliverMessagesFor } from '../schema/live-message.js';
 import { type ClientAddressOf, clientAddress } from './client-address.js';
-import { createFrameWriter, type FrameWriter } from './frame-writer.js';
 import type { KeyThrottle } from './key-throttle.js';
-import { createMessageFanout } from './message-fanout.js';
 import type { RateLimiter } from './rate-limit.js';
-import type { SubscriptionTracker } from './subscriptions.js';
 import { GRAPHQL_PATH, type GraphQLHandler, MAX_BODY_BYTES } from './yoga.js';
 
 /** Frames one WebSocket message may be split into; more close the socket (1008). */
@@ -32,14 +24,12 @@ export interface WebSocketOptions {
   yoga: GraphQLHandler;
   /** Authenticates connection_init's key, throttling wrong keys per client address. */
   keys: KeyThrottle;
-  /** The address per-address limits count (client-address.ts). Default: the direct peer. */
-  clientAddress?: ClientAddressOf;
   /** Whether an upgrade's Host header may be answered (open mode: loopback names only). */
   hostAllowed?: (host: string | undefined) => boolean;
   limiter: RateLimiter;
+  /** The address per-address limits count (TRUST_PROXY); default the direct peer. */
+  clientAddress?: ClientAddressOf;
   logger: Logger;
-  /** Open streams, counted and ended at shutdown: fan-out streams are handed to graphql-ws through it. */
-  tracker: SubscriptionTracker;
   /** True while the server drains: new sockets are refused. */
   draining(): boolean;
   /** Subscriptions one socket may hold at once. Default 100. */
@@ -47,7 +37,7 @@ export interface WebSocketOptions {
   /** How long a socket may wait before connection_init. Default 5000 ms. */
   initTimeoutMs?: number;
   /**
-   * Heartbeat: every this many ms the server pings; a socket that has not answered by the next beat is
+   * Heartbeat: every this many ms the server pings; a socket that has not answered within as long again is
    * dead (a half-open TCP connection, a frozen client) and is terminated. Default 12000 ms.
    */
   heartbeatMs?: number;
@@ -61,22 +51,29 @@ export interface WebSocketEndpoint {
   readonly socketCount: number;
   /** Remote addresses holding at least one socket (or upgrade) now. */
   readonly clientCount: number;
-  /** messageStatus subscriptions the fan-out delivers to now. */
-  readonly fanoutSize: number;
 }
 
-type SocketState = {
-  readonly socket: WebSocket;
-  readonly request: IncomingMessage;
-  readonly writer: FrameWriter;
-  actor?: Actor;
-  operations?: Set<string>;
-};
+/** Bytes queued for one socket before its subscriptions wait for it to drain. */
+export const SOCKET_BACKLOG_BYTES = 256 * 1024;
+/** Values one socket may be sent in one turn of the event loop before the rest wait for the next. */
+const PASSES_PER_TURN = 16;
 
+/**
+ * What graphql-ws keeps for one socket besides its own: who authenticated on it, and while the socket is backed
+ * up, its subscriptions waiting to send their next value, in turn.
+ */
+type SocketExtra = { actor: Actor; waiting: (() => void)[] | undefined; passed: number };
+
+/** The enveloped functions of an operation ride on its root value, as in yoga's graphql-ws integration. */
 type Enveloped = ReturnType<GraphQLHandler['getEnveloped']>;
+type RootValue = { execute: Enveloped['execute']; subscribe: Enveloped['subscribe'] };
+
+/** Message types only a server sends: a client that sends one breaks the protocol. */
+const SERVER_ONLY = new Set<string>([MessageType.ConnectionAck, MessageType.Next, MessageType.Error]);
 
 export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
   const { yoga, keys, limiter, logger } = options;
+  // The client's address, read in this one place for the per-address cap and the wrong-key throttle.
   const addressOf = options.clientAddress ?? clientAddress(undefined);
   const maxSubscriptions = options.maxSubscriptionsPerSocket ?? 100;
   const maxPerClient = options.maxSocketsPerClient ?? 50;
@@ -89,12 +86,7 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
     maxFragments: MAX_FRAGMENTS,
   });
   const perClient = new Map<string, number>();
-  // The enveloped functions of each operation, found again from its context in execute/subscribe.
-  const envelopedOf = new WeakMap<object, Enveloped>();
   const onUnexpected = (err: unknown) => logger.error({ err }, 'unexpected error in a subscription');
-  const fanout = createMessageFanout({ onUnexpected });
-  /** The fan-out's stream of each operation whose `messageStatus` it delivers, by the operation's context. */
-  const fanoutStreams = new WeakMap<object, AsyncIterableIterator<never>>();
 
   options.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -115,165 +107,103 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
     });
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
-
-  const run = (args: ExecutionArgs, kind: 'execute' | 'subscribe') => {
-    const enveloped = envelopedOf.get(args.contextValue as object);
-    if (!enveloped) throw new Error('operation context lost');
-    return enveloped[kind](args) as ReturnType<Enveloped['execute']>;
-  };
-
-  const server = makeServer<Record<string, unknown> | undefined, SocketState>({
-    connectionInitWaitTimeout: options.initTimeoutMs ?? 5000,
-    execute: (args) => run(args, 'execute') as never,
-    subscribe: async (args) => {
-      const result = await run(args, 'subscribe');
-      // A fan-out stream yields nothing (the fan-out writes every value): graphql-ws iterates it directly,
-      // and only its end, its return or its error pass through it.
-      const direct = fanoutStreams.get(args.contextValue as object);
-      if (direct && isAsyncIterable(result))
-        return options.tracker.direct(args.contextValue as object, direct);
-      return result as never;
-    },
-    onConnect(ctx) {
-      try {
-        ctx.extra.actor = keys.authenticate(
-          addressOf(ctx.extra.request),
-          authorizationOf(ctx.connectionParams),
-        );
-        ctx.extra.operations = new Set();
-        return true;
-      } catch (error) {
-        // graphql-ws' close code for a refused init; the reason says which refusal (a wrong key or a throttled address).
-        const code = (error as { code?: string }).code ?? 'UNAUTHENTICATED';
-        ctx.extra.socket.close(CloseCode.Unauthorized, `${code}: ${(error as Error).message}`.slice(0, 120));
-        return false;
-      }
-    },
-    async onSubscribe(ctx, id, payload) {
-      const actor = ctx.extra.actor;
-      const operations = ctx.extra.operations;
-      if (!actor || !operations) return [codedError('Not authenticated', 'UNAUTHENTICATED')];
-      if (operations.size >= maxSubscriptions) {
-        return [
-          codedError(`At most ${maxSubscriptions} subscriptions may be open on one socket`, 'RATE_LIMITED'),
-        ];
-      }
-      try {
-        await limiter.take(actor.id);
-      } catch (error) {
-        return [toClientError(error)];
-      }
-      const enveloped = yoga.getEnveloped({ actor, req: ctx.extra.request, params: payload });
-      let document: ReturnType<Enveloped['parse']>;
-      try {
-        document = enveloped.parse(payload.query);
-      } catch (error) {
-        return [toClientError(error)];
-      }
-      const errors = enveloped.validate(enveloped.schema, document);
-      if (errors.length > 0) return errors.map((e: GraphQLError) => normalizeCode(e));
-      let contextValue: object;
-      try {
-        contextValue = await enveloped.contextFactory();
-      } catch (error) {
-        return [toClientError(error)];
-      }
-      envelopedOf.set(contextValue, enveloped);
-      const delivery = fanout.delivery(
-        {
-          schema: enveloped.schema,
-          document,
-          query: payload.query,
-          operationName: payload.operationName,
-          variableValues: payload.variables,
-          contextValue,
-          actor,
-        },
-        {
-          writer: ctx.extra.writer,
-          id,
-          active: () => id in ctx.subscriptions,
-          // graphql-ws then ends the operation (onComplete) without sending a complete of its own.
-          completed: () => {
-            delete ctx.subscriptions[id];
-          },
-        },
-      );
-      deliverMessagesFor(contextValue, {
-        async follow(follow) {
-          const stream = await delivery.follow(follow);
-          fanoutStreams.set(contextValue, stream);
-          return stream;
-        },
-      });
-      operations.add(id);
-      return {
-        schema: enveloped.schema,
-        document,
-        operationName: payload.operationName,
-        variableValues: payload.variables,
-        contextValue,
-      };
-    },
-    onError: (_ctx, _id, _payload, errors) => errors.map((e) => toClientError(e, onUnexpected).toJSON()),
-    onComplete(ctx, id) {
-      ctx.extra.operations?.delete(id);
-    },
+  // A frame ws refuses (too large, too many fragments, not UTF-8) closes its socket with ws' own code; the
+  // client's fault, so a debug line. Registered before useServer's own listener.
+  wss.on('connection', (socket) => {
+    socket.on('error', (err) => logger.debug({ err }, 'websocket frame refused'));
   });
-  const heartbeatMs = options.heartbeatMs ?? 12_000;
 
-  // The glue between ws sockets and graphql-ws (what graphql-ws/use/ws does), owned here so that a client's
-  // protocol error closes with 4400 and a log line rather than 4500 and a stack trace on stderr, and so
-  // that dead sockets are found by a heartbeat.
-  wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
-    socket.once('error', () => socket.terminate());
-    let alive = true;
-    socket.on('pong', () => {
-      alive = true;
-    });
-    const beat = setInterval(() => {
-      // No pong since the last ping: a half-open connection or a frozen client.
-      if (!alive) return socket.terminate();
-      alive = false;
-      socket.ping();
-    }, heartbeatMs);
-    const writer = createFrameWriter(socket, request.socket as Socket);
-    const closed = server.opened(
-      {
-        protocol: socket.protocol,
-        // Resolves once the frame reached the kernel: graphql-ws waits for it before the stream's next value.
-        send: (data) =>
-          new Promise<void>((resolve, reject) =>
-            writer.write(data, (err) => (err ? reject(err) : resolve())),
-          ),
-        close: (code, reason) => socket.close(code, reason),
-        onMessage: (handle) =>
-          socket.on('message', async (data) => {
-            try {
-              await handle(String(data));
-            } catch (error) {
-              const byClient = error instanceof Error && /^Unexpected message/.test(error.message);
-              if (byClient) logger.debug({ err: error }, 'websocket protocol error by the client');
-              else logger.error({ err: error }, 'websocket message handling failed');
-              socket.close(
-                byClient ? CloseCode.BadRequest : CloseCode.InternalServerError,
-                byClient ? 'Invalid message received' : 'Internal server error',
-              );
-            }
-          }),
+  // biome-ignore lint/correctness/useHookAtTopLevel: graphql-ws's useServer is not a React hook.
+  const server = useServer<Record<string, unknown> | undefined, SocketExtra>(
+    {
+      // Internal errors never reach a close reason.
+      isProd: true,
+      connectionInitWaitTimeout: options.initTimeoutMs ?? 5000,
+      // A client that sends what only a server sends fails to parse: graphql-ws closes with 4400.
+      jsonMessageReviver(key, value) {
+        if (key === '' && SERVER_ONLY.has((value as { type?: unknown } | null)?.type as string))
+          throw new Error('a server-only message');
+        return value;
       },
-      { socket, request, writer },
-    );
-    socket.once('close', (code, reason) => {
-      clearInterval(beat);
-      void closed(code, String(reason));
-    });
-  });
+      execute: (args) => (args.rootValue as RootValue).execute(args as ExecutionArgs) as never,
+      subscribe: (args) => (args.rootValue as RootValue).subscribe(args as ExecutionArgs) as never,
+      onConnect(ctx) {
+        try {
+          const address = addressOf(ctx.extra.request);
+          ctx.extra.actor = keys.authenticate(address, authorizationOf(ctx.connectionParams));
+          return true;
+        } catch (error) {
+          // 4401 and the reason say which refusal (a wrong key or a throttled address); graphql-ws' own
+          // close for a refused init (4403) then finds the socket closing and changes nothing.
+          const code = (error as { code?: string }).code ?? 'UNAUTHENTICATED';
+          ctx.extra.socket.close(
+            CloseCode.Unauthorized,
+            `${code}: ${(error as Error).message}`.slice(0, 120),
+          );
+          return false;
+        }
+      },
+      async onSubscribe(ctx, _id, payload) {
+        const actor = ctx.extra.actor;
+        if (!actor) return [codedError('Not authenticated', 'UNAUTHENTICATED')];
+        // graphql-ws lists this operation already.
+        if (Object.keys(ctx.subscriptions).length > maxSubscriptions) {
+          return [
+            codedError(`At most ${maxSubscriptions} subscriptions may be open on one socket`, 'RATE_LIMITED'),
+          ];
+        }
+        try {
+          await limiter.take(actor.id);
+        } catch (error) {
+          return [toClientError(error)];
+        }
+        const enveloped = yoga.getEnveloped({ actor, req: ctx.extra.request, params: payload });
+        try {
+          const document = enveloped.parse(payload.query);
+          const errors = enveloped.validate(enveloped.schema, document);
+          if (errors.length > 0) return errors.map((e: GraphQLError) => normalizeCode(e));
+          const rootValue: RootValue = { execute: enveloped.execute, subscribe: enveloped.subscribe };
+          return {
+            schema: enveloped.schema,
+            document,
+            operationName: payload.operationName,
+            variableValues: payload.variables,
+            contextValue: await enveloped.contextFactory(),
+            rootValue,
+          };
+        } catch (error) {
+          return [toClientError(error)];
+        }
+      },
+      // A client that reads slowly backs its socket up: its subscriptions then wait their turn before each next
+      // value, and their streams, not asked for values, read the log when they catch up instead of holding every
+      // change. A value is let through only while the socket has room, and at most PASSES_PER_TURN per turn of
+      // the event loop (its size is known only once written), so a drain lets through what the socket has room for.
+      async onNext(ctx) {
+        const extra = ctx.extra;
+        if (!extra.waiting && mayPass(extra)) return;
+        await new Promise<void>((resolve) => {
+          if (!extra.waiting) {
+            extra.waiting = [];
+            later(extra);
+          }
+          extra.waiting.push(resolve);
+        });
+      },
+      onClose(ctx) {
+        const waiting = ctx.extra.waiting ?? [];
+        ctx.extra.waiting = undefined;
+        for (const resolve of waiting) resolve();
+      },
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => toClientError(e, onUnexpected).toJSON()),
+    },
+    wss,
+    options.heartbeatMs ?? 12_000,
+  );
 
   return {
     async dispose() {
-      for (const socket of wss.clients) socket.close(1001, 'Going away');
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await server.dispose();
     },
     get socketCount() {
       return wss.clients.size;
@@ -281,10 +211,37 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
     get clientCount() {
       return perClient.size;
     },
-    get fanoutSize() {
-      return fanout.size;
-    },
   };
+}
+
+type Extra = Partial<SocketExtra> & { request: IncomingMessage; socket: WebSocket };
+
+/** Whether one more value may go to the socket now (counted: the count is cleared on the next turn). */
+function mayPass(extra: Extra): boolean {
+  const passed = extra.passed ?? 0;
+  if (passed >= PASSES_PER_TURN || extra.socket.bufferedAmount > SOCKET_BACKLOG_BYTES) return false;
+  extra.passed = passed + 1;
+  if (passed === 0)
+    setImmediate(() => {
+      extra.passed = 0;
+    });
+  return true;
+}
+
+/** Lets the waiting subscriptions through on a later turn, once the socket has room. */
+function later(extra: Extra): void {
+  // Past the limit (far above the stream's high-water mark) the last write asked for a drain event.
+  if (extra.socket.bufferedAmount > SOCKET_BACKLOG_BYTES)
+    extra.request.socket.once('drain', () => letThrough(extra));
+  else setImmediate(() => letThrough(extra));
+}
+
+function letThrough(extra: Extra): void {
+  const waiting = extra.waiting;
+  if (!waiting) return;
+  while (waiting.length > 0 && mayPass(extra)) waiting.shift()?.();
+  if (waiting.length === 0) extra.waiting = undefined;
+  else later(extra);
 }
 
 /** The key from connectionParams: `authorization` as the contract says, or a headers object (GraphiQL). */

@@ -3,7 +3,7 @@
 // guard and error words plugged in.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { type ExecutionResult, GraphQLError, type GraphQLSchema } from 'graphql';
+import { type ExecutionResult, GraphQLError, type GraphQLSchema, subscribe } from 'graphql';
 import {
   createYoga,
   type GraphiQLOptions,
@@ -17,6 +17,7 @@ import type { QueueEvents } from '../queue/events.js';
 import type { QueueService } from '../queue/service.js';
 import type { GraphQLContext } from '../schema/context.js';
 import { normalizeCode, toClientError } from '../schema/errors.js';
+import type { LiveMessages } from '../schema/live-message.js';
 import type { StatsFeed } from '../schema/live-stats.js';
 import type { WebhookService } from '../webhooks/service.js';
 import { bodyLimitPlugin } from './body-limit.js';
@@ -60,6 +61,7 @@ export interface GraphQLHandlerOptions {
   webhooks: WebhookService;
   events: QueueEvents;
   stats: StatsFeed;
+  messages: LiveMessages;
   /** Authenticates callers, throttling wrong keys per client address. */
   keys: KeyThrottle;
   /** The address per-address limits count (client-address.ts). Default: the direct peer. */
@@ -75,8 +77,20 @@ export interface GraphQLHandlerOptions {
   guard?: Partial<ExecutionGuardLimits>;
 }
 
+/**
+ * Subscriptions run on graphql-js's own `subscribe`: graphql-tools' executor, yoga's default, keeps several more
+ * layers around every open stream (incremental delivery, abort signals) that none of our subscriptions use, and a
+ * live service holds many streams open at once (bench/ROUNDS.md, issue 21). Registered before the tracker, which
+ * wraps the subscribe function it is handed.
+ */
+const graphqlJsSubscribe: Plugin = {
+  onSubscribe({ setSubscribeFn }) {
+    setSubscribeFn(subscribe as Parameters<typeof setSubscribeFn>[0]);
+  },
+};
+
 export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHandler {
-  const { service, webhooks, events, stats, keys, limiter, logger } = options;
+  const { service, webhooks, events, stats, messages, keys, limiter, logger } = options;
   const onUnexpected = (error: unknown) =>
     logger.error({ err: error }, 'unexpected error in a GraphQL operation');
   let graphiqlPage: string | undefined;
@@ -113,7 +127,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHan
     },
     context: ({ actor }): GraphQLContext => {
       if (!actor) throw new GraphQLError('Not authenticated', { extensions: { code: 'UNAUTHENTICATED' } });
-      return guardContext({ actor, service, webhooks, events, stats }, guardLimits);
+      return guardContext({ actor, service, webhooks, events, stats, messages }, guardLimits);
     },
     plugins: [
       csrfPlugin(),
@@ -121,6 +135,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHan
       documentLimitsPlugin(DEFAULT_LIMITS),
       costLimitPlugin(options.maxCost),
       executionGuardPlugin(),
+      graphqlJsSubscribe,
       options.tracker.plugin,
       callerCheckPlugin(keys, limiter, options.clientAddress ?? clientAddress(undefined)),
       mutationChargePlugin(limiter),

@@ -366,7 +366,6 @@ describe('subscriptions per key, WebSocket and SSE together', () => {
   }
 
   it('refuses the fourth of a key, over either transport, with RATE_LIMITED; another key is unaffected', async () => {
-    // A messageStatus subscription over WebSocket goes through the fan-out's own stream (tracker.direct).
     const submitted = await t.gql<{ submitQuote: { messageId: string } }>(
       'mutation($input: SubmitQuoteInput!) { submitQuote(input: $input) { messageId } }',
       { input: { submission: SUBMISSION } },
@@ -383,7 +382,7 @@ describe('subscriptions per key, WebSocket and SSE together', () => {
     // An ended subscription frees its slot, whichever transport carried it.
     b.end();
     await expect.poll(async () => (await wsSubscription('busy-key')).code).toBeUndefined();
-    // Full again (the fan-out's, the third and the new one) until the fan-out's ends.
+    // Full again (the message's, the third and the new one) until the message's ends.
     expect((await wsSubscription('busy-key')).code).toBe('RATE_LIMITED');
     a.end();
     await expect.poll(async () => (await wsSubscription('busy-key')).code).toBeUndefined();

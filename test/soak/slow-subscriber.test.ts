@@ -1,6 +1,6 @@
 // A subscriber that stops reading (its socket paused, so TCP backpressure reaches the server) while the
 // queue churns: the server does not buffer for it without bound (each stream waits for its socket; message
-// streams hold at most 256 changes and then catch up from the log; figures keep only the newest), and
+// streams hold at most 64 changes and then catch up from the log; figures keep only the newest), and
 // everything it held is released when it goes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';

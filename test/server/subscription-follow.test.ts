@@ -1,7 +1,6 @@
-// messageStatus over WebSocket is executed once per change for all alike subscriptions and written to each
-// under its own id: every subscriber still gets every version in order, its own first value, its own
-// selection, only what its key may see, and a slow reader catches up from the event log without holding
-// up the others or growing the server's memory.
+// messageStatus over WebSocket, many subscriptions on a socket: every subscriber gets every version in order
+// under its own id, its own first value, its own selection, only what its key may see, and a slow reader
+// catches up from the event log without holding up the others or growing the server's memory.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
@@ -85,7 +84,7 @@ function consecutiveFrom(first: number, list: number[]): number[] {
   return list.map((_, i) => first + i);
 }
 
-describe('messageStatus fan-out over WebSocket', () => {
+describe('messageStatus over WebSocket', () => {
   let t: TestServer;
   beforeAll(async () => {
     t = await startTestServer({ ALLOW_FAULT_INJECTION: 'true', WORKER_CONCURRENCY: '2' });
@@ -119,7 +118,7 @@ describe('messageStatus fan-out over WebSocket', () => {
         expect(versions(values)).toEqual(expected);
         expect(values.every((v) => v.messageStatus.id === id)).toBe(true);
         expect(values.at(-1)!.messageStatus.status).toBe('COMPLETED');
-        // One complete, the fan-out's, and nothing for this id after it.
+        // One complete, and nothing for this id after it.
         expect(socket.of(sub).filter((f) => f.type === 'complete')).toHaveLength(1);
         expect(socket.of(sub).at(-1)!.type).toBe('complete');
       }
@@ -226,7 +225,7 @@ describe('messageStatus fan-out over WebSocket', () => {
     socket.subscribe('caught-up', RESUME, { id, after: final });
     socket.subscribe('behind', RESUME, { id, after: final - 1 });
     await socket.until(() => ['now', 'caught-up', 'behind'].every((i) => socket.completed(i)));
-    // The complete is the fan-out's, in the same write as the final value: graphql-ws must not add its own.
+    // One complete after the final value, none after a resume that has nothing newer.
     expect(socket.of('now').map((f) => f.type)).toEqual(['next', 'complete']);
     expect(socket.values<Status>('now')[0]!.messageStatus).toMatchObject({
       status: 'CANCELLED',
@@ -282,7 +281,7 @@ describe('messageStatus fan-out over WebSocket', () => {
   });
 });
 
-describe('messageStatus fan-out with keys', () => {
+describe('messageStatus over WebSocket with keys', () => {
   const OWNER = 'owner-key-0123456789';
   const OTHER = 'other-key-0123456789';
   const ADMIN = 'admin-key-0123456789';
