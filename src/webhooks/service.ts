@@ -8,6 +8,9 @@ import { webhookId } from './ids.js';
 import { newSecret } from './signature.js';
 import type { Delivery, DeliveryStatus, Webhook, WebhookEvent, WebhookStore } from './types.js';
 
+/** PostgreSQL text cannot hold U+0000, so stored strings refuse it on every engine alike. */
+const NO_NUL = 'must not contain the NUL character (U+0000)';
+
 export class WebhookNotFoundError extends DomainError {
   readonly code = 'NOT_FOUND';
   constructor(what: 'webhook' | 'delivery', id: string) {
@@ -54,6 +57,7 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
     async create(actor, input) {
       adminOnly(actor);
       const url = input.url.trim();
+      if (url.includes('\u0000')) throw new BadInputError('input.url', NO_NUL);
       try {
         // The form first (cheap), then what the name resolves to now; the dispatcher checks again at each call.
         parseTarget(url, options.allowPrivate);
@@ -67,6 +71,7 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
       const description = input.description?.trim() || null;
       if (description && description.length > MAX_DESCRIPTION)
         throw new BadInputError('input.description', `at most ${MAX_DESCRIPTION} characters`);
+      if (description?.includes('\u0000')) throw new BadInputError('input.description', NO_NUL);
       const secret = newSecret();
       const webhook = await store.create({
         id: webhookId(),

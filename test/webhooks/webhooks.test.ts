@@ -286,6 +286,29 @@ describe.each(ENGINES)('webhooks on %s', (engine) => {
     );
   });
 
+  it('answers ids, URLs and descriptions holding U+0000 as unknown or BAD_USER_INPUT, never an internal error', async () => {
+    const t = await server(engine);
+    const del = await t.gql(`mutation($id: ID!) { deleteWebhook(id: $id) { id } }`, { id: 'wh_\u0000' });
+    expect(del.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const redeliver = await t.gql(`mutation($id: ID!) { redeliverWebhookDelivery(id: $id) { id } }`, {
+      id: '\u0000',
+    });
+    expect(redeliver.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const listed = await t.gql<{ webhookDeliveries: unknown[] }>(
+      `query($id: ID) { webhookDeliveries(webhookId: $id) { id } }`,
+      { id: '\u0000' },
+    );
+    expect(listed.errors).toBeUndefined();
+    expect(listed.data!.webhookDeliveries).toEqual([]);
+    for (const input of [
+      { url: 'http://127.0.0.1:9/a\u0000b', events: ['MESSAGE_FAILED'] },
+      { url: 'http://127.0.0.1:9/a', events: ['MESSAGE_FAILED'], description: 'x\u0000' },
+    ]) {
+      const res = await t.gql(CREATE, { input });
+      expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    }
+  });
+
   it('makes deliveries from the stored log: events committed while no dispatcher ran are delivered after a restart', async () => {
     const db = await tempDatabase(engine);
     cleanups.push(() => db.cleanup());

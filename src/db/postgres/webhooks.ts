@@ -17,6 +17,7 @@ import { type EventRow, toEvent } from '../rows.js';
 import { type DeliveryRow, toDelivery, toWebhook, type WebhookRow } from '../webhook-rows.js';
 import { EVENT_COLUMNS } from './events.js';
 import { isRetryable, storageFault } from './faults.js';
+import { storable } from './text.js';
 
 const ATTEMPTS = 5;
 
@@ -36,6 +37,7 @@ export class PostgresWebhookStore implements WebhookStore {
   }
 
   async delete(id: string): Promise<Webhook | null> {
+    if (!storable(id)) return null;
     return this.run(() =>
       this.sql.begin(async (sql) => {
         const [row] = await sql<WebhookRow[]>`DELETE FROM webhooks WHERE id = ${id}
@@ -198,6 +200,7 @@ export class PostgresWebhookStore implements WebhookStore {
   async deliveries(filter: DeliveryFilter, limit: number): Promise<Delivery[]> {
     const webhookId = filter.webhookId ?? null;
     const status = filter.status ?? null;
+    if ((webhookId !== null && !storable(webhookId)) || (status !== null && !storable(status))) return [];
     const rows = await this.run(
       () => this.sql<DeliveryRow[]>`SELECT * FROM webhook_deliveries
         WHERE (${webhookId}::text IS NULL OR webhook_id = ${webhookId})
@@ -208,6 +211,7 @@ export class PostgresWebhookStore implements WebhookStore {
   }
 
   async redeliver(id: string, now: Date, retryUntil: Date): Promise<Delivery | null> {
+    if (!storable(id)) return null;
     const [row] = await this.run(
       () => this.sql<DeliveryRow[]>`UPDATE webhook_deliveries SET status = 'PENDING',
           next_attempt_at = ${now.getTime()}, retry_until = ${retryUntil.getTime()}, lease_owner = NULL,
