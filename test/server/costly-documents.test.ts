@@ -257,6 +257,19 @@ describe('the cost limit', () => {
     expect(large.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'MAX_COST' });
   });
 
+  it('judges each request of one document by its own variables, whatever an earlier request sent', async () => {
+    // A distinct document (its alias), so no earlier test has judged it: refused first, then answered.
+    const query = `query($first: Int) { judged: queueMessages(first: $first) { nodes { history { message { ...S } } } } } ${SNAPSHOT}`;
+    const large = await t.gql(query, { first: 100 });
+    expect(large.errors?.[0]?.extensions).toMatchObject({ reason: 'MAX_COST' });
+    const small = await t.gql<{ judged: { nodes: unknown[] } }>(query, { first: 5 });
+    expect(small.errors).toBeUndefined();
+    expect(small.data!.judged.nodes).toHaveLength(5);
+    const read = 'query($id: ID!) { judgedMessage: queueMessage(id: $id) { id } }';
+    expect((await t.gql(read, {})).errors?.[0]?.message).toMatch(/\$id.*was not provided/);
+    expect(await t.gql(read, { id: pending })).toEqual({ data: { judgedMessage: { id: pending } } });
+  });
+
   it("lets the web page's largest document through: a page of 50 full messages", async () => {
     const res = await t.gql<{ queueMessages: { nodes: unknown[] } }>(
       `{ queueMessages(first: 50) { totalCount nodes { id status priority createdAt version payload queuePosition
