@@ -40,6 +40,7 @@ import { graphiqlCsp } from './security-headers.js';
 import { storageWatchPlugin } from './storage-watch.js';
 import type { SubscriptionTracker } from './subscriptions.js';
 import { tracingPlugin } from './tracing.js';
+import { validationCachePlugin } from './validation-cache.js';
 
 export const GRAPHQL_PATH = '/graphql';
 /** Largest request body accepted; a query document plus variables never needs more. */
@@ -106,6 +107,8 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHan
     cors: false,
     // Capped by `bodyLimitPlugin` instead: yoga's own cap streams every body through a counter.
     maxRequestBodySize: false,
+    // Validation is cached by `validationCachePlugin`, ahead of the plugins whose verdicts depend on variables.
+    parserAndValidationCache: { validationCache: false },
     graphiql: {
       title: 'Quote queue · GraphiQL',
       subscriptionsProtocol: 'WS',
@@ -133,6 +136,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHan
       csrfPlugin(),
       bodyLimitPlugin(MAX_BODY_BYTES),
       documentLimitsPlugin(DEFAULT_LIMITS),
+      validationCachePlugin(),
       costLimitPlugin(options.maxCost),
       executionGuardPlugin(),
       graphqlJsSubscribe,

@@ -1,6 +1,7 @@
 // The service's edges, over real HTTP, SSE and WebSocket: rate limits that count each root field of a mutation,
 // the per-caller cap on active messages, the Host check of open mode, CSRF prevention on GET, the cap on
 // subscriptions per key, connection and fragment bounds, the failed-key throttle, and the HTTP statuses of refusals.
+// The suites that count or store messages run on both engines; the others never reach storage.
 import { request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +9,7 @@ import WebSocket from 'ws';
 
 const MAX_FRAGMENTS = 64;
 
+import { ENGINES } from '../helpers/postgres.js';
 import {
   type GraphQLResponse,
   MESSAGE_STATUS,
@@ -96,14 +98,17 @@ async function probeHealthDuring<T>(
 
 const codeOf = (r: GraphQLResponse) => r.errors?.[0]?.extensions?.code;
 
-describe('rate limits count each root field of a mutation', () => {
+describe.each(ENGINES)('rate limits count each root field of a mutation, on %s', (engine) => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer({
-      API_KEYS: 'flood-key:submitter,admin-key:admin',
-      RATE_LIMIT_PER_SECOND: '50',
-      WORKER_CONCURRENCY: '0',
-    });
+    t = await startTestServer(
+      {
+        API_KEYS: 'flood-key:submitter,admin-key:admin',
+        RATE_LIMIT_PER_SECOND: '50',
+        WORKER_CONCURRENCY: '0',
+      },
+      { engine },
+    );
   });
   afterAll(() => t.stop());
   const pending = async () =>
@@ -151,15 +156,18 @@ describe('rate limits count each root field of a mutation', () => {
   });
 });
 
-describe('MAX_ACTIVE_PER_OWNER', () => {
+describe.each(ENGINES)('MAX_ACTIVE_PER_OWNER on %s', (engine) => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer({
-      API_KEYS: 'owner-a:submitter,owner-b:submitter,owner-c:submitter',
-      RATE_LIMIT_PER_SECOND: '1000',
-      MAX_ACTIVE_PER_OWNER: '3',
-      WORKER_CONCURRENCY: '0',
-    });
+    t = await startTestServer(
+      {
+        API_KEYS: 'owner-a:submitter,owner-b:submitter,owner-c:submitter',
+        RATE_LIMIT_PER_SECOND: '1000',
+        MAX_ACTIVE_PER_OWNER: '3',
+        WORKER_CONCURRENCY: '0',
+      },
+      { engine },
+    );
   });
   afterAll(() => t.stop());
   const submit = (key: string, idempotencyKey?: string) =>
@@ -191,7 +199,7 @@ describe('MAX_ACTIVE_PER_OWNER', () => {
   });
 
   it('answers the global cap with scope queue', async () => {
-    const small = await startTestServer({ MAX_QUEUE_SIZE: '1', WORKER_CONCURRENCY: '0' });
+    const small = await startTestServer({ MAX_QUEUE_SIZE: '1', WORKER_CONCURRENCY: '0' }, { engine });
     try {
       const q = 'mutation($input: SubmitQuoteInput!) { submitQuote(input: $input) { messageId } }';
       await small.gql(q, { input: { submission: SUBMISSION } });
@@ -307,15 +315,18 @@ describe('GET operations need a non-simple header (CSRF prevention)', () => {
   });
 });
 
-describe('subscriptions per key, WebSocket and SSE together', () => {
+describe.each(ENGINES)('subscriptions per key, WebSocket and SSE together, on %s', (engine) => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer({
-      API_KEYS: 'busy-key:submitter,calm-key:submitter',
-      RATE_LIMIT_PER_SECOND: '1000',
-      MAX_SUBSCRIPTIONS_PER_KEY: '3',
-      WORKER_CONCURRENCY: '0',
-    });
+    t = await startTestServer(
+      {
+        API_KEYS: 'busy-key:submitter,calm-key:submitter',
+        RATE_LIMIT_PER_SECOND: '1000',
+        MAX_SUBSCRIPTIONS_PER_KEY: '3',
+        WORKER_CONCURRENCY: '0',
+      },
+      { engine },
+    );
   });
   afterAll(() => t.stop());
   const STATS = 'subscription { queueStats { maxSize } }';

@@ -1,27 +1,32 @@
 // API keys never reach the log: the real service at debug level, called with good and bad keys over HTTP,
 // SSE and WebSocket, writes not one line containing a key (only the key's name or fingerprint).
 import { createClient } from 'graphql-ws';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { spawnTs } from '../helpers/child.js';
+import { type Engine, tempDatabase } from '../helpers/databases.js';
+import { ENGINES } from '../helpers/postgres.js';
 import { SUBMISSION, SUBMIT } from '../helpers/server.js';
-import { tempDb } from '../helpers/sqlite.js';
-
-const db = tempDb();
-afterAll(() => db.cleanup());
 
 const SUBMITTER = 'sk-live-submitter-4f9c2e7a1b';
 const REVIEWER = 'sk-live-reviewer-8d3a6b0c5e';
 const WRONG = 'sk-live-wrong-1a2b3c4d5e6f';
 
-describe('keys in logs', () => {
+describe.each(ENGINES)('keys in logs on %s', (engine: Engine) => {
+  let db: { url: string; cleanup(): Promise<void> };
+  beforeAll(async () => {
+    db = await tempDatabase(engine);
+  });
+  afterAll(() => db.cleanup());
+
   it('no log line carries a key, whichever way it was sent', async () => {
     const child = await spawnTs(
       'src/main.ts',
       {
         PORT: '0',
         HOST: '127.0.0.1',
-        DATABASE_URL: db.path,
+        DATABASE_URL: db.url,
+        DATABASE_POOL_SIZE: '2',
         LOG_LEVEL: 'debug',
         API_KEYS: `${SUBMITTER}:submitter,${REVIEWER}:reviewer:rita`,
         WORKER_CONCURRENCY: '1',

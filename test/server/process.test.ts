@@ -1,8 +1,10 @@
 // The service as a real process: it prints the port it bound, refuses open mode off loopback, drains on SIGTERM.
 import { createClient } from 'graphql-ws';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { spawnTs } from '../helpers/child.js';
+import { tempDatabase } from '../helpers/databases.js';
+import { ENGINES } from '../helpers/postgres.js';
 import { tempDb } from '../helpers/sqlite.js';
 
 const db = tempDb();
@@ -63,11 +65,18 @@ describe('a malformed API_KEYS', () => {
   });
 });
 
-describe('SIGTERM', () => {
+// On PostgreSQL the process must also end its pool and its LISTEN connection to exit.
+describe.each(ENGINES)('SIGTERM on %s', (engine) => {
+  let database: { url: string; cleanup(): Promise<void> };
+  beforeAll(async () => {
+    database = await tempDatabase(engine);
+  });
+  afterAll(() => database.cleanup());
+
   it('completes open subscriptions, drains and exits 0', async () => {
     const child = await spawnTs(
       'src/main.ts',
-      { ...BASE_ENV, DATABASE_URL: db.path, HOST: '127.0.0.1' },
+      { ...BASE_ENV, DATABASE_URL: database.url, DATABASE_POOL_SIZE: '2', HOST: '127.0.0.1' },
       /listening on (\S+)/,
     );
     const url = /listening on (\S+)/.exec(child.output())![1]!;
