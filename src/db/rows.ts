@@ -1,5 +1,6 @@
 // Converts between stored rows of `messages` and the queue's Message, and rows to and from event snapshots: one row
 // shape and one snapshot format for both engines (each engine's tables.ts checks its columns against ROW_KEYS).
+import { dueAt } from '../queue/due.js';
 import { priorityOf } from '../queue/priority.js';
 import {
   type AttemptRecord,
@@ -44,9 +45,16 @@ export interface MessageRow {
   review_decided_at: number | null;
   owner: string;
   idempotency_key: string | null;
+  run_at: number | null;
+  /**
+   * Not part of the message: set (by messageToRow, from queue/due.ts) while a PENDING message waits for its time,
+   * which keeps it out of the claim index; a claim clears it once the time has come (each engine's claim.ts).
+   */
+  due_at: number | null;
 }
 
-const date = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
+// Undefined: a column a format-1 snapshot (written before the column was added) does not hold.
+const date = (ms: number | null | undefined): Date | null => (ms == null ? null : new Date(ms));
 const ms = (d: Date | null): number | null => (d === null ? null : d.getTime());
 const json = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
 
@@ -85,6 +93,7 @@ export function rowToMessage(r: MessageRow): Message {
     },
     owner: r.owner,
     idempotencyKey: r.idempotency_key,
+    runAt: date(r.run_at),
   };
 }
 
@@ -128,6 +137,8 @@ export function messageToRow(m: Message, before?: { message: Message; row: Messa
     review_decided_at: ms(m.review.decidedAt),
     owner: m.owner,
     idempotency_key: m.idempotencyKey,
+    run_at: ms(m.runAt),
+    due_at: ms(dueAt(m)),
   };
 }
 
@@ -176,6 +187,8 @@ export function rowReader(columns: string[]): (v: unknown[]) => MessageRow {
     review_decided_at: v[i.review_decided_at] as MessageRow['review_decided_at'],
     owner: v[i.owner] as MessageRow['owner'],
     idempotency_key: v[i.idempotency_key] as MessageRow['idempotency_key'],
+    run_at: v[i.run_at] as MessageRow['run_at'],
+    due_at: v[i.due_at] as MessageRow['due_at'],
   });
 }
 
@@ -211,6 +224,8 @@ const ROW_KEYS: (keyof MessageRow)[] = [
   'review_decided_at',
   'owner',
   'idempotency_key',
+  'run_at',
+  'due_at',
 ];
 
 /**
@@ -260,6 +275,8 @@ export function snapshotText(r: MessageRow): string {
     r.review_decided_at,
     r.owner,
     r.idempotency_key,
+    r.run_at,
+    r.due_at,
   ]);
 }
 
@@ -280,7 +297,8 @@ export function snapshotRow(text: string, payload: string | null, id: string): M
   if (!Array.isArray(parsed)) return parsed;
   if (parsed[0] !== 2) throw new Error(`unknown snapshot format ${String(parsed[0])}`);
   const row: Record<string, unknown> = {};
-  for (let i = 0; i < SNAPSHOT_KEYS.length; i++) row[SNAPSHOT_KEYS[i]!] = parsed[i + 1];
+  // Snapshots written before a column was added end early: the column reads as null.
+  for (let i = 0; i < SNAPSHOT_KEYS.length; i++) row[SNAPSHOT_KEYS[i]!] = parsed[i + 1] ?? null;
   row.payload = payload ?? parsed[PAYLOAD_AT];
   row.id ??= id;
   return row as unknown as MessageRow;
@@ -336,7 +354,9 @@ export function changedColumns(now: MessageRow, was: MessageRow, values: unknown
     bit(now.review_notes, was.review_notes, 26, values) |
     bit(now.review_decided_at, was.review_decided_at, 27, values) |
     bit(now.owner, was.owner, 28, values) |
-    bit(now.idempotency_key, was.idempotency_key, 29, values)
+    bit(now.idempotency_key, was.idempotency_key, 29, values) |
+    bit(now.run_at, was.run_at, 30, values) |
+    bit(now.due_at, was.due_at, 31, values)
   );
 }
 

@@ -49,6 +49,8 @@ export interface Message {
   maxRetries: number;
   timeoutSeconds: number;
   nextAttemptAt: Date | null;
+  /** When a scheduled submission becomes due; null when submitted for now. Kept for the message's life. */
+  runAt: Date | null;
   deadLettered: boolean;
   /** 1 when created; +1 with every stored change. */
   version: number;
@@ -103,6 +105,8 @@ export interface NewMessage {
   owner: string;
   idempotencyKey: string | null;
   createdAt: Date;
+  /** Not taken before this moment; omitted or null: due now. */
+  runAt?: Date | null;
 }
 
 export interface QueueStats {
@@ -126,6 +130,10 @@ export interface QueueStats {
   recentAttempts: number;
   /** PENDING messages waiting for a retry that is not yet due. */
   scheduledRetries: number;
+  /** PENDING messages submitted with a `runAt` still ahead (never yet taken). */
+  scheduledCount: number;
+  /** The earliest `runAt` among them; null when none. */
+  nextScheduledAt: Date | null;
   /** REFERRED quotes waiting for a human. */
   reviewPendingCount: number;
 }

@@ -61,6 +61,9 @@ export function modelStats(
     recentErrorRate: recent.length === 0 ? null : failed / recent.length,
     recentAttempts: recent.length,
     scheduledRetries: pending.filter((m) => m.nextAttemptAt !== null && m.nextAttemptAt > now).length,
+    // The model submits nothing scheduled.
+    scheduledCount: 0,
+    nextScheduledAt: null,
     reviewPendingCount: all.filter((m) => m.reviewState === 'PENDING').length,
   };
 }

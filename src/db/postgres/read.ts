@@ -46,18 +46,18 @@ export async function countMessages(
 export async function queuePosition(sql: Sql, id: string, now: number): Promise<number | null> {
   const [row] = await sql<{ n: number | null }[]>`SELECT (
       SELECT COUNT(*)::int4 FROM messages a
-      WHERE a.status = 'PENDING' AND (a.next_attempt_at IS NULL OR a.next_attempt_at <= ${now})
+      WHERE a.status = 'PENDING' AND (a.due_at IS NULL OR a.due_at <= ${now})
         AND (a.effective_priority > m.effective_priority
           OR (a.effective_priority = m.effective_priority AND a.seq < m.seq))) AS n
     FROM messages m
-    WHERE m.id = ${id} AND m.status = 'PENDING' AND (m.next_attempt_at IS NULL OR m.next_attempt_at <= ${now})`;
+    WHERE m.id = ${id} AND m.status = 'PENDING' AND (m.due_at IS NULL OR m.due_at <= ${now})`;
   return row?.n == null ? null : row.n + 1;
 }
 
-/** The earliest `nextAttemptAt` of a PENDING message that is not yet due. */
+/** The earliest time a PENDING message not yet due becomes due (a retry or a scheduled one), from messages_due_idx. */
 export async function nextDueAt(sql: Sql, now: number): Promise<Date | null> {
-  const [row] = await sql<{ at: number | null }[]>`SELECT MIN(next_attempt_at) AS at FROM messages
-    WHERE status = 'PENDING' AND next_attempt_at > ${now}`;
+  const [row] = await sql<{ at: number | null }[]>`SELECT MIN(due_at) AS at FROM messages
+    WHERE due_at IS NOT NULL AND due_at > ${now}`;
   return row?.at == null ? null : new Date(row.at);
 }
 

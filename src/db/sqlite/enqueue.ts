@@ -6,6 +6,7 @@ import type { Message, NewMessage } from '../../queue/types.js';
 import { storedMessage } from '../new-message.js';
 import { type MessageRow, messageToRow, rowToMessage, WRITABLE_KEYS } from '../rows.js';
 import type { ClaimStatements } from './claim.js';
+import { CLAIM_INDEX_TERM } from './tables.js';
 import type { WriteTx } from './transaction.js';
 
 export function prepareEnqueue(db: Database.Database, claims: ClaimStatements) {
@@ -15,11 +16,12 @@ export function prepareEnqueue(db: Database.Database, claims: ClaimStatements) {
     .prepare(`SELECT COALESCE((SELECT n FROM status_counts WHERE status = 'PENDING'), 0)
       + COALESCE((SELECT n FROM status_counts WHERE status = 'PROCESSING'), 0)`)
     .pluck();
-  // Walks the partial indexes of PENDING and PROCESSING messages, so its cost is bounded by MAX_QUEUE_SIZE
-  // rather than by the owner's history (messages_owner_idx holds every retained message of the owner).
+  // Walks the partial indexes of PENDING (due and waiting) and PROCESSING messages, so its cost is bounded by
+  // MAX_QUEUE_SIZE rather than by the owner's history (messages_owner_idx holds every retained message of the owner).
   const activeOf = db
     .prepare(`SELECT
-        (SELECT COUNT(*) FROM messages INDEXED BY messages_claim_idx WHERE status = 'PENDING' AND owner = @owner)
+        (SELECT COUNT(*) FROM messages INDEXED BY messages_claim_idx WHERE ${CLAIM_INDEX_TERM} AND owner = @owner)
+      + (SELECT COUNT(*) FROM messages INDEXED BY messages_due_idx WHERE due_at IS NOT NULL AND owner = @owner)
       + (SELECT COUNT(*) FROM messages INDEXED BY messages_lease_idx WHERE status = 'PROCESSING' AND owner = @owner)`)
     .pluck();
   // Positional, without RETURNING: the row is what was bound, plus its seq (lastInsertRowid).
