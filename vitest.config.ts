@@ -11,6 +11,7 @@ const SLOW = [
   'test/web/{fallback,quotes,review}.test.ts',
   'test/server/security-headers.test.ts',
   'test/server/process.test.ts',
+  'test/server/scheduled.test.ts',
   'test/queue/processes.test.ts',
   'test/faults/**/*.test.ts',
   'test/soak/**/*.test.ts',

@@ -30,6 +30,8 @@ export interface SubmitInput {
   maxRetries?: number | null;
   timeoutSeconds?: number | null;
   simulate?: Simulation | null;
+  /** Not taken before this moment (at most `LIMITS.runAtDays` ahead); omitted or past: now. */
+  runAt?: Date | null;
 }
 
 export interface SubmitResult {
@@ -74,7 +76,10 @@ export const LIMITS = {
   failAttempts: [0, 100],
   processingMs: [0, 3_600_000],
   notesLength: 2000,
+  runAtDays: 366,
 } as const;
+
+const DAY_MS = 86_400_000;
 
 export type QueueService = ReturnType<typeof createQueueService>;
 
@@ -160,6 +165,7 @@ export function createQueueService(options: QueueServiceOptions) {
         );
       }
     }
+    const createdAt = clock();
     return {
       id: newMessageId(),
       priority: input.priority ?? options.priorityFor(payload),
@@ -170,7 +176,8 @@ export function createQueueService(options: QueueServiceOptions) {
       timeoutSeconds,
       owner: actor.id,
       idempotencyKey: key,
-      createdAt: clock(),
+      createdAt,
+      runAt: runAtOf(input.runAt, createdAt),
     };
   }
 
@@ -189,9 +196,9 @@ export function createQueueService(options: QueueServiceOptions) {
     /** Processes a submission within the call, through the same processor, recording the message. */
     async run(
       actor: Actor,
-      input: Omit<SubmitInput, 'priority' | 'idempotencyKey' | 'maxRetries' | 'simulate'>,
+      input: Omit<SubmitInput, 'priority' | 'idempotencyKey' | 'maxRetries' | 'simulate' | 'runAt'>,
     ) {
-      const prepared = prepare(actor, { ...input, maxRetries: 0 }, { maxRetries: 0 });
+      const prepared = prepare(actor, { ...input, maxRetries: 0, runAt: null }, { maxRetries: 0 });
       const { message } = await store.enqueue(
         prepared,
         {
@@ -312,6 +319,16 @@ class Submitted implements SubmitResult {
 
 function scoped(actor: Actor, filter: MessageFilter): MessageFilter {
   return actor.role === 'submitter' ? { ...filter, owner: actor.id } : filter;
+}
+
+/** A time ahead, or null for one omitted or past (due now); BadInputError past the horizon or not a time. */
+function runAtOf(runAt: Date | null | undefined, now: Date): Date | null {
+  if (runAt == null) return null;
+  if (Number.isNaN(runAt.getTime())) throw new BadInputError('input.runAt', 'must be a date and time');
+  if (runAt.getTime() - now.getTime() > LIMITS.runAtDays * DAY_MS) {
+    throw new BadInputError('input.runAt', `must be at most ${LIMITS.runAtDays} days ahead`);
+  }
+  return runAt > now ? runAt : null;
 }
 
 function intIn(field: string, value: number, [min, max]: readonly [number, number]): number {

@@ -13,6 +13,7 @@
 // expired leases (a dead worker) into failed attempts, so the message is taken again within seconds.
 import { randomUUID } from 'node:crypto';
 import { backoffMs } from './backoff.js';
+import { dueAt } from './due.js';
 import type { EventFeed, QueueEvents } from './events.js';
 import type { JobContext, ProcessOutcome, Processor } from './processor.js';
 import { createSettler, type Settler } from './settler.js';
@@ -127,6 +128,9 @@ class Running {
   }
 }
 
+/** The longest delay setTimeout keeps (2^31 - 1 ms). */
+const MAX_TIMER_MS = 2_147_483_647;
+
 export function createWorker(options: WorkerOptions): Worker {
   const { store, processor, events, feed } = options;
   const id = options.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
@@ -199,7 +203,10 @@ export function createWorker(options: WorkerOptions): Worker {
     timers.add(t);
   }
 
-  /** Wakes the claim loop at `at` (a retry falling due), keeping only the earliest such time. */
+  /**
+   * Wakes the claim loop at `at` (a retry or a scheduled message falling due), keeping only the earliest such
+   * time; once woken, it waits for the next one the store knows of.
+   */
   function wakeAtTime(at: number): void {
     if (at >= wakeAt) return;
     clearTimeout(wakeTimer);
@@ -208,8 +215,15 @@ export function createWorker(options: WorkerOptions): Worker {
       () => {
         wakeAt = Number.POSITIVE_INFINITY;
         void pump();
+        if (accepting && options.concurrency > 0) {
+          store.nextDueAt(clock()).then(
+            (next) => next && wakeAtTime(next.getTime()),
+            () => {},
+          );
+        }
       },
-      Math.max(0, at - clock().getTime()),
+      // setTimeout fires at once past about 24.8 days: wake early instead, and wait again from there.
+      Math.min(MAX_TIMER_MS, Math.max(0, at - clock().getTime())),
     );
     wakeTimer.unref();
   }
@@ -357,7 +371,7 @@ export function createWorker(options: WorkerOptions): Worker {
       }
     }
     if (m.status === 'PENDING' && accepting) {
-      const due = m.nextAttemptAt?.getTime();
+      const due = dueAt(m)?.getTime();
       if (due === undefined || due <= clock().getTime()) void pump();
       else wakeAtTime(due);
     }

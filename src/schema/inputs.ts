@@ -73,6 +73,11 @@ export const SubmitQuoteInput = builder.inputType('SubmitQuoteInput', {
       defaultValue: 300,
       description: 'An attempt running longer is aborted and counts as failed, 1..3600.',
     }),
+    runAt: t.field({
+      type: 'DateTime',
+      description:
+        'Not taken before this moment, at most 366 days ahead; omitted or past: now. It waits PENDING, counts against MAX_QUEUE_SIZE and can be cancelled.',
+    }),
     simulate: t.field({
       type: SimulationInput,
       description: 'Fault injection (ALLOW_FAULT_INJECTION only).',

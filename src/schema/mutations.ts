@@ -49,6 +49,7 @@ builder.mutationField('submitQuote', (t) =>
         idempotencyKey: input.idempotencyKey,
         maxRetries: input.maxRetries,
         timeoutSeconds: input.timeoutSeconds,
+        runAt: input.runAt,
         simulate: input.simulate && {
           failAttempts: input.simulate.failAttempts ?? undefined,
           processingMs: input.simulate.processingMs ?? undefined,
