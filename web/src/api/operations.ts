@@ -94,6 +94,8 @@ const StatsFields = graphql(`
     recentErrorRate
     recentAttempts
     scheduledRetries
+    scheduledCount
+    nextScheduledAt
     reviewPendingCount
     workerPaused
     pendingByPriority { priority count }
