@@ -77,6 +77,8 @@ export const LIMITS = {
   processingMs: [0, 3_600_000],
   notesLength: 2000,
   runAtDays: 366,
+  /** Most submissions in one submitMany. */
+  batch: 1000,
 } as const;
 
 const DAY_MS = 86_400_000;
@@ -191,6 +193,34 @@ export function createQueueService(options: QueueServiceOptions) {
       );
       if (created) feed.nudge();
       return new Submitted(message, created, now, figures);
+    },
+
+    /**
+     * Submits 1 to LIMITS.batch inputs in one transaction: every one is created or none is. A bad item is
+     * BadInputError naming its index (`input[3].submission.coverageAmount`); a batch past a capacity limit is
+     * QueueFullError. Idempotency keys work per item. The answers come in input order.
+     */
+    async submitMany(actor: Actor, inputs: SubmitInput[]): Promise<SubmitResult[]> {
+      if (inputs.length < 1 || inputs.length > LIMITS.batch) {
+        throw new BadInputError('input', `must hold 1 to ${LIMITS.batch} submissions, not ${inputs.length}`);
+      }
+      const prepared = inputs.map((input, i) => {
+        try {
+          return prepare(actor, input, { maxRetries: 3 });
+        } catch (error) {
+          if (error instanceof BadInputError)
+            throw new BadInputError(error.field.replace(/^input/, `input[${i}]`), error.rule);
+          throw error;
+        }
+      });
+      const now = clock();
+      const stored = await store.enqueueMany(
+        prepared,
+        { maxSize: options.maxSize, maxPerOwner: options.maxPerOwner },
+        now,
+      );
+      if (stored.some((s) => s.created)) feed.nudge();
+      return stored.map((s) => new Submitted(s.message, s.created, now, figures));
     },
 
     /** Processes a submission within the call, through the same processor, recording the message. */

@@ -21,7 +21,7 @@ import type { KeyThrottle } from './key-throttle.js';
 import { createMessageFanout } from './message-fanout.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { SubscriptionTracker } from './subscriptions.js';
-import { GRAPHQL_PATH, type GraphQLHandler, MAX_BODY_BYTES } from './yoga.js';
+import { GRAPHQL_PATH, type GraphQLHandler, MAX_FRAME_BYTES } from './yoga.js';
 
 /** Frames one WebSocket message may be split into; more close the socket (1008). */
 export const MAX_FRAGMENTS = 64;
@@ -81,7 +81,7 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
   // hold thousands of empty fragments of one message.
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload: MAX_BODY_BYTES,
+    maxPayload: MAX_FRAME_BYTES,
     maxFragments: MAX_FRAGMENTS,
   });
   const perClient = new Map<string, number>();
