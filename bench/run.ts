@@ -12,6 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { runAnatomy } from './anatomy.js';
+import { runBatch } from './batch.js';
 import { runDepth } from './depth.js';
 import type { Figure } from './figures.js';
 import { runGraphqlSubmit } from './graphql.js';
@@ -50,7 +51,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     /** Default: bench/results.json for a full run of every workload (the README's), else results.partial.json. */
     out: { type: 'string' },
-    /** Only these workloads, comma-separated: enqueue,drain,latency,depth,scheduled,graphql,subscriptions,anatomy,underwriting,quotes. */
+    /** Only these workloads, comma-separated: enqueue,drain,latency,depth,scheduled,batch,graphql,subscriptions,anatomy,underwriting,quotes. */
     only: { type: 'string' },
   },
 });
@@ -207,6 +208,11 @@ if (wants('depth')) {
 if (wants('scheduled')) {
   figures.push(...(await runScheduled(quick, ROUNDS)));
   process.stderr.write('scheduled done\n');
+}
+
+if (wants('batch')) {
+  figures.push(...(await runBatch(quick, ROUNDS)));
+  process.stderr.write('batch done\n');
 }
 
 if (wants('anatomy')) {
