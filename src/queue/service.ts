@@ -247,6 +247,19 @@ export function createQueueService(options: QueueServiceOptions) {
 
     visible,
 
+    /** The messages with these ids that the actor may see, in the order asked; null for the others. */
+    async getMany(actor: Actor, ids: string[]): Promise<(Message | null)[]> {
+      if (ids.length > LIMITS.batch) {
+        throw new BadInputError('ids', `must hold at most ${LIMITS.batch} ids, not ${ids.length}`);
+      }
+      if (ids.length === 0) return [];
+      const found = new Map((await store.getMany(ids)).map((m) => [m.id, m]));
+      return ids.map((id) => {
+        const m = found.get(id);
+        return m && canRead(actor, m.owner) ? m : null;
+      });
+    },
+
     list(actor: Actor, filter: MessageFilter, page: Page): Promise<Message[]> {
       return store.list(scoped(actor, filter), page);
     },

@@ -16,6 +16,18 @@ builder.queryField('queueMessage', (t) =>
   }),
 );
 
+builder.queryField('queueMessagesByIds', (t) =>
+  t.field({
+    type: [QueueMessageRef],
+    nullable: { list: false, items: true },
+    complexity: (args) => listCost(Math.max(args.ids.length, 1), STORAGE_READ_COST),
+    description:
+      "Up to 1,000 messages by id, in the order asked (one read): null for an unknown id, or another key's message when the caller is a submitter. For following a batch.",
+    args: { ids: t.arg.idList({ required: true, description: 'The message ids, 1..1000.' }) },
+    resolve: (_root, args, ctx) => ctx.service.getMany(ctx.actor, args.ids.map(String)),
+  }),
+);
+
 /** A page counts its size (`first`, within 1..MAX_PAGE) times its selection. */
 const pageCost = (args: { first?: number | null }) =>
   listCost(Math.min(Math.max(args.first ?? 20, 1), MAX_PAGE), STORAGE_READ_COST);

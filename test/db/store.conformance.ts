@@ -225,6 +225,17 @@ export function describeStoreConformance(engine: string, open: StoreFactory): vo
       });
     });
 
+    describe('getMany', () => {
+      it('reads the known messages among many ids in one call', async () => {
+        const a = await enqueue();
+        const b = await enqueue();
+        const got = await store.getMany([b.id, 'nope', a.id]);
+        expect(got.map((m) => m.id).sort()).toEqual([a.id, b.id].sort());
+        expect(got.find((m) => m.id === a.id)).toEqual(a);
+        expect(await store.getMany([])).toEqual([]);
+      });
+    });
+
     describe('scheduled messages (runAt)', () => {
       it('waits PENDING until its runAt, then competes by priority; its event and reads show runAt', async () => {
         const later = await enqueue({ priority: 'URGENT', runAt: at(60_000) });

@@ -129,6 +129,25 @@ describe.each(ENGINES)('submitQuotes on %s', (engine) => {
     expect(await active(s)).toBe(2);
   });
 
+  it('are followed with queueMessagesByIds: in the order asked, null for unknown ids and for other keys', async () => {
+    const s = await start({ API_KEYS: 'k1:submitter:alice,k2:submitter:bob' });
+    const mine = await s.gql<{ submitQuotes: Answer[] }>(SUBMIT_MANY, { input: [item(0), item(1)] }, 'k1');
+    const theirs = await s.gql<{ submitQuotes: Answer[] }>(SUBMIT_MANY, { input: [item(2)] }, 'k2');
+    const [a, b] = mine.data!.submitQuotes.map((x) => x.messageId);
+    const c = theirs.data!.submitQuotes[0]!.messageId;
+    const read = await s.gql<{ queueMessagesByIds: ({ id: string; status: string } | null)[] }>(
+      'query Ids($ids: [ID!]!) { queueMessagesByIds(ids: $ids) { id status } }',
+      { ids: [b, 'unknown', c, a] },
+      'k1',
+    );
+    expect(read.data!.queueMessagesByIds).toEqual([
+      { id: b, status: 'PENDING' },
+      null,
+      null,
+      { id: a, status: 'PENDING' },
+    ]);
+  });
+
   it('takes 1,000 in one request, charged as one request of the rate limit', async () => {
     const s = await start({ API_KEYS: 'k1:submitter:alice', RATE_LIMIT_PER_SECOND: '2' });
     const res = await s.gql<{ submitQuotes: Answer[] }>(

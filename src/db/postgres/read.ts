@@ -12,6 +12,12 @@ export async function getMessage(sql: Sql, id: string): Promise<Message | null> 
   return row ? rowToMessage(row) : null;
 }
 
+/** The messages known among `ids`, in no particular order. */
+export async function getMessages(sql: Sql, ids: string[]): Promise<Message[]> {
+  const rows = await sql<MessageRow[]>`SELECT * FROM messages WHERE id = ANY(${sql.array(ids)}::text[])`;
+  return rows.map(rowToMessage);
+}
+
 /** Newest first, `page.limit` at most, below `page.beforeSeq` when given. */
 export async function listMessages(
   orm: PostgresJsDatabase,

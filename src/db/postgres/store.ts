@@ -28,7 +28,7 @@ import * as log from './events.js';
 import { isRetryable, storageFault } from './faults.js';
 import { expiredLeases, renewLeases } from './leases.js';
 import { agePriorities, purgeBatch } from './maintenance.js';
-import { countMessages, getMessage, listMessages, nextDueAt, queuePosition } from './read.js';
+import { countMessages, getMessage, getMessages, listMessages, nextDueAt, queuePosition } from './read.js';
 import { stats } from './stats.js';
 import { type LockKeys, Tx } from './tx.js';
 import type { Wakeups } from './wakeups.js';
@@ -98,6 +98,10 @@ export class PostgresQueueStore implements QueueStore {
 
   async get(id: string): Promise<Message | null> {
     return this.run(() => getMessage(this.sql, id));
+  }
+
+  async getMany(ids: string[]): Promise<Message[]> {
+    return this.run(() => getMessages(this.sql, ids));
   }
 
   async list(filter: MessageFilter, page: Page): Promise<Message[]> {

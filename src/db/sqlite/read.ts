@@ -27,6 +27,8 @@ export function prepareReads(db: Database.Database) {
   // The cold, filter-shaped reads are built with Drizzle; the others are prepared once.
   const orm = drizzle({ client: db });
   const byId = db.prepare('SELECT * FROM messages WHERE id = ?');
+  // The ids as one JSON array: one statement whatever their number.
+  const byIds = db.prepare('SELECT * FROM messages WHERE id IN (SELECT value FROM json_each(?))');
   const counts = db.prepare('SELECT status, n FROM status_counts');
   // By the message's seq, which the index is keyed by (looked up once through messages_id_idx).
   const history = db.prepare(`${EVENT_COLUMNS}
@@ -43,6 +45,11 @@ export function prepareReads(db: Database.Database) {
 
   return {
     /** (id) -> the message, or null. */
+    /** (ids) -> the messages known among them, in no particular order. */
+    getMany(ids: string[]): Message[] {
+      return (byIds.all(JSON.stringify(ids)) as MessageRow[]).map(rowToMessage);
+    },
+
     get(id: string): Message | null {
       const row = byId.get(id) as MessageRow | undefined;
       return row ? rowToMessage(row) : null;
