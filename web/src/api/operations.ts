@@ -145,3 +145,16 @@ export const ListReviewQueue = graphql(
 `,
   [MessageFields],
 );
+
+export const SubmitQuotes = graphql(`
+  mutation SubmitQuotes($input: [SubmitQuoteInput!]!) {
+    submitQuotes(input: $input) { messageId }
+  }
+`);
+
+/** A batch's messages, compactly: what its live list shows. */
+export const BatchMessages = graphql(`
+  query BatchMessages($ids: [ID!]!) {
+    queueMessagesByIds(ids: $ids) { id status payload result { decision } }
+  }
+`);
