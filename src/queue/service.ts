@@ -159,6 +159,7 @@ export function createQueueService(options: QueueServiceOptions) {
           LIMITS.failAttempts,
         );
       }
+      if (input.simulate.failPermanently) simulate.failPermanently = true;
       if (input.simulate.processingMs != null) {
         simulate.processingMs = intIn(
           'input.simulate.processingMs',
@@ -281,6 +282,30 @@ export function createQueueService(options: QueueServiceOptions) {
       return changeOne(id, retry());
     },
 
+    /**
+     * Sends back every dead letter that `filter` matches (as retry does each), in transactions of RETRY_CHUNK;
+     * returns how many went back. Admins only.
+     */
+    async retryMany(actor: Actor, filter: DeadLetterFilter): Promise<number> {
+      if (!canRetry(actor)) throw new ForbiddenError('Only an admin may retry failed messages');
+      const where = { ...deadLetterFilter(filter), statuses: ['FAILED' as const] };
+      let count = 0;
+      let beforeSeq: number | undefined;
+      for (;;) {
+        const page = await store.list(where, { beforeSeq, limit: RETRY_CHUNK });
+        if (page.length === 0) break;
+        const outcomes = await store.change(
+          page.map((m) => ({ id: m.id, transition: retry() })),
+          clock(),
+        );
+        count += outcomes.filter((o) => o.ok).length;
+        feed.nudge();
+        if (page.length < RETRY_CHUNK) break;
+        beforeSeq = page[page.length - 1]!.seq;
+      }
+      return count;
+    },
+
     async review(actor: Actor, id: string, action: ReviewAction, notes: string | null): Promise<Message> {
       if (!canReview(actor)) throw new ForbiddenError('Only a reviewer or an admin may review quotes');
       await visible(actor, id);
@@ -358,6 +383,31 @@ class Submitted implements SubmitResult {
     const position = await this.queuePosition();
     return estimateProcessingTime(position, await this.figures.meanAttemptMs(), this.figures.workerCount);
   }
+}
+
+/** Dead letters sent back per transaction by retryMany: each commit stays short, and a crash midway keeps what went. */
+const RETRY_CHUNK = 250;
+
+export interface DeadLetterFilter {
+  priorities?: Priority[] | null;
+  errorContains?: string | null;
+  failedFrom?: Date | null;
+  failedBefore?: Date | null;
+}
+
+/** The message filter of the dead letters `filter` names; BadInputError for a bad condition. */
+export function deadLetterFilter(filter: DeadLetterFilter): MessageFilter {
+  const out: MessageFilter = { deadLettered: true };
+  if (filter.priorities?.length) out.priorities = filter.priorities;
+  if (filter.errorContains != null) {
+    if (filter.errorContains.length < 1 || filter.errorContains.length > 500) {
+      throw new BadInputError('filter.errorContains', 'must be 1 to 500 characters');
+    }
+    out.errorContains = filter.errorContains;
+  }
+  if (filter.failedFrom != null) out.endedFrom = filter.failedFrom;
+  if (filter.failedBefore != null) out.endedBefore = filter.failedBefore;
+  return out;
 }
 
 function scoped(actor: Actor, filter: MessageFilter): MessageFilter {

@@ -27,6 +27,8 @@ export interface Simulation {
   failAttempts?: number;
   /** Each attempt takes this long, honouring timeouts and cancellation. */
   processingMs?: number;
+  /** The first attempt fails permanently (as on bad data): dead-lettered at once, no retry spent. */
+  failPermanently?: boolean;
 }
 
 export interface Message {
@@ -145,6 +147,12 @@ export interface MessageFilter {
   owner?: string;
   deadLettered?: boolean;
   reviewState?: ReviewState;
+  /** Only messages whose errorMessage holds this text, ignoring case. */
+  errorContains?: string;
+  /** Only messages that ended (completedAt) at or after this moment. */
+  endedFrom?: Date;
+  /** Only messages that ended before this moment. */
+  endedBefore?: Date;
 }
 
 export interface Page {

@@ -15,10 +15,10 @@ import { randomUUID } from 'node:crypto';
 import { backoffMs } from './backoff.js';
 import { dueAt } from './due.js';
 import type { EventFeed, QueueEvents } from './events.js';
-import type { JobContext, ProcessOutcome, Processor } from './processor.js';
+import { type JobContext, PermanentFailure, type ProcessOutcome, type Processor } from './processor.js';
 import { createSettler, type Settler } from './settler.js';
 import type { ChangeRequest, Held, QueueStore, Transition } from './store.js';
-import { complete, fail, progress, release } from './transitions.js';
+import { complete, fail, failPermanently, progress, release } from './transitions.js';
 import type { Json, Message } from './types.js';
 
 export interface WorkerOptions {
@@ -323,6 +323,11 @@ export function createWorker(options: WorkerOptions): Worker {
       }
       const timedOut = reason instanceof AttemptAborted && reason.why === 'timeout';
       const text = errorText(reason);
+      if (reason instanceof PermanentFailure) {
+        const stored = await settle(self, failPermanently(fence, text));
+        report(self, { outcome: 'FAILED', error: text, stored });
+        return stored;
+      }
       const delay = backoffMs(message.retryCount + 1, options.backoffBaseMs, random());
       const stored = await settle(self, fail(fence, text, delay, timedOut ? 'TIMED_OUT' : 'FAILED'));
       report(self, { outcome: timedOut ? 'TIMED_OUT' : 'FAILED', error: text, stored });

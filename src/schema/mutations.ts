@@ -3,7 +3,7 @@ import type { SubmitInput, SubmitResult } from '../queue/service.js';
 import { builder } from './builder.js';
 import { listCost } from './cost.js';
 import { MessagePriority, QueueStatus, ReviewAction } from './enums.js';
-import { RunQuoteInput, SubmitQuoteInput } from './inputs.js';
+import { DeadLetterFilter, RunQuoteInput, SubmitQuoteInput } from './inputs.js';
 import { QueueMessageRef } from './message.js';
 
 const SubmitQuotePayloadRef = builder.objectRef<SubmitResult>('SubmitQuotePayload').implement({
@@ -49,6 +49,7 @@ const toSubmitInput = (input: typeof SubmitQuoteInput.$inferInput): SubmitInput 
   simulate: input.simulate && {
     failAttempts: input.simulate.failAttempts ?? undefined,
     processingMs: input.simulate.processingMs ?? undefined,
+    failPermanently: input.simulate.failPermanently ?? undefined,
   },
 });
 
@@ -91,6 +92,22 @@ builder.mutationField('cancelMessage', (t) =>
     description: 'Cancels a PENDING or PROCESSING message (aborting its attempt); INVALID_STATE otherwise.',
     args: { id: t.arg.id({ required: true, description: 'The message id.' }) },
     resolve: (_root, args, ctx) => ctx.service.cancel(ctx.actor, String(args.id)),
+  }),
+);
+
+builder.mutationField('retryMessages', (t) =>
+  t.field({
+    type: 'Int',
+    description:
+      'Admin: sends back every dead letter the filter matches (as retryMessage does each: PENDING, retryCount 0, a full budget), a few hundred per transaction; returns how many went back.',
+    args: { filter: t.arg({ type: DeadLetterFilter, required: true, description: 'Which dead letters.' }) },
+    resolve: (_root, { filter }, ctx) =>
+      ctx.service.retryMany(ctx.actor, {
+        priorities: filter.priority,
+        errorContains: filter.errorContains,
+        failedFrom: filter.failedFrom,
+        failedBefore: filter.failedBefore,
+      }),
   }),
 );
 

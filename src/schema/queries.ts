@@ -1,8 +1,11 @@
 // Query fields that read messages: one by id, and paged lists (all, awaiting review, dead letters).
+
+import { deadLetterFilter } from '../queue/service.js';
 import { builder } from './builder.js';
 import { loadPage, MAX_PAGE, QueueMessageConnectionRef } from './connection.js';
 import { listCost, STORAGE_READ_COST } from './cost.js';
 import { MessagePriority, QueueStatus } from './enums.js';
+import { DeadLetterFilter } from './inputs.js';
 import { QueueMessageRef } from './message.js';
 
 builder.queryField('queueMessage', (t) =>
@@ -75,11 +78,27 @@ builder.queryField('deadLetters', (t) =>
   t.field({
     type: QueueMessageConnectionRef,
     complexity: pageCost,
-    description: 'FAILED messages with no attempts left (retryMessage sends one back), newest first.',
+    description:
+      'FAILED messages with no attempts left (retryMessage sends one back, retryMessages all that a filter matches), newest first.',
     args: {
       first: t.arg.int({ defaultValue: 20, description: pageArgs.first }),
       after: t.arg.string({ description: pageArgs.after }),
+      filter: t.arg({
+        type: DeadLetterFilter,
+        description: 'Only these (the same filter retryMessages takes).',
+      }),
     },
-    resolve: (_root, args, ctx) => loadPage(ctx, { deadLettered: true }, args.first, args.after),
+    resolve: (_root, args, ctx) =>
+      loadPage(
+        ctx,
+        deadLetterFilter({
+          priorities: args.filter?.priority,
+          errorContains: args.filter?.errorContains,
+          failedFrom: args.filter?.failedFrom,
+          failedBefore: args.filter?.failedBefore,
+        }),
+        args.first,
+        args.after,
+      ),
   }),
 );

@@ -1,5 +1,5 @@
 // Reads of messages: one by id, filtered lists and counts (built with drizzle), and where a message stands in line.
-import { and, desc, sql as dsql, eq, getTableColumns, inArray, lt, type SQL } from 'drizzle-orm';
+import { and, desc, sql as dsql, eq, getTableColumns, gte, inArray, lt, type SQL } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import type { Sql } from 'postgres';
 import { type Message, type MessageFilter, type Page, PRIORITIES } from '../../queue/types.js';
@@ -78,6 +78,12 @@ function filterSql(filter: MessageFilter, beforeSeq?: number): SQL | undefined {
       : undefined,
     filter.owner !== undefined ? eq(messages.owner, filter.owner) : undefined,
     filter.deadLettered !== undefined ? eq(messages.deadLettered, filter.deadLettered ? 1 : 0) : undefined,
+    // strpos rather than ILIKE: the text is taken as it is, with no wildcards to escape.
+    filter.errorContains !== undefined
+      ? dsql`strpos(lower(${messages.errorMessage}), lower(${filter.errorContains})) > 0`
+      : undefined,
+    filter.endedFrom !== undefined ? gte(messages.completedAt, filter.endedFrom.getTime()) : undefined,
+    filter.endedBefore !== undefined ? lt(messages.completedAt, filter.endedBefore.getTime()) : undefined,
     filter.reviewState !== undefined ? eq(messages.reviewState, filter.reviewState) : undefined,
     beforeSeq !== undefined ? lt(messages.seq, beforeSeq) : undefined,
   );

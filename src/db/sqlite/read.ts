@@ -1,6 +1,6 @@
 // Reads of messages: one by id, lists and counts by filter, a message's history and its attempts.
 import type Database from 'better-sqlite3';
-import { and, desc, eq, getTableColumns, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import {
   type AttemptRecord,
@@ -102,6 +102,12 @@ function filterSql(filter: MessageFilter, beforeSeq?: number): SQL | undefined {
       : undefined,
     filter.owner !== undefined ? eq(messages.owner, filter.owner) : undefined,
     filter.deadLettered !== undefined ? eq(messages.deadLettered, filter.deadLettered ? 1 : 0) : undefined,
+    // instr rather than LIKE: the text is taken as it is, with no wildcards to escape.
+    filter.errorContains !== undefined
+      ? sql`instr(lower(${messages.errorMessage}), lower(${filter.errorContains})) > 0`
+      : undefined,
+    filter.endedFrom !== undefined ? gte(messages.completedAt, filter.endedFrom.getTime()) : undefined,
+    filter.endedBefore !== undefined ? lt(messages.completedAt, filter.endedBefore.getTime()) : undefined,
     filter.reviewState !== undefined ? eq(messages.reviewState, filter.reviewState) : undefined,
     beforeSeq !== undefined ? lt(messages.seq, beforeSeq) : undefined,
   ];
