@@ -8,7 +8,7 @@ const require = createRequire(import.meta.url);
 
 /** Files that start browsers or child processes, wait on real timeouts, or search long. */
 const SLOW = [
-  'test/web/{fallback,quotes,review,schedule,batch}.test.ts',
+  'test/web/{fallback,quotes,review,schedule,batch,dead-letters}.test.ts',
   'test/server/security-headers.test.ts',
   'test/server/process.test.ts',
   'test/server/scheduled.test.ts',

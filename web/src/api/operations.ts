@@ -130,12 +130,18 @@ export const ListMessages = graphql(
 
 export const ListDeadLetters = graphql(
   `
-  query ListDeadLetters {
-    deadLetters(first: 50) { totalCount nodes { ...MessageFields } }
+  query ListDeadLetters($filter: DeadLetterFilter) {
+    deadLetters(first: 50, filter: $filter) { totalCount nodes { ...MessageFields } }
   }
 `,
   [MessageFields],
 );
+
+export const RetryMessages = graphql(`
+  mutation RetryMessages($filter: DeadLetterFilter!) {
+    retryMessages(filter: $filter)
+  }
+`);
 
 export const ListReviewQueue = graphql(
   `
