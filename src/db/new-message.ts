@@ -20,6 +20,7 @@ export function storedMessage(m: NewMessage): Message {
     timeoutSeconds: m.timeoutSeconds,
     nextAttemptAt: null,
     runAt: m.runAt ?? null,
+    round: 0,
     deadLettered: false,
     version: 1,
     attempts: 0,

@@ -53,6 +53,12 @@ export interface Message {
   nextAttemptAt: Date | null;
   /** When a scheduled submission becomes due; null when submitted for now. Kept for the message's life. */
   runAt: Date | null;
+  /**
+   * Its owner's turn at its priority (fairness): taken by effective priority, then round, then seq, so the owners
+   * with messages waiting take turns. Set by the store when it enqueues the message; derived state, like
+   * effectivePriority, and not shown to callers.
+   */
+  round: number;
   deadLettered: boolean;
   /** 1 when created; +1 with every stored change. */
   version: number;

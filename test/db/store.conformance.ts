@@ -225,6 +225,24 @@ export function describeStoreConformance(engine: string, open: StoreFactory): vo
       });
     });
 
+    describe('fairness between owners', () => {
+      it('owners with messages waiting take turns within a priority; one joining takes the turn at the head', async () => {
+        const a = [];
+        for (let i = 0; i < 6; i++) a.push((await enqueue({ owner: 'A' })).id);
+        expect(await claimIds(2)).toEqual([a[0], a[1]]);
+        const b = [(await enqueue({ owner: 'B' })).id, (await enqueue({ owner: 'B' })).id];
+        expect(await store.queuePosition(b[0]!, T0)).toBe(2);
+        expect(await claimIds(10)).toEqual([a[2], b[0], a[3], b[1], a[4], a[5]]);
+      });
+
+      it('keeps priorities strict across owners, and one owner alone oldest first', async () => {
+        const low = (await enqueue({ owner: 'B', priority: 'LOW' })).id;
+        const normal = [(await enqueue({ owner: 'A' })).id, (await enqueue({ owner: 'A' })).id];
+        const urgent = (await enqueue({ owner: 'A', priority: 'URGENT' })).id;
+        expect(await claimIds(10)).toEqual([urgent, ...normal, low]);
+      });
+    });
+
     describe('getMany', () => {
       it('reads the known messages among many ids in one call', async () => {
         const a = await enqueue();

@@ -16,7 +16,7 @@ const step = (t: number) => Math.floor(t / STEP_MS);
 export function takeOrder(messages: Iterable<ModelMessage>, now: number): ModelMessage[] {
   return [...messages]
     .filter((m) => m.status === 'PENDING' && (m.nextAttemptAt === null || m.nextAttemptAt <= now))
-    .sort((a, b) => PRIORITIES[b.effectivePriority] - PRIORITIES[a.effectivePriority]);
+    .sort((a, b) => PRIORITIES[b.effectivePriority] - PRIORITIES[a.effectivePriority] || a.round - b.round);
 }
 
 /** The earliest retry that is not yet due. */

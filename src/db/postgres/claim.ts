@@ -1,6 +1,7 @@
 // Claims: leasing due PENDING messages to a worker, highest effective priority then oldest first.
 import type { ClaimOptions } from '../../queue/store.js';
 import type { Message } from '../../queue/types.js';
+import { dueTerm } from '../due.js';
 import { type MessageRow, rowToMessage } from '../rows.js';
 import type { Tx } from './tx.js';
 
@@ -16,8 +17,8 @@ const LEASE = `status = 'PROCESSING', attempts = m.attempts + 1, version = m.ver
  */
 const CLAIM = `WITH next AS MATERIALIZED (
     SELECT seq FROM messages
-    WHERE status = 'PENDING' AND due_at IS NULL
-    ORDER BY effective_priority DESC, seq
+    WHERE status = 'PENDING' AND due_at IS NULL AND ${dueTerm('$1')}
+    ORDER BY effective_priority DESC, fair_round, seq
     LIMIT $4
     FOR UPDATE SKIP LOCKED)
   UPDATE messages m SET ${LEASE} FROM next WHERE m.seq = next.seq RETURNING m.*`;
@@ -33,6 +34,11 @@ const PROMOTE = `UPDATE messages SET due_at = NULL WHERE seq IN (
     LIMIT 500
     FOR UPDATE SKIP LOCKED)`;
 
+/** Moves the messages due by `now` (ms) into messages_claim_idx, in the caller's transaction. */
+export async function promoteDue(tx: Tx, now: number): Promise<void> {
+  await tx.sql.unsafe(PROMOTE, [now], { prepare: true });
+}
+
 /** Takes up to `limit` due messages; returns them in take order, each with its `claimed` event appended. */
 export async function claimMany(tx: Tx, o: ClaimOptions): Promise<Message[]> {
   if (o.limit <= 0) return [];
@@ -43,7 +49,9 @@ export async function claimMany(tx: Tx, o: ClaimOptions): Promise<Message[]> {
     tx.sql.unsafe<MessageRow[]>(CLAIM, [now, o.workerId, now + o.leaseMs, o.limit], { prepare: true }),
   ]);
   // RETURNING gives no order; hand the messages out in take order.
-  rows.sort((a, b) => b.effective_priority - a.effective_priority || a.seq - b.seq);
+  rows.sort(
+    (a, b) => b.effective_priority - a.effective_priority || a.fair_round - b.fair_round || a.seq - b.seq,
+  );
   tx.moved('PENDING', 'PROCESSING', rows.length);
   return rows.map((row) => {
     const message = rowToMessage(row);

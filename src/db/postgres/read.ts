@@ -53,10 +53,13 @@ export async function queuePosition(sql: Sql, id: string, now: number): Promise<
   const [row] = await sql<{ n: number | null }[]>`SELECT (
       SELECT COUNT(*)::int4 FROM messages a
       WHERE a.status = 'PENDING' AND (a.due_at IS NULL OR a.due_at <= ${now})
+        AND COALESCE(a.next_attempt_at, CASE WHEN a.attempts = 0 THEN a.run_at END, 0) <= ${now}
         AND (a.effective_priority > m.effective_priority
-          OR (a.effective_priority = m.effective_priority AND a.seq < m.seq))) AS n
+          OR (a.effective_priority = m.effective_priority
+            AND (a.fair_round < m.fair_round OR (a.fair_round = m.fair_round AND a.seq < m.seq))))) AS n
     FROM messages m
-    WHERE m.id = ${id} AND m.status = 'PENDING' AND (m.due_at IS NULL OR m.due_at <= ${now})`;
+    WHERE m.id = ${id} AND m.status = 'PENDING' AND (m.due_at IS NULL OR m.due_at <= ${now})
+      AND COALESCE(m.next_attempt_at, CASE WHEN m.attempts = 0 THEN m.run_at END, 0) <= ${now}`;
   return row?.n == null ? null : row.n + 1;
 }
 

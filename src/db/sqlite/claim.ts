@@ -2,6 +2,7 @@
 import type Database from 'better-sqlite3';
 import type { ClaimOptions, EnqueueOptions } from '../../queue/store.js';
 import type { Message } from '../../queue/types.js';
+import { dueTerm } from '../due.js';
 import { type MessageRow, rowReader, rowToMessage } from '../rows.js';
 import { CLAIM_INDEX_TERM, COLUMNS } from './tables.js';
 import type { WriteTx } from './transaction.js';
@@ -59,8 +60,8 @@ export function prepareClaim(db: Database.Database) {
           lease_owner = @worker, lease_expires_at = @until, next_attempt_at = NULL, progress = NULL
       WHERE seq IN (
         SELECT seq FROM messages INDEXED BY messages_claim_idx
-        WHERE ${CLAIM_INDEX_TERM}
-        ORDER BY effective_priority DESC, seq
+        WHERE ${CLAIM_INDEX_TERM} AND ${dueTerm('@now')}
+        ORDER BY effective_priority DESC, fair_round, seq
         LIMIT @limit + 0)
       RETURNING ${CLAIM_RETURNS.join(', ')}`)
     .raw(true);
@@ -86,6 +87,11 @@ export function prepareClaim(db: Database.Database) {
   const readClaimed = rowReader([...returned, ...CLAIM_RARE.map(([c]) => c), ...CLAIM_SETS]);
 
   return {
+    /** (now in ms) -> nothing; moves the messages due by then into messages_claim_idx (in the caller's transaction). */
+    promoteDue(now: number): void {
+      promote.run({ now });
+    },
+
     /** (transaction, options) -> up to `limit` due PENDING messages leased to the worker, in take order, each with its `claimed` event. */
     claimMany(tx: WriteTx, o: ClaimOptions): Message[] {
       if (o.limit <= 0) return [];
@@ -102,7 +108,9 @@ export function prepareClaim(db: Database.Database) {
         },
       );
       // RETURNING gives no order; hand the messages out in take order.
-      rows.sort((a, b) => b.effective_priority - a.effective_priority || a.seq - b.seq);
+      rows.sort(
+        (a, b) => b.effective_priority - a.effective_priority || a.fair_round - b.fair_round || a.seq - b.seq,
+      );
       tx.moved('PENDING', 'PROCESSING', rows.length);
       return rows.map((row) => {
         const message = rowToMessage(row);

@@ -1,8 +1,10 @@
 // Figures of the queue: counts and times for the stats, a message's place in line, the next retry due.
 import type Database from 'better-sqlite3';
+import { dueAt } from '../../queue/due.js';
 import { priorityOf } from '../../queue/priority.js';
 import type { Priority, QueueStats } from '../../queue/types.js';
-import type { MessageRow } from '../rows.js';
+import { dueTerm } from '../due.js';
+import { type MessageRow, rowToMessage } from '../rows.js';
 import { BUCKET_MS } from '../tally.js';
 import { CLOCK_SKEW_MS } from './maintenance.js';
 import { CLAIM_INDEX_TERM } from './tables.js';
@@ -34,10 +36,12 @@ export function prepareStats(db: Database.Database) {
   // The due messages ahead: those in messages_claim_idx, and those due but not yet moved into it by a claim.
   const position = db.prepare(`SELECT
       (SELECT COUNT(*) FROM messages INDEXED BY messages_claim_idx
-        WHERE ${CLAIM_INDEX_TERM} AND (effective_priority > @p OR (effective_priority = @p AND seq < @seq)))
+        WHERE ${CLAIM_INDEX_TERM} AND ${dueTerm('@now')} AND (effective_priority > @p
+          OR (effective_priority = @p AND (fair_round < @r OR (fair_round = @r AND seq < @seq)))))
     + (SELECT COUNT(*) FROM messages INDEXED BY messages_due_idx
         WHERE due_at IS NOT NULL AND due_at <= @now
-          AND (effective_priority > @p OR (effective_priority = @p AND seq < @seq))) AS n`);
+          AND (effective_priority > @p
+            OR (effective_priority = @p AND (fair_round < @r OR (fair_round = @r AND seq < @seq))))) AS n`);
   const nextDue = db.prepare(
     'SELECT MIN(due_at) AS at FROM messages INDEXED BY messages_due_idx WHERE due_at IS NOT NULL AND due_at > ?',
   );
@@ -91,8 +95,10 @@ export function prepareStats(db: Database.Database) {
     queuePosition(id: string, now: Date): number | null {
       const row = byId.get(id) as MessageRow | undefined;
       const t = now.getTime();
-      if (row?.status !== 'PENDING' || (row.due_at !== null && row.due_at > t)) return null;
-      const ahead = position.get({ p: row.effective_priority, seq: row.seq, now: t }) as { n: number };
+      if (row?.status !== 'PENDING' || (dueAt(rowToMessage(row))?.getTime() ?? 0) > t) return null;
+      const ahead = position.get({ p: row.effective_priority, r: row.fair_round, seq: row.seq, now: t }) as {
+        n: number;
+      };
       return ahead.n + 1;
     },
     /** (now) -> the earliest time a PENDING message not yet due becomes due (a retry or a scheduled one), or null. */

@@ -31,8 +31,8 @@ function migrationsUpTo(count: number): string {
 
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 
-/** Columns of the messages table before migration 0007 (scheduled messages). */
-const before7 = (column: string) => column !== 'run_at' && column !== 'due_at';
+/** Columns of the messages table before migrations 0007 and 0008 (scheduled messages, fairness rounds). */
+const before7 = (column: string) => column !== 'run_at' && column !== 'due_at' && column !== 'fair_round';
 
 function version(base: Message, v: number, over: Partial<Message>): Message {
   return { ...base, ...over, version: v };
