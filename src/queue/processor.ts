@@ -29,6 +29,13 @@ export interface ProcessOutcome {
  */
 export class PermanentFailure extends Error {
   override readonly name = 'PermanentFailure';
+  constructor(
+    message: string,
+    /** The code of the domain error behind it, if any (e.g. BAD_USER_INPUT for bad data). */
+    readonly code: string | null = null,
+  ) {
+    super(message);
+  }
 }
 
 export interface Processor {

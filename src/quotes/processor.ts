@@ -46,7 +46,7 @@ export function createQuoteProcessor(options: QuoteProcessorOptions = {}): Proce
     try {
       return parseSubmission(payload);
     } catch (error) {
-      if (error instanceof BadInputError) throw new PermanentFailure(`bad data: ${error.message}`);
+      if (error instanceof BadInputError) throw new PermanentFailure(error.message, error.code);
       throw error;
     }
   };

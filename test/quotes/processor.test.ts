@@ -71,7 +71,10 @@ describe('the plain path', () => {
   it('fails permanently on a stored payload that is not a valid submission, naming the field: no retry can fix it', async () => {
     const run = createQuoteProcessor({ now }).process(job({}, { coverageAmount: -5 }), context().ctx);
     await expect(run).rejects.toBeInstanceOf(PermanentFailure);
-    await expect(run).rejects.toThrow(/^bad data: submission\.coverageAmount: /);
+    await expect(run).rejects.toMatchObject({
+      code: 'BAD_USER_INPUT',
+      message: expect.stringMatching(/^submission\.coverageAmount: /),
+    });
   });
 
   it('fails permanently on the first attempt when told to (fault injection), and not after', async () => {
