@@ -63,10 +63,11 @@ export async function queuePosition(sql: Sql, id: string, now: number): Promise<
   return row?.n == null ? null : row.n + 1;
 }
 
-/** The earliest time a PENDING message not yet due becomes due (a retry or a scheduled one), from messages_due_idx. */
+/** The earliest time a PENDING message not yet due becomes due (a retry or a scheduled one), by its own times. */
 export async function nextDueAt(sql: Sql, now: number): Promise<Date | null> {
-  const [row] = await sql<{ at: number | null }[]>`SELECT MIN(due_at) AS at FROM messages
-    WHERE due_at IS NOT NULL AND due_at > ${now}`;
+  const [row] = await sql<{ at: number | null }[]>`SELECT MIN(at) AS at FROM (SELECT
+      COALESCE(next_attempt_at, CASE WHEN attempts = 0 THEN run_at END) AS at
+    FROM messages WHERE status = 'PENDING') w WHERE at > ${now}`;
   return row?.at == null ? null : new Date(row.at);
 }
 

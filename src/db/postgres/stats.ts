@@ -30,10 +30,10 @@ export async function stats(sql: Sql, now: number, maxSize: number): Promise<Que
       (SELECT MIN(started_at) FROM messages WHERE status = 'PROCESSING') AS started,
       w.retries, w.scheduled, w.next,
       (SELECT COUNT(*)::int4 FROM messages WHERE review_state = 'PENDING') AS review
-      FROM (SELECT COUNT(*) FILTER (WHERE next_attempt_at IS NOT NULL)::int4 AS retries,
-          COUNT(*) FILTER (WHERE next_attempt_at IS NULL)::int4 AS scheduled,
-          MIN(due_at) FILTER (WHERE next_attempt_at IS NULL) AS next
-        FROM messages WHERE due_at IS NOT NULL AND due_at > ${now}) w`,
+      FROM (SELECT COUNT(*) FILTER (WHERE next_attempt_at > ${now})::int4 AS retries,
+          COUNT(*) FILTER (WHERE next_attempt_at IS NULL AND attempts = 0 AND run_at > ${now})::int4 AS scheduled,
+          MIN(run_at) FILTER (WHERE next_attempt_at IS NULL AND attempts = 0 AND run_at > ${now}) AS next
+        FROM messages WHERE status = 'PENDING') w`,
     sql<{ n: number; failed: number | null; mean: number | null }[]>`SELECT COALESCE(SUM(n), 0)::int8 AS n,
       SUM(failed)::int8 AS failed, (SUM(completed_ms)::float8 / NULLIF(SUM(completed), 0)) AS mean
       FROM attempt_buckets WHERE bucket BETWEEN ${from} AND ${to}`,

@@ -18,13 +18,13 @@ export function prepareStats(db: Database.Database) {
   );
   const oldestPending = db.prepare("SELECT MIN(created_at) AS at FROM messages WHERE status = 'PENDING'");
   const oldestStarted = db.prepare("SELECT MIN(started_at) AS at FROM messages WHERE status = 'PROCESSING'");
-  // Both from messages_due_idx, which holds only the messages waiting for their time: retries (next_attempt_at
-  // set) and scheduled submissions (never taken yet).
+  // By the messages' own times, not by due_at: a message a process with a later clock already moved into the claim
+  // index is still waiting by this one's (src/db/due.ts). Over the PENDING messages, as pendingByPriority is.
   const scheduled = db.prepare(`SELECT
-      COUNT(*) FILTER (WHERE next_attempt_at IS NOT NULL) AS retries,
-      COUNT(*) FILTER (WHERE next_attempt_at IS NULL) AS submissions,
-      MIN(due_at) FILTER (WHERE next_attempt_at IS NULL) AS next
-    FROM messages INDEXED BY messages_due_idx WHERE due_at IS NOT NULL AND due_at > ?`);
+      COUNT(*) FILTER (WHERE next_attempt_at > @now) AS retries,
+      COUNT(*) FILTER (WHERE next_attempt_at IS NULL AND attempts = 0 AND run_at > @now) AS submissions,
+      MIN(run_at) FILTER (WHERE next_attempt_at IS NULL AND attempts = 0 AND run_at > @now) AS next
+    FROM messages WHERE status = 'PENDING'`);
   const reviewPending = db.prepare(
     "SELECT COUNT(*) AS n FROM messages INDEXED BY messages_review_idx WHERE review_state = 'PENDING'",
   );
@@ -43,7 +43,8 @@ export function prepareStats(db: Database.Database) {
           AND (effective_priority > @p
             OR (effective_priority = @p AND (fair_round < @r OR (fair_round = @r AND seq < @seq))))) AS n`);
   const nextDue = db.prepare(
-    'SELECT MIN(due_at) AS at FROM messages INDEXED BY messages_due_idx WHERE due_at IS NOT NULL AND due_at > ?',
+    `SELECT MIN(at) AS at FROM (SELECT COALESCE(next_attempt_at, CASE WHEN attempts = 0 THEN run_at END) AS at
+      FROM messages WHERE status = 'PENDING') WHERE at > ?`,
   );
 
   return {
@@ -64,7 +65,7 @@ export function prepareStats(db: Database.Database) {
       const from = Math.floor(since / BUCKET_MS);
       const to = Math.floor((now.getTime() + CLOCK_SKEW_MS) / BUCKET_MS);
       const window = recent.get(from, to) as { n: number; failed: number | null; mean: number | null };
-      const waiting = scheduled.get(now.getTime()) as {
+      const waiting = scheduled.get({ now: now.getTime() }) as {
         retries: number;
         submissions: number;
         next: number | null;
