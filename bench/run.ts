@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { runAnatomy } from './anatomy.js';
 import { runBatch } from './batch.js';
 import { runDepth } from './depth.js';
+import { runFairness } from './fairness.js';
 import type { Figure } from './figures.js';
 import { runGraphqlSubmit } from './graphql.js';
 import { runQuotes } from './quotes.js';
@@ -51,7 +52,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     /** Default: bench/results.json for a full run of every workload (the README's), else results.partial.json. */
     out: { type: 'string' },
-    /** Only these workloads, comma-separated: enqueue,drain,latency,depth,scheduled,batch,graphql,subscriptions,anatomy,underwriting,quotes. */
+    /** Only these workloads, comma-separated: enqueue,drain,latency,depth,scheduled,batch,fairness,graphql,subscriptions,anatomy,underwriting,quotes. */
     only: { type: 'string' },
   },
 });
@@ -213,6 +214,11 @@ if (wants('scheduled')) {
 if (wants('batch')) {
   figures.push(...(await runBatch(quick, ROUNDS)));
   process.stderr.write('batch done\n');
+}
+
+if (wants('fairness')) {
+  figures.push(...(await runFairness(quick, ROUNDS)));
+  process.stderr.write('fairness done\n');
 }
 
 if (wants('anatomy')) {

@@ -47,7 +47,7 @@ export const QUOTE_FIGURES = {
   endToEnd: 'submitQuote at 500/s over HTTP, each followed over WebSocket to COMPLETED',
 } as const;
 /** Queue features measured on each engine (bench/scheduled.ts): a table of their own. */
-export const FEATURE_WORKLOADS = new Set(['scheduled', 'batch']);
+export const FEATURE_WORKLOADS = new Set(['scheduled', 'batch', 'fairness']);
 export const ownTable = (workload: string) =>
   SERVER_WORKLOADS.has(workload) ||
   workload === ANATOMY ||
