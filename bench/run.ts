@@ -13,12 +13,15 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { runAnatomy } from './anatomy.js';
+import { runBatch } from './batch.js';
 import { runDepth } from './depth.js';
+import { runFairness } from './fairness.js';
 import type { Figure } from './figures.js';
 import { runFollowers } from './followers.js';
 import { runGraphqlSubmit } from './graphql.js';
 import { runQuotes } from './quotes.js';
 import { RESULTS, writePages } from './readme.js';
+import { runScheduled } from './scheduled.js';
 import { HEAP_FLAGS } from './servers/child.js';
 import { median, round } from './stats.js';
 import { bullmq, redisReachable } from './subjects/bullmq.js';
@@ -30,6 +33,8 @@ import { runSubscriptions } from './subscriptions.js';
 import {
   ANATOMY,
   anatomyTable,
+  FEATURE_WORKLOADS,
+  featuresTable,
   type NotMeasured,
   ownTable,
   QUEUES,
@@ -50,7 +55,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     /** Default: bench/results.json for a full run of every workload (the README's), else results.partial.json. */
     out: { type: 'string' },
-    /** Only these workloads, comma-separated: enqueue,drain,latency,depth,graphql,subscriptions,followers,anatomy,underwriting,quotes,webhooks. */
+    /** Only these workloads, comma-separated: enqueue,drain,latency,depth,scheduled,batch,fairness,graphql,subscriptions,followers,anatomy,underwriting,quotes,webhooks. */
     only: { type: 'string' },
   },
 });
@@ -204,6 +209,21 @@ if (wants('depth')) {
   depthFigure('ratio deep / shallow', d.ratio, 'x', []);
 }
 
+if (wants('scheduled')) {
+  figures.push(...(await runScheduled(quick, ROUNDS)));
+  process.stderr.write('scheduled done\n');
+}
+
+if (wants('batch')) {
+  figures.push(...(await runBatch(quick, ROUNDS)));
+  process.stderr.write('batch done\n');
+}
+
+if (wants('fairness')) {
+  figures.push(...(await runFairness(quick, ROUNDS)));
+  process.stderr.write('fairness done\n');
+}
+
 if (wants('anatomy')) {
   figures.push(...(await runAnatomy(quick, ROUNDS)));
   process.stderr.write('drain anatomy done\n');
@@ -282,6 +302,7 @@ if (figures.some((f) => QUOTE_WORKLOADS.has(f.workload))) console.log(`${quotesT
 if (figures.some((f) => !ownTable(f.workload))) console.log(queueTable(results));
 if (figures.some((f) => f.workload === ANATOMY)) console.log(`\n${anatomyTable(results)}`);
 if (figures.some((f) => SERVER_WORKLOADS.has(f.workload))) console.log(`\n${serverTable(results)}`);
+if (figures.some((f) => FEATURE_WORKLOADS.has(f.workload))) console.log(`\n${featuresTable(results)}`);
 console.log(`\n${targetsTable(results)}`);
 for (const note of notes) console.log(note);
 console.log(

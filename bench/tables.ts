@@ -53,8 +53,13 @@ export const QUOTE_FIGURES = {
   /** bench/webhooks.ts: the drain with traces exported over the drain without. */
   tracingRatio: 'traces exported / none, drain, per round',
 } as const;
+/** Queue features measured on each engine (bench/scheduled.ts): a table of their own. */
+export const FEATURE_WORKLOADS = new Set(['scheduled', 'batch', 'fairness']);
 export const ownTable = (workload: string) =>
-  SERVER_WORKLOADS.has(workload) || workload === ANATOMY || QUOTE_WORKLOADS.has(workload);
+  SERVER_WORKLOADS.has(workload) ||
+  workload === ANATOMY ||
+  QUOTE_WORKLOADS.has(workload) ||
+  FEATURE_WORKLOADS.has(workload);
 
 const number = (x: number) => x.toLocaleString('en-US');
 const find = (r: Results, workload: string, subject: string, metric: (m: string) => boolean) =>
@@ -114,6 +119,17 @@ export function anatomyTable(r: Results): string {
   const lines = ['| drain anatomy | subject | value |', '| --- | --- | ---: |'];
   for (const f of r.figures.filter((x) => x.workload === ANATOMY)) {
     lines.push(`| ${f.metric} | ${f.subject} | ${number(f.value)} ${f.unit} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Queue features on each engine: one row per figure, with its rounds. */
+export function featuresTable(r: Results): string {
+  const lines = ['| feature | engine | measure | value | rounds |', '| --- | --- | --- | ---: | --- |'];
+  for (const f of r.figures.filter((x) => FEATURE_WORKLOADS.has(x.workload))) {
+    lines.push(
+      `| ${f.workload} | ${f.subject} | ${f.metric} | ${number(f.value)} ${f.unit} | ${f.rounds.map(number).join(', ')} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -243,6 +259,14 @@ export function targets(r: Results): Target[] {
       r.depth && deep ? `${r.depth.ratio}x (${r.depth.claimMsAt1k} against ${r.depth.claimMsAt1M} ms)` : null,
     met: !!r.depth && !!deep && r.depth.ratio <= 2,
   });
+  for (const engine of ['sqlite', 'postgres']) {
+    const ratio = find(r, 'scheduled', engine, (m) => m === 'ratio scheduled / none');
+    out.push({
+      target: `scheduled (${engine}): claim beside 100,000 scheduled within 1.2x of none`,
+      measured: ratio ? `${ratio.value}x (rounds ${ratio.rounds.join(', ')})` : null,
+      met: !!ratio && ratio.value <= 1.2,
+    });
+  }
   const follow = (what: string) =>
     find(r, 'followers', 'quote-queue', (m) => m.startsWith(FOLLOWERS) && m.endsWith(`, ${what}`));
   const delivery = follow('commit to delivery, p99');

@@ -9,6 +9,9 @@ export function onlyStatuses(filter: MessageFilter): filter is MessageFilter & {
     !filter.priorities?.length &&
     filter.owner === undefined &&
     filter.deadLettered === undefined &&
-    filter.reviewState === undefined
+    filter.reviewState === undefined &&
+    filter.errorContains === undefined &&
+    filter.endedFrom === undefined &&
+    filter.endedBefore === undefined
   );
 }

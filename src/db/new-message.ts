@@ -10,7 +10,8 @@ export function storedMessage(m: NewMessage): Message {
     priority: m.priority,
     effectivePriority: m.priority,
     createdAt: m.createdAt,
-    queuedAt: m.createdAt,
+    // Aging measures the wait from when the message became due.
+    queuedAt: m.runAt && m.runAt > m.createdAt ? m.runAt : m.createdAt,
     startedAt: null,
     completedAt: null,
     errorMessage: null,
@@ -18,6 +19,8 @@ export function storedMessage(m: NewMessage): Message {
     maxRetries: m.maxRetries,
     timeoutSeconds: m.timeoutSeconds,
     nextAttemptAt: null,
+    runAt: m.runAt ?? null,
+    round: 0,
     deadLettered: false,
     version: 1,
     attempts: 0,

@@ -1,5 +1,6 @@
 // Converts between stored rows of `messages` and the queue's Message, and rows to and from event snapshots: one row
 // shape and one snapshot format for both engines (each engine's tables.ts checks its columns against ROW_KEYS).
+import { dueAt } from '../queue/due.js';
 import { priorityOf } from '../queue/priority.js';
 import {
   type AttemptRecord,
@@ -44,9 +45,17 @@ export interface MessageRow {
   review_decided_at: number | null;
   owner: string;
   idempotency_key: string | null;
+  run_at: number | null;
+  fair_round: number;
+  /**
+   * Not part of the message: set (by messageToRow, from queue/due.ts) while a PENDING message waits for its time,
+   * which keeps it out of the claim index; a claim clears it once the time has come (each engine's claim.ts).
+   */
+  due_at: number | null;
 }
 
-const date = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
+// Undefined: a column a format-1 snapshot (written before the column was added) does not hold.
+const date = (ms: number | null | undefined): Date | null => (ms == null ? null : new Date(ms));
 const ms = (d: Date | null): number | null => (d === null ? null : d.getTime());
 const json = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
 
@@ -85,6 +94,9 @@ export function rowToMessage(r: MessageRow): Message {
     },
     owner: r.owner,
     idempotencyKey: r.idempotency_key,
+    runAt: date(r.run_at),
+    // Snapshots written before fairness hold none: the round then says nothing, 0.
+    round: r.fair_round ?? 0,
   };
 }
 
@@ -128,6 +140,9 @@ export function messageToRow(m: Message, before?: { message: Message; row: Messa
     review_decided_at: ms(m.review.decidedAt),
     owner: m.owner,
     idempotency_key: m.idempotencyKey,
+    run_at: ms(m.runAt),
+    due_at: ms(dueAt(m)),
+    fair_round: m.round,
   };
 }
 
@@ -176,6 +191,9 @@ export function rowReader(columns: string[]): (v: unknown[]) => MessageRow {
     review_decided_at: v[i.review_decided_at] as MessageRow['review_decided_at'],
     owner: v[i.owner] as MessageRow['owner'],
     idempotency_key: v[i.idempotency_key] as MessageRow['idempotency_key'],
+    run_at: v[i.run_at] as MessageRow['run_at'],
+    due_at: v[i.due_at] as MessageRow['due_at'],
+    fair_round: v[i.fair_round] as MessageRow['fair_round'],
   });
 }
 
@@ -211,6 +229,9 @@ const ROW_KEYS: (keyof MessageRow)[] = [
   'review_decided_at',
   'owner',
   'idempotency_key',
+  'run_at',
+  'due_at',
+  'fair_round',
 ];
 
 /**
@@ -260,6 +281,9 @@ export function snapshotText(r: MessageRow): string {
     r.review_decided_at,
     r.owner,
     r.idempotency_key,
+    r.run_at,
+    r.due_at,
+    r.fair_round,
   ]);
 }
 
@@ -280,7 +304,8 @@ export function snapshotRow(text: string, payload: string | null, id: string): M
   if (!Array.isArray(parsed)) return parsed;
   if (parsed[0] !== 2) throw new Error(`unknown snapshot format ${String(parsed[0])}`);
   const row: Record<string, unknown> = {};
-  for (let i = 0; i < SNAPSHOT_KEYS.length; i++) row[SNAPSHOT_KEYS[i]!] = parsed[i + 1];
+  // Snapshots written before a column was added end early: the column reads as null.
+  for (let i = 0; i < SNAPSHOT_KEYS.length; i++) row[SNAPSHOT_KEYS[i]!] = parsed[i + 1] ?? null;
   row.payload = payload ?? parsed[PAYLOAD_AT];
   row.id ??= id;
   return row as unknown as MessageRow;
@@ -295,11 +320,17 @@ export function checkColumns(columns: string[]): void {
     throw new Error('the messages columns (tables.ts) differ from ROW_KEYS (src/db/rows.ts)');
 }
 
+// Masks are sums of powers of two rather than 32-bit bit sets: the row has more than 32 writable columns.
 const bit = (now: unknown, was: unknown, at: number, values: unknown[]): number => {
   if (now === was) return 0;
   values.push(now);
-  return 1 << at;
+  return 2 ** at;
 };
+
+/** Whether `mask` (from changedColumns) holds WRITABLE_KEYS[i]. */
+export function hasColumn(mask: number, i: number): boolean {
+  return Math.floor(mask / 2 ** i) % 2 === 1;
+}
 
 /**
  * Which WRITABLE_KEYS differ between `now` and `was` (bit i for WRITABLE_KEYS[i]), pushing the new values in that
@@ -307,36 +338,39 @@ const bit = (now: unknown, was: unknown, at: number, values: unknown[]): number 
  */
 export function changedColumns(now: MessageRow, was: MessageRow, values: unknown[]): number {
   return (
-    bit(now.id, was.id, 0, values) |
-    bit(now.status, was.status, 1, values) |
-    bit(now.priority, was.priority, 2, values) |
-    bit(now.effective_priority, was.effective_priority, 3, values) |
-    bit(now.created_at, was.created_at, 4, values) |
-    bit(now.queued_at, was.queued_at, 5, values) |
-    bit(now.started_at, was.started_at, 6, values) |
-    bit(now.completed_at, was.completed_at, 7, values) |
-    bit(now.error_message, was.error_message, 8, values) |
-    bit(now.retry_count, was.retry_count, 9, values) |
-    bit(now.max_retries, was.max_retries, 10, values) |
-    bit(now.timeout_seconds, was.timeout_seconds, 11, values) |
-    bit(now.next_attempt_at, was.next_attempt_at, 12, values) |
-    bit(now.dead_lettered, was.dead_lettered, 13, values) |
-    bit(now.version, was.version, 14, values) |
-    bit(now.attempts, was.attempts, 15, values) |
-    bit(now.lease_owner, was.lease_owner, 16, values) |
-    bit(now.lease_expires_at, was.lease_expires_at, 17, values) |
-    bit(now.payload, was.payload, 18, values) |
-    bit(now.use_agentic, was.use_agentic, 19, values) |
-    bit(now.simulate, was.simulate, 20, values) |
-    bit(now.result, was.result, 21, values) |
-    bit(now.progress, was.progress, 22, values) |
-    bit(now.review_state, was.review_state, 23, values) |
-    bit(now.review_reasons, was.review_reasons, 24, values) |
-    bit(now.reviewer, was.reviewer, 25, values) |
-    bit(now.review_notes, was.review_notes, 26, values) |
-    bit(now.review_decided_at, was.review_decided_at, 27, values) |
-    bit(now.owner, was.owner, 28, values) |
-    bit(now.idempotency_key, was.idempotency_key, 29, values)
+    bit(now.id, was.id, 0, values) +
+    bit(now.status, was.status, 1, values) +
+    bit(now.priority, was.priority, 2, values) +
+    bit(now.effective_priority, was.effective_priority, 3, values) +
+    bit(now.created_at, was.created_at, 4, values) +
+    bit(now.queued_at, was.queued_at, 5, values) +
+    bit(now.started_at, was.started_at, 6, values) +
+    bit(now.completed_at, was.completed_at, 7, values) +
+    bit(now.error_message, was.error_message, 8, values) +
+    bit(now.retry_count, was.retry_count, 9, values) +
+    bit(now.max_retries, was.max_retries, 10, values) +
+    bit(now.timeout_seconds, was.timeout_seconds, 11, values) +
+    bit(now.next_attempt_at, was.next_attempt_at, 12, values) +
+    bit(now.dead_lettered, was.dead_lettered, 13, values) +
+    bit(now.version, was.version, 14, values) +
+    bit(now.attempts, was.attempts, 15, values) +
+    bit(now.lease_owner, was.lease_owner, 16, values) +
+    bit(now.lease_expires_at, was.lease_expires_at, 17, values) +
+    bit(now.payload, was.payload, 18, values) +
+    bit(now.use_agentic, was.use_agentic, 19, values) +
+    bit(now.simulate, was.simulate, 20, values) +
+    bit(now.result, was.result, 21, values) +
+    bit(now.progress, was.progress, 22, values) +
+    bit(now.review_state, was.review_state, 23, values) +
+    bit(now.review_reasons, was.review_reasons, 24, values) +
+    bit(now.reviewer, was.reviewer, 25, values) +
+    bit(now.review_notes, was.review_notes, 26, values) +
+    bit(now.review_decided_at, was.review_decided_at, 27, values) +
+    bit(now.owner, was.owner, 28, values) +
+    bit(now.idempotency_key, was.idempotency_key, 29, values) +
+    bit(now.run_at, was.run_at, 30, values) +
+    bit(now.due_at, was.due_at, 31, values) +
+    bit(now.fair_round, was.fair_round, 32, values)
   );
 }
 
@@ -346,7 +380,7 @@ export function changedColumns(now: MessageRow, was: MessageRow, values: unknown
   WRITABLE_KEYS.forEach((k, i) => {
     const values: unknown[] = [];
     const mask = changedColumns({ ...base, [k]: 1 }, base, values);
-    if (mask !== 1 << i || values.length !== 1 || values[0] !== 1)
+    if (mask !== 2 ** i || values.length !== 1 || values[0] !== 1)
       throw new Error(`changedColumns: column ${k} is not at bit ${i}`);
   });
   const values: unknown[] = [];

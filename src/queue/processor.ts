@@ -23,6 +23,21 @@ export interface ProcessOutcome {
   review: { required: boolean; reasons: string[] };
 }
 
+/**
+ * Thrown by a processor when another attempt cannot help (the message itself is wrong, e.g. bad data found while
+ * working on it): the message is dead-lettered at once with this reason, and no retry is spent.
+ */
+export class PermanentFailure extends Error {
+  override readonly name = 'PermanentFailure';
+  constructor(
+    message: string,
+    /** The code of the domain error behind it, if any (e.g. BAD_USER_INPUT for bad data). */
+    readonly code: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
 export interface Processor {
   process(job: Job, ctx: JobContext): Promise<ProcessOutcome>;
 }

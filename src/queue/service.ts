@@ -32,6 +32,8 @@ export interface SubmitInput {
   maxRetries?: number | null;
   timeoutSeconds?: number | null;
   simulate?: Simulation | null;
+  /** Not taken before this moment (at most `LIMITS.runAtDays` ahead); omitted or past: now. */
+  runAt?: Date | null;
 }
 
 export interface SubmitResult {
@@ -81,11 +83,15 @@ export const LIMITS = {
   failAttempts: [0, 100],
   processingMs: [0, 3_600_000],
   notesLength: 2000,
+  runAtDays: 366,
+  /** Most submissions in one submitMany. */
+  batch: 1000,
 } as const;
 
 /** PostgreSQL text cannot hold U+0000, so stored strings refuse it on every engine alike. */
 const NUL = '\u0000';
 const NO_NUL = 'must not contain the NUL character (U+0000)';
+const DAY_MS = 86_400_000;
 
 export type QueueService = ReturnType<typeof createQueueService>;
 
@@ -164,6 +170,7 @@ export function createQueueService(options: QueueServiceOptions) {
           LIMITS.failAttempts,
         );
       }
+      if (input.simulate.failPermanently) simulate.failPermanently = true;
       if (input.simulate.processingMs != null) {
         simulate.processingMs = intIn(
           'input.simulate.processingMs',
@@ -172,6 +179,7 @@ export function createQueueService(options: QueueServiceOptions) {
         );
       }
     }
+    const createdAt = clock();
     return {
       id: newMessageId(),
       priority: input.priority ?? options.priorityFor(payload),
@@ -182,7 +190,8 @@ export function createQueueService(options: QueueServiceOptions) {
       timeoutSeconds,
       owner: actor.id,
       idempotencyKey: key,
-      createdAt: clock(),
+      createdAt,
+      runAt: runAtOf(input.runAt, createdAt),
     };
   }
 
@@ -200,12 +209,42 @@ export function createQueueService(options: QueueServiceOptions) {
       return new Submitted(message, created, now, figures);
     },
 
+    /**
+     * Submits 1 to LIMITS.batch inputs in one transaction: every one is created or none is. A bad item is
+     * BadInputError naming its index (`input[3].submission.coverageAmount`); a batch past a capacity limit is
+     * QueueFullError. Idempotency keys work per item. The answers come in input order.
+     */
+    async submitMany(actor: Actor, inputs: SubmitInput[]): Promise<SubmitResult[]> {
+      if (inputs.length < 1 || inputs.length > LIMITS.batch) {
+        throw new BadInputError('input', `must hold 1 to ${LIMITS.batch} submissions, not ${inputs.length}`);
+      }
+      const prepared = inputs.map((input, i) => {
+        try {
+          return prepare(actor, input, { maxRetries: 3 });
+        } catch (error) {
+          if (error instanceof BadInputError)
+            throw new BadInputError(error.field.replace(/^input/, `input[${i}]`), error.rule);
+          throw error;
+        }
+      });
+      const now = clock();
+      const priorities = [...new Set(prepared.map((p) => p.priority))].join(',');
+      const stored = await around(
+        prepared.map((p) => p.id),
+        priorities,
+        () =>
+          store.enqueueMany(prepared, { maxSize: options.maxSize, maxPerOwner: options.maxPerOwner }, now),
+      );
+      if (stored.some((s) => s.created)) feed.nudge();
+      return stored.map((s) => new Submitted(s.message, s.created, now, figures));
+    },
+
     /** Processes a submission within the call, through the same processor, recording the message. */
     async run(
       actor: Actor,
-      input: Omit<SubmitInput, 'priority' | 'idempotencyKey' | 'maxRetries' | 'simulate'>,
+      input: Omit<SubmitInput, 'priority' | 'idempotencyKey' | 'maxRetries' | 'simulate' | 'runAt'>,
     ) {
-      const prepared = prepare(actor, { ...input, maxRetries: 0 }, { maxRetries: 0 });
+      const prepared = prepare(actor, { ...input, maxRetries: 0, runAt: null }, { maxRetries: 0 });
       const { message } = await around([prepared.id], prepared.priority, () =>
         store.enqueue(
           prepared,
@@ -226,6 +265,19 @@ export function createQueueService(options: QueueServiceOptions) {
 
     visible,
 
+    /** The messages with these ids that the actor may see, in the order asked; null for the others. */
+    async getMany(actor: Actor, ids: string[]): Promise<(Message | null)[]> {
+      if (ids.length > LIMITS.batch) {
+        throw new BadInputError('ids', `must hold at most ${LIMITS.batch} ids, not ${ids.length}`);
+      }
+      if (ids.length === 0) return [];
+      const found = new Map((await store.getMany(ids)).map((m) => [m.id, m]));
+      return ids.map((id) => {
+        const m = found.get(id);
+        return m && canRead(actor, m.owner) ? m : null;
+      });
+    },
+
     list(actor: Actor, filter: MessageFilter, page: Page): Promise<Message[]> {
       return store.list(scoped(actor, filter), page);
     },
@@ -245,6 +297,30 @@ export function createQueueService(options: QueueServiceOptions) {
       await visible(actor, id);
       if (!canRetry(actor)) throw new ForbiddenError('Only an admin may retry a failed message');
       return changeOne(id, retry());
+    },
+
+    /**
+     * Sends back every dead letter that `filter` matches (as retry does each), in transactions of RETRY_CHUNK;
+     * returns how many went back. Admins only.
+     */
+    async retryMany(actor: Actor, filter: DeadLetterFilter): Promise<number> {
+      if (!canRetry(actor)) throw new ForbiddenError('Only an admin may retry failed messages');
+      const where = { ...deadLetterFilter(filter), statuses: ['FAILED' as const] };
+      let count = 0;
+      let beforeSeq: number | undefined;
+      for (;;) {
+        const page = await store.list(where, { beforeSeq, limit: RETRY_CHUNK });
+        if (page.length === 0) break;
+        const outcomes = await store.change(
+          page.map((m) => ({ id: m.id, transition: retry() })),
+          clock(),
+        );
+        count += outcomes.filter((o) => o.ok).length;
+        feed.nudge();
+        if (page.length < RETRY_CHUNK) break;
+        beforeSeq = page[page.length - 1]!.seq;
+      }
+      return count;
     },
 
     async review(actor: Actor, id: string, action: ReviewAction, notes: string | null): Promise<Message> {
@@ -337,8 +413,43 @@ class Submitted implements SubmitResult {
   }
 }
 
+/** Dead letters sent back per transaction by retryMany: each commit stays short, and a crash midway keeps what went. */
+const RETRY_CHUNK = 250;
+
+export interface DeadLetterFilter {
+  priorities?: Priority[] | null;
+  errorContains?: string | null;
+  failedFrom?: Date | null;
+  failedBefore?: Date | null;
+}
+
+/** The message filter of the dead letters `filter` names; BadInputError for a bad condition. */
+export function deadLetterFilter(filter: DeadLetterFilter): MessageFilter {
+  const out: MessageFilter = { deadLettered: true };
+  if (filter.priorities?.length) out.priorities = filter.priorities;
+  if (filter.errorContains != null) {
+    if (filter.errorContains.length < 1 || filter.errorContains.length > 500) {
+      throw new BadInputError('filter.errorContains', 'must be 1 to 500 characters');
+    }
+    out.errorContains = filter.errorContains;
+  }
+  if (filter.failedFrom != null) out.endedFrom = filter.failedFrom;
+  if (filter.failedBefore != null) out.endedBefore = filter.failedBefore;
+  return out;
+}
+
 function scoped(actor: Actor, filter: MessageFilter): MessageFilter {
   return actor.role === 'submitter' ? { ...filter, owner: actor.id } : filter;
+}
+
+/** A time ahead, or null for one omitted or past (due now); BadInputError past the horizon or not a time. */
+function runAtOf(runAt: Date | null | undefined, now: Date): Date | null {
+  if (runAt == null) return null;
+  if (Number.isNaN(runAt.getTime())) throw new BadInputError('input.runAt', 'must be a date and time');
+  if (runAt.getTime() - now.getTime() > LIMITS.runAtDays * DAY_MS) {
+    throw new BadInputError('input.runAt', `must be at most ${LIMITS.runAtDays} days ahead`);
+  }
+  return runAt > now ? runAt : null;
 }
 
 function intIn(field: string, value: number, [min, max]: readonly [number, number]): number {

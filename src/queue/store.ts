@@ -138,6 +138,8 @@ export interface QueueStore {
   /** PROCESSING messages whose lease ran out before `now`. */
   expiredLeases(now: Date, limit: number): Promise<Held[]>;
   get(id: string): Promise<Message | null>;
+  /** The messages with these ids, in no particular order; unknown ids are left out. */
+  getMany(ids: string[]): Promise<Message[]>;
   /** Newest first. */
   list(filter: MessageFilter, page: Page): Promise<Message[]>;
   count(filter: MessageFilter): Promise<number>;

@@ -119,6 +119,29 @@ export function fail(
   };
 }
 
+/**
+ * An attempt that failed for good (the processor threw PermanentFailure): FAILED and dead-lettered at once with
+ * the reason, whatever retries remain, none of them spent.
+ */
+export function failPermanently(fence: Held, error: string): Transition {
+  return (m, now) => {
+    if (!holds(m, fence)) return null;
+    return {
+      kind: 'dead-lettered',
+      message: {
+        ...m,
+        ...unleased,
+        status: 'FAILED',
+        deadLettered: true,
+        errorMessage: error,
+        completedAt: now,
+        nextAttemptAt: null,
+      },
+      attempt: attemptRecord(m, now, 'FAILED', error),
+    };
+  };
+}
+
 /** Graceful stop: the attempt is handed back untried; no retry is spent. */
 export function release(fence: Held): Transition {
   return (m, now) => {

@@ -27,6 +27,8 @@ export interface Simulation {
   failAttempts?: number;
   /** Each attempt takes this long, honouring timeouts and cancellation. */
   processingMs?: number;
+  /** The first attempt fails permanently (as on bad data): dead-lettered at once, no retry spent. */
+  failPermanently?: boolean;
 }
 
 export interface Message {
@@ -49,6 +51,14 @@ export interface Message {
   maxRetries: number;
   timeoutSeconds: number;
   nextAttemptAt: Date | null;
+  /** When a scheduled submission becomes due; null when submitted for now. Kept for the message's life. */
+  runAt: Date | null;
+  /**
+   * Its owner's turn at its priority (fairness): taken by effective priority, then round, then seq, so the owners
+   * with messages waiting take turns. Set by the store when it enqueues the message; derived state, like
+   * effectivePriority, and not shown to callers.
+   */
+  round: number;
   deadLettered: boolean;
   /** 1 when created; +1 with every stored change. */
   version: number;
@@ -103,6 +113,8 @@ export interface NewMessage {
   owner: string;
   idempotencyKey: string | null;
   createdAt: Date;
+  /** Not taken before this moment; omitted or null: due now. */
+  runAt?: Date | null;
 }
 
 export interface QueueStats {
@@ -126,6 +138,10 @@ export interface QueueStats {
   recentAttempts: number;
   /** PENDING messages waiting for a retry that is not yet due. */
   scheduledRetries: number;
+  /** PENDING messages submitted with a `runAt` still ahead (never yet taken). */
+  scheduledCount: number;
+  /** The earliest `runAt` among them; null when none. */
+  nextScheduledAt: Date | null;
   /** REFERRED quotes waiting for a human. */
   reviewPendingCount: number;
 }
@@ -137,6 +153,12 @@ export interface MessageFilter {
   owner?: string;
   deadLettered?: boolean;
   reviewState?: ReviewState;
+  /** Only messages whose errorMessage holds this text, ignoring case. */
+  errorContains?: string;
+  /** Only messages that ended (completedAt) at or after this moment. */
+  endedFrom?: Date;
+  /** Only messages that ended before this moment. */
+  endedBefore?: Date;
 }
 
 export interface Page {

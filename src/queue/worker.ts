@@ -13,11 +13,12 @@
 // expired leases (a dead worker) into failed attempts, so the message is taken again within seconds.
 import { randomUUID } from 'node:crypto';
 import { backoffMs } from './backoff.js';
+import { dueAt } from './due.js';
 import type { EventFeed, QueueEvents } from './events.js';
-import type { JobContext, ProcessOutcome, Processor } from './processor.js';
+import { type JobContext, PermanentFailure, type ProcessOutcome, type Processor } from './processor.js';
 import { createSettler, type Settler } from './settler.js';
 import type { ChangeRequest, Held, QueueStore, Transition } from './store.js';
-import { complete, fail, progress, release } from './transitions.js';
+import { complete, fail, failPermanently, progress, release } from './transitions.js';
 import type { Json, Message } from './types.js';
 
 export interface WorkerOptions {
@@ -129,6 +130,9 @@ class Running {
   }
 }
 
+/** The longest delay setTimeout keeps (2^31 - 1 ms). */
+const MAX_TIMER_MS = 2_147_483_647;
+
 export function createWorker(options: WorkerOptions): Worker {
   const { store, processor, events, feed } = options;
   const id = options.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
@@ -201,7 +205,10 @@ export function createWorker(options: WorkerOptions): Worker {
     timers.add(t);
   }
 
-  /** Wakes the claim loop at `at` (a retry falling due), keeping only the earliest such time. */
+  /**
+   * Wakes the claim loop at `at` (a retry or a scheduled message falling due), keeping only the earliest such
+   * time; once woken, it waits for the next one the store knows of.
+   */
   function wakeAtTime(at: number): void {
     if (at >= wakeAt) return;
     clearTimeout(wakeTimer);
@@ -210,8 +217,15 @@ export function createWorker(options: WorkerOptions): Worker {
       () => {
         wakeAt = Number.POSITIVE_INFINITY;
         void pump();
+        if (accepting && options.concurrency > 0) {
+          store.nextDueAt(clock()).then(
+            (next) => next && wakeAtTime(next.getTime()),
+            () => {},
+          );
+        }
       },
-      Math.max(0, at - clock().getTime()),
+      // setTimeout fires at once past about 24.8 days: wake early instead, and wait again from there.
+      Math.min(MAX_TIMER_MS, Math.max(0, at - clock().getTime())),
     );
     wakeTimer.unref();
   }
@@ -313,6 +327,11 @@ export function createWorker(options: WorkerOptions): Worker {
       }
       const timedOut = reason instanceof AttemptAborted && reason.why === 'timeout';
       const text = errorText(reason);
+      if (reason instanceof PermanentFailure) {
+        const stored = await settle(self, failPermanently(fence, text));
+        report(self, { outcome: 'FAILED', error: text, stored });
+        return stored;
+      }
       const delay = backoffMs(message.retryCount + 1, options.backoffBaseMs, random());
       const stored = await settle(self, fail(fence, text, delay, timedOut ? 'TIMED_OUT' : 'FAILED'));
       report(self, { outcome: timedOut ? 'TIMED_OUT' : 'FAILED', error: text, stored });
@@ -361,7 +380,7 @@ export function createWorker(options: WorkerOptions): Worker {
       }
     }
     if (m.status === 'PENDING' && accepting) {
-      const due = m.nextAttemptAt?.getTime();
+      const due = dueAt(m)?.getTime();
       if (due === undefined || due <= clock().getTime()) void pump();
       else wakeAtTime(due);
     }

@@ -1,7 +1,14 @@
 // The quote processor the worker runs for each message: validates the stored submission, applies
 // fault injection and the configured delay, then underwrites by the plain path or the agentic workflow.
 
-import type { Job, JobContext, ProcessOutcome, Processor } from '../queue/processor.js';
+import { BadInputError } from '../queue/errors.js';
+import {
+  type Job,
+  type JobContext,
+  PermanentFailure,
+  type ProcessOutcome,
+  type Processor,
+} from '../queue/processor.js';
 import type { Json } from '../queue/types.js';
 import { inSpan, tracingEnabled } from '../tracing/trace.js';
 import { DEFAULT_SCREENING_LIST } from './compliance.js';
@@ -35,12 +42,21 @@ export function createQuoteProcessor(options: QuoteProcessorOptions = {}): Proce
   const provider = options.provider ?? createDeterministicProvider({ screeningList });
   const processingDelayMs = options.processingDelayMs ?? 0;
   const parseSubmission = createSubmissionParser(now);
+  /** A stored submission that no longer passes is bad data: no retry can fix it. */
+  const parsedOrPermanent = (payload: Json) => {
+    try {
+      return parseSubmission(payload);
+    } catch (error) {
+      if (error instanceof BadInputError) throw new PermanentFailure(error.message, error.code);
+      throw error;
+    }
+  };
 
   return {
     async process(job: Job, ctx: JobContext): Promise<ProcessOutcome> {
       const { signal } = ctx;
       signal.throwIfAborted();
-      const submission = parseSubmission(job.payload);
+      const submission = parsedOrPermanent(job.payload);
       await simulate(job, signal);
       if (processingDelayMs > 0) await delay(processingDelayMs, signal);
       signal.throwIfAborted();
@@ -70,8 +86,11 @@ export function createQuoteProcessor(options: QuoteProcessorOptions = {}): Proce
  * the contract says each attempt does), then the first `failAttempts` attempts of the message's life throw.
  */
 async function simulate(job: Job, signal: AbortSignal): Promise<void> {
-  const { processingMs, failAttempts } = job.simulate ?? {};
+  const { processingMs, failAttempts, failPermanently } = job.simulate ?? {};
   if (processingMs !== undefined && processingMs > 0) await delay(processingMs, signal);
+  if (failPermanently && job.attempt === 1) {
+    throw new PermanentFailure('simulated permanent failure: bad data found during underwriting');
+  }
   if (failAttempts !== undefined && job.attempt <= failAttempts) {
     throw new Error(`simulated failure (attempt ${job.attempt} of ${failAttempts})`);
   }

@@ -22,7 +22,7 @@ export const MessagePriority = builder.enumType('MessagePriority', {
 });
 
 const STATUS_WORDS: Record<(typeof STATUSES)[number], string> = {
-  PENDING: 'Waiting to be taken (a retry waits for its nextAttemptAt).',
+  PENDING: 'Waiting to be taken (a retry waits for its nextAttemptAt, a scheduled submission for its runAt).',
   PROCESSING: 'An attempt is running.',
   COMPLETED: 'Processed; the result is set.',
   FAILED: 'Every attempt failed and no retries are left (dead-lettered).',

@@ -49,6 +49,10 @@ export const SimulationInput = builder.inputType('SimulationInput', {
       description:
         'Each attempt takes this many milliseconds, honouring timeouts and cancellation (0..3600000).',
     }),
+    failPermanently: t.boolean({
+      description:
+        'The first attempt fails permanently, as on bad data found during underwriting: FAILED and dead-lettered at once, no retry spent.',
+    }),
   }),
 });
 
@@ -73,10 +77,30 @@ export const SubmitQuoteInput = builder.inputType('SubmitQuoteInput', {
       defaultValue: 300,
       description: 'An attempt running longer is aborted and counts as failed, 1..3600.',
     }),
+    runAt: t.field({
+      type: 'DateTime',
+      description:
+        'Not taken before this moment, at most 366 days ahead; omitted or past: now. It waits PENDING, counts against MAX_QUEUE_SIZE and can be cancelled.',
+    }),
     simulate: t.field({
       type: SimulationInput,
       description: 'Fault injection (ALLOW_FAULT_INJECTION only).',
     }),
+  }),
+});
+
+export const DeadLetterFilter = builder.inputType('DeadLetterFilter', {
+  description: 'Which dead letters: every condition given must hold; none given: all of them.',
+  fields: (t) => ({
+    priority: t.field({ type: [MessagePriority], description: 'Only these priorities.' }),
+    errorContains: t.string({
+      description: 'Only those whose last error holds this text, ignoring case (1..500 characters).',
+    }),
+    failedFrom: t.field({
+      type: 'DateTime',
+      description: 'Only those dead-lettered at or after this moment.',
+    }),
+    failedBefore: t.field({ type: 'DateTime', description: 'Only those dead-lettered before this moment.' }),
   }),
 });
 

@@ -85,6 +85,11 @@ MessageStateRef.implement({
       nullable: true,
       description: 'When a retry is due.',
     }),
+    runAt: t.expose('runAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When a scheduled submission becomes due (null when submitted for now).',
+    }),
     deadLettered: t.exposeBoolean('deadLettered', { description: 'FAILED with no attempts left.' }),
     version: t.exposeInt('version', {
       description: '1 when created; grows by one with every change of the message.',

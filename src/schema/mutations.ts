@@ -1,12 +1,13 @@
 // Mutation fields: each maps its arguments onto one queue-service call; the service checks roles and bounds.
-import type { SubmitResult } from '../queue/service.js';
+import type { SubmitInput, SubmitResult } from '../queue/service.js';
 import { builder } from './builder.js';
+import { listCost } from './cost.js';
 import { MessagePriority, QueueStatus, ReviewAction } from './enums.js';
-import { RunQuoteInput, SubmitQuoteInput } from './inputs.js';
+import { DeadLetterFilter, RunQuoteInput, SubmitQuoteInput } from './inputs.js';
 import { QueueMessageRef } from './message.js';
 
 const SubmitQuotePayloadRef = builder.objectRef<SubmitResult>('SubmitQuotePayload').implement({
-  description: 'What submitQuote accepted.',
+  description: 'What submitQuote (or one item of submitQuotes) accepted.',
   fields: (t) => ({
     messageId: t.id({ description: 'The id of the message.', resolve: (r) => r.message.id }),
     status: t.field({
@@ -36,24 +37,42 @@ const SubmitQuotePayloadRef = builder.objectRef<SubmitResult>('SubmitQuotePayloa
   }),
 });
 
+/** A SubmitQuoteInput as the queue service takes it. */
+const toSubmitInput = (input: typeof SubmitQuoteInput.$inferInput): SubmitInput => ({
+  payload: input.submission,
+  useAgentic: input.useAgentic,
+  priority: input.priority,
+  idempotencyKey: input.idempotencyKey,
+  maxRetries: input.maxRetries,
+  timeoutSeconds: input.timeoutSeconds,
+  runAt: input.runAt,
+  simulate: input.simulate && {
+    failAttempts: input.simulate.failAttempts ?? undefined,
+    processingMs: input.simulate.processingMs ?? undefined,
+    failPermanently: input.simulate.failPermanently ?? undefined,
+  },
+});
+
 builder.mutationField('submitQuote', (t) =>
   t.field({
     type: SubmitQuotePayloadRef,
     description: 'Queues a quote; QUEUE_FULL when MAX_QUEUE_SIZE messages are PENDING or PROCESSING.',
     args: { input: t.arg({ type: SubmitQuoteInput, required: true, description: 'What to queue.' }) },
-    resolve: (_root, { input }, ctx) =>
-      ctx.service.submit(ctx.actor, {
-        payload: input.submission,
-        useAgentic: input.useAgentic,
-        priority: input.priority,
-        idempotencyKey: input.idempotencyKey,
-        maxRetries: input.maxRetries,
-        timeoutSeconds: input.timeoutSeconds,
-        simulate: input.simulate && {
-          failAttempts: input.simulate.failAttempts ?? undefined,
-          processingMs: input.simulate.processingMs ?? undefined,
-        },
-      }),
+    resolve: (_root, { input }, ctx) => ctx.service.submit(ctx.actor, toSubmitInput(input)),
+  }),
+);
+
+builder.mutationField('submitQuotes', (t) =>
+  t.field({
+    type: [SubmitQuotePayloadRef],
+    // Each answer's selection counts once per submission.
+    complexity: (args) => listCost(Math.max(args.input.length, 1)),
+    description:
+      'Queues 1 to 1,000 quotes in one transaction: every one is created or none is. A bad item is BAD_USER_INPUT naming its index and field (input[3].submission.coverageAmount); a batch that would pass MAX_QUEUE_SIZE or MAX_ACTIVE_PER_OWNER is QUEUE_FULL, creating nothing. Idempotency keys work per item. Answers in input order.',
+    args: {
+      input: t.arg({ type: [SubmitQuoteInput], required: true, description: 'What to queue, in order.' }),
+    },
+    resolve: (_root, { input }, ctx) => ctx.service.submitMany(ctx.actor, input.map(toSubmitInput)),
   }),
 );
 
@@ -73,6 +92,22 @@ builder.mutationField('cancelMessage', (t) =>
     description: 'Cancels a PENDING or PROCESSING message (aborting its attempt); INVALID_STATE otherwise.',
     args: { id: t.arg.id({ required: true, description: 'The message id.' }) },
     resolve: (_root, args, ctx) => ctx.service.cancel(ctx.actor, String(args.id)),
+  }),
+);
+
+builder.mutationField('retryMessages', (t) =>
+  t.field({
+    type: 'Int',
+    description:
+      'Admin: sends back every dead letter the filter matches (as retryMessage does each: PENDING, retryCount 0, a full budget), a few hundred per transaction; returns how many went back.',
+    args: { filter: t.arg({ type: DeadLetterFilter, required: true, description: 'Which dead letters.' }) },
+    resolve: (_root, { filter }, ctx) =>
+      ctx.service.retryMany(ctx.actor, {
+        priorities: filter.priority,
+        errorContains: filter.errorContains,
+        failedFrom: filter.failedFrom,
+        failedBefore: filter.failedBefore,
+      }),
   }),
 );
 

@@ -1,8 +1,11 @@
 // Query fields that read messages: one by id, and paged lists (all, awaiting review, dead letters).
+
+import { deadLetterFilter } from '../queue/service.js';
 import { builder } from './builder.js';
 import { loadPage, MAX_PAGE, QueueMessageConnectionRef } from './connection.js';
 import { listCost, STORAGE_READ_COST } from './cost.js';
 import { MessagePriority, QueueStatus } from './enums.js';
+import { DeadLetterFilter } from './inputs.js';
 import { QueueMessageRef } from './message.js';
 
 builder.queryField('queueMessage', (t) =>
@@ -13,6 +16,18 @@ builder.queryField('queueMessage', (t) =>
       "A message by id; null when unknown, or when it is another key's and the caller is a submitter.",
     args: { id: t.arg.id({ required: true, description: 'The message id.' }) },
     resolve: (_root, args, ctx) => ctx.service.get(ctx.actor, String(args.id)),
+  }),
+);
+
+builder.queryField('queueMessagesByIds', (t) =>
+  t.field({
+    type: [QueueMessageRef],
+    nullable: { list: false, items: true },
+    complexity: (args) => listCost(Math.max(args.ids.length, 1), STORAGE_READ_COST),
+    description:
+      "Up to 1,000 messages by id, in the order asked (one read): null for an unknown id, or another key's message when the caller is a submitter. For following a batch.",
+    args: { ids: t.arg.idList({ required: true, description: 'The message ids, 1..1000.' }) },
+    resolve: (_root, args, ctx) => ctx.service.getMany(ctx.actor, args.ids.map(String)),
   }),
 );
 
@@ -63,11 +78,27 @@ builder.queryField('deadLetters', (t) =>
   t.field({
     type: QueueMessageConnectionRef,
     complexity: pageCost,
-    description: 'FAILED messages with no attempts left (retryMessage sends one back), newest first.',
+    description:
+      'FAILED messages with no attempts left (retryMessage sends one back, retryMessages all that a filter matches), newest first.',
     args: {
       first: t.arg.int({ defaultValue: 20, description: pageArgs.first }),
       after: t.arg.string({ description: pageArgs.after }),
+      filter: t.arg({
+        type: DeadLetterFilter,
+        description: 'Only these (the same filter retryMessages takes).',
+      }),
     },
-    resolve: (_root, args, ctx) => loadPage(ctx, { deadLettered: true }, args.first, args.after),
+    resolve: (_root, args, ctx) =>
+      loadPage(
+        ctx,
+        deadLetterFilter({
+          priorities: args.filter?.priority,
+          errorContains: args.filter?.errorContains,
+          failedFrom: args.filter?.failedFrom,
+          failedBefore: args.filter?.failedBefore,
+        }),
+        args.first,
+        args.after,
+      ),
   }),
 );

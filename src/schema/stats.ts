@@ -63,6 +63,14 @@ export const QueueStatsRef = builder.objectRef<ServiceStats>('QueueStats').imple
     scheduledRetries: t.exposeInt('scheduledRetries', {
       description: 'PENDING messages waiting for a retry that is not yet due.',
     }),
+    scheduledCount: t.exposeInt('scheduledCount', {
+      description: 'PENDING submissions whose runAt is still ahead (counted in pendingCount).',
+    }),
+    nextScheduledAt: t.expose('nextScheduledAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'The earliest runAt among them; null when none.',
+    }),
     reviewPendingCount: t.exposeInt('reviewPendingCount', {
       description: 'REFERRED quotes waiting for a human.',
     }),

@@ -14,7 +14,7 @@ import { codedError, normalizeCode, toClientError } from '../schema/errors.js';
 import { type ClientAddressOf, clientAddress } from './client-address.js';
 import type { KeyThrottle } from './key-throttle.js';
 import type { RateLimiter } from './rate-limit.js';
-import { GRAPHQL_PATH, type GraphQLHandler, MAX_BODY_BYTES } from './yoga.js';
+import { GRAPHQL_PATH, type GraphQLHandler, MAX_FRAME_BYTES } from './yoga.js';
 
 /** Frames one WebSocket message may be split into; more close the socket (1008). */
 export const MAX_FRAGMENTS = 64;
@@ -82,7 +82,7 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
   // hold thousands of empty fragments of one message.
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload: MAX_BODY_BYTES,
+    maxPayload: MAX_FRAME_BYTES,
     maxFragments: MAX_FRAGMENTS,
   });
   const perClient = new Map<string, number>();

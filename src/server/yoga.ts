@@ -43,8 +43,13 @@ import { tracingPlugin } from './tracing.js';
 import { validationCachePlugin } from './validation-cache.js';
 
 export const GRAPHQL_PATH = '/graphql';
-/** Largest request body accepted; a query document plus variables never needs more. */
-export const MAX_BODY_BYTES = 100_000;
+/**
+ * Largest HTTP request body accepted: a submitQuotes batch of 1,000 full submissions in its variables (up to
+ * about 1 KB each) fits; a document alone is bounded far below by its token and bracket limits.
+ */
+export const MAX_BODY_BYTES = 1_000_000;
+/** Largest WebSocket message accepted: one operation with modest variables (batches go over HTTP). */
+export const MAX_FRAME_BYTES = 100_000;
 
 /** What the HTTP server (req/res) or the WebSocket server (actor) hands to each operation. */
 export interface ServerContext {

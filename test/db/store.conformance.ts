@@ -225,6 +225,86 @@ export function describeStoreConformance(engine: string, open: StoreFactory): vo
       });
     });
 
+    describe('fairness between owners', () => {
+      it('owners with messages waiting take turns within a priority; one joining takes the turn at the head', async () => {
+        const a = [];
+        for (let i = 0; i < 6; i++) a.push((await enqueue({ owner: 'A' })).id);
+        expect(await claimIds(2)).toEqual([a[0], a[1]]);
+        const b = [(await enqueue({ owner: 'B' })).id, (await enqueue({ owner: 'B' })).id];
+        expect(await store.queuePosition(b[0]!, T0)).toBe(2);
+        expect(await claimIds(10)).toEqual([a[2], b[0], a[3], b[1], a[4], a[5]]);
+      });
+
+      it('keeps priorities strict across owners, and one owner alone oldest first', async () => {
+        const low = (await enqueue({ owner: 'B', priority: 'LOW' })).id;
+        const normal = [(await enqueue({ owner: 'A' })).id, (await enqueue({ owner: 'A' })).id];
+        const urgent = (await enqueue({ owner: 'A', priority: 'URGENT' })).id;
+        expect(await claimIds(10)).toEqual([urgent, ...normal, low]);
+      });
+    });
+
+    describe('getMany', () => {
+      it('reads the known messages among many ids in one call', async () => {
+        const a = await enqueue();
+        const b = await enqueue();
+        const got = await store.getMany([b.id, 'nope', a.id]);
+        expect(got.map((m) => m.id).sort()).toEqual([a.id, b.id].sort());
+        expect(got.find((m) => m.id === a.id)).toEqual(a);
+        expect(await store.getMany([])).toEqual([]);
+      });
+    });
+
+    describe('scheduled messages (runAt)', () => {
+      it('waits PENDING until its runAt, then competes by priority; its event and reads show runAt', async () => {
+        const later = await enqueue({ priority: 'URGENT', runAt: at(60_000) });
+        const now = await enqueue({ priority: 'LOW' });
+        expect(later).toMatchObject({ status: 'PENDING', runAt: at(60_000), nextAttemptAt: null });
+        expect(await store.get(later.id)).toEqual(later);
+        expect((await store.history(later.id, 0))[0]?.message.runAt).toEqual(at(60_000));
+        expect(await store.queuePosition(later.id, T0)).toBeNull();
+        expect(await store.queuePosition(now.id, T0)).toBe(1);
+        expect(await claimIds(5, at(59_999))).toEqual([now.id]);
+        expect(await store.nextDueAt(at(59_999))).toEqual(at(60_000));
+        const low = await enqueue({ priority: 'LOW' });
+        expect(await store.queuePosition(later.id, at(60_000))).toBe(1);
+        expect(await claimIds(5, at(60_000))).toEqual([later.id, low.id]);
+        expect(await store.get(later.id)).toMatchObject({ status: 'PROCESSING', runAt: at(60_000) });
+      });
+
+      it('takes due messages only, however many wait for later', async () => {
+        for (let i = 0; i < 50; i++) await enqueue({ priority: 'URGENT', runAt: at(86_400_000 + i) });
+        const due = [await enqueue({ priority: 'LOW' }), await enqueue({ priority: 'LOW' })];
+        expect(await claimIds(10, at(1000))).toEqual(due.map((m) => m.id));
+        expect(await claimIds(10, at(2000))).toEqual([]);
+      });
+
+      it('counts against capacity and per owner, and frees its room when cancelled', async () => {
+        const a = await enqueue({ runAt: at(60_000) }, 2);
+        await enqueue({ runAt: at(60_000) }, 2);
+        await expect(store.enqueue(newMessage(), { maxSize: 2 }, T0)).rejects.toBeInstanceOf(QueueFullError);
+        await expect(store.enqueue(newMessage(), { maxSize: 10, maxPerOwner: 2 }, T0)).rejects.toMatchObject({
+          scope: 'owner',
+        });
+        const [outcome] = await store.change([{ id: a.id, transition: cancel() }], T0);
+        expect(outcome).toMatchObject({ ok: true, message: { status: 'CANCELLED' } });
+        await enqueue({}, 2);
+        expect(await claimIds(5, at(60_000))).toHaveLength(2);
+      });
+
+      it('shows in the stats as scheduled: a count and the next due time', async () => {
+        await enqueue({ runAt: at(90_000) });
+        await enqueue({ runAt: at(30_000) });
+        await enqueue();
+        let stats = await store.stats(T0, 100);
+        expect(stats).toMatchObject({ pendingCount: 3, scheduledCount: 2, scheduledRetries: 0 });
+        expect(stats.nextScheduledAt).toEqual(at(30_000));
+        await claimIds(5, at(30_000));
+        stats = await store.stats(at(30_000), 100);
+        expect(stats).toMatchObject({ pendingCount: 1, scheduledCount: 1 });
+        expect(stats.nextScheduledAt).toEqual(at(90_000));
+      });
+    });
+
     describe('changes', () => {
       it('applies a fenced completion once; a late result of an older attempt changes nothing', async () => {
         const m = await enqueue();

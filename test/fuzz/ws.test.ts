@@ -3,7 +3,7 @@
 // only its own socket with a protocol code; /health keeps answering within a second.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_BODY_BYTES } from '../../src/server/yoga.js';
+import { MAX_FRAME_BYTES } from '../../src/server/yoga.js';
 import { ENGINES } from '../helpers/postgres.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { expectCodedErrors, expectNoLeak, timeBox, watchHealth } from './checks.js';
@@ -39,7 +39,7 @@ describe.each(ENGINES)('fuzzing over WebSocket on %s', (engine) => {
           const frame = JSON.stringify({ id: key, type: 'subscribe', payload: request });
           // A frame over the body cap closes its socket (1009), by design: test/soak/connections.test.ts checks that.
           // Here it would close the socket every later case shares.
-          fc.pre(Buffer.byteLength(frame) <= MAX_BODY_BYTES);
+          fc.pre(Buffer.byteLength(frame) <= MAX_FRAME_BYTES);
           socket.send(frame);
           const first = await socket.next((m) => m.id === key);
           expect(first, 'the socket closed').not.toBeNull();

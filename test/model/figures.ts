@@ -16,7 +16,7 @@ const step = (t: number) => Math.floor(t / STEP_MS);
 export function takeOrder(messages: Iterable<ModelMessage>, now: number): ModelMessage[] {
   return [...messages]
     .filter((m) => m.status === 'PENDING' && (m.nextAttemptAt === null || m.nextAttemptAt <= now))
-    .sort((a, b) => PRIORITIES[b.effectivePriority] - PRIORITIES[a.effectivePriority]);
+    .sort((a, b) => PRIORITIES[b.effectivePriority] - PRIORITIES[a.effectivePriority] || a.round - b.round);
 }
 
 /** The earliest retry that is not yet due. */
@@ -61,6 +61,9 @@ export function modelStats(
     recentErrorRate: recent.length === 0 ? null : failed / recent.length,
     recentAttempts: recent.length,
     scheduledRetries: pending.filter((m) => m.nextAttemptAt !== null && m.nextAttemptAt > now).length,
+    // The model submits nothing scheduled.
+    scheduledCount: 0,
+    nextScheduledAt: null,
     reviewPendingCount: all.filter((m) => m.reviewState === 'PENDING').length,
   };
 }

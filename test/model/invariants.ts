@@ -16,6 +16,7 @@ export function view(m: Message): ModelMessage {
     status: m.status,
     priority: m.priority,
     effectivePriority: m.effectivePriority,
+    round: m.round,
     version: m.version,
     attempts: m.attempts,
     retryCount: m.retryCount,

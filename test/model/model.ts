@@ -15,6 +15,8 @@ export interface ModelMessage {
   status: Status;
   priority: Priority;
   effectivePriority: Priority;
+  /** Its owner's turn at its priority (src/db/fairness.ts): the take order after effective priority. */
+  round: number;
   version: number;
   attempts: number;
   retryCount: number;
@@ -162,6 +164,11 @@ export class QueueModel {
     if (this.count('PENDING') + this.count('PROCESSING') >= this.maxSize) throw new ModelError('QUEUE_FULL');
     this.s.ids.push(id);
     const now = this.s.now;
+    // Fairness: the owner's messages take consecutive rounds; an owner with none due joins at the head's round.
+    const due = takeOrder(this.s.messages.values(), now);
+    const mine = due.filter((m) => m.owner === owner && m.priority === item.priority).map((m) => m.round);
+    const head = due.filter((m) => m.effectivePriority === item.priority).map((m) => m.round);
+    const round = Math.max(mine.length ? Math.max(...mine) + 1 : 0, head.length ? Math.min(...head) : 0);
     this.s.messages.set(id, {
       id,
       owner,
@@ -170,6 +177,7 @@ export class QueueModel {
       status: 'PENDING',
       priority: item.priority,
       effectivePriority: item.priority,
+      round,
       version: 1,
       attempts: 0,
       retryCount: 0,

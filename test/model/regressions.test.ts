@@ -31,6 +31,27 @@ describe.each(ENGINES)('model counter-examples on %s', (engine) => {
     );
   });
 
+  // Found with seed -1878642877: a retry due at once was moved into the claim index by the next submission, then
+  // the clock went back two minutes (another process's clock): it must still count as a retry waiting, and not be
+  // taken, by the clock that is behind.
+  it('a retry moved into the claim index by a later clock still waits by an earlier one', async () => {
+    await runScenario({
+      maxSize: 2,
+      ops: [
+        { op: 'submit', sync: true, owner: 0, key: null, priority: 'URGENT', maxRetries: 1 },
+        { op: 'expire', lateRenew: false },
+        { op: 'submit', sync: false, owner: 0, key: null, priority: 'HIGH', maxRetries: 2 },
+        { op: 'complete', pick: 1, review: true },
+        { op: 'progress', pick: 5 },
+        { op: 'renew', worker: 1 },
+        { op: 'jump', ms: -60_000 },
+        { op: 'jump', ms: -60_000 },
+        { op: 'claim', worker: 0, limit: 2 },
+        { op: 'fail', pick: 4, delayMs: 5000, timedOut: true },
+      ],
+    });
+  });
+
   // Found with seed -248172750: the aging UPDATE divides a REAL (better-sqlite3 binds JS numbers as REAL)
   // so a message that waited one step and a millisecond was stored at effective priority 3.0000333.
   it('a message that waited a step and a bit is aged by one whole level', async () => {

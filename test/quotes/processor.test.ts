@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BadInputError } from '../../src/queue/errors.js';
-import type { Job, JobContext } from '../../src/queue/processor.js';
+import { type Job, type JobContext, PermanentFailure } from '../../src/queue/processor.js';
 import type { Json, Simulation } from '../../src/queue/types.js';
 import { createQuoteProcessor } from '../../src/quotes/processor.js';
 import { STEP_NAMES } from '../../src/quotes/provider.js';
@@ -69,10 +68,23 @@ describe('the plain path', () => {
     expect(outcome.review).toEqual({ required: false, reasons: [] });
   });
 
-  it('refuses a payload that is not a valid submission, naming the field', async () => {
+  it('fails permanently on a stored payload that is not a valid submission, naming the field: no retry can fix it', async () => {
     const run = createQuoteProcessor({ now }).process(job({}, { coverageAmount: -5 }), context().ctx);
-    await expect(run).rejects.toBeInstanceOf(BadInputError);
-    await expect(run).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'submission.coverageAmount' });
+    await expect(run).rejects.toBeInstanceOf(PermanentFailure);
+    await expect(run).rejects.toMatchObject({
+      code: 'BAD_USER_INPUT',
+      message: expect.stringMatching(/^submission\.coverageAmount: /),
+    });
+  });
+
+  it('fails permanently on the first attempt when told to (fault injection), and not after', async () => {
+    const processor = createQuoteProcessor({ now });
+    await expect(
+      processor.process(simulated({ failPermanently: true }), context().ctx),
+    ).rejects.toBeInstanceOf(PermanentFailure);
+    await expect(
+      processor.process(simulated({ failPermanently: true }, 2), context().ctx),
+    ).resolves.toBeDefined();
   });
 
   it('screens against the list it is given', async () => {

@@ -2,6 +2,7 @@
 import { fromGraphQLError } from './api/errors.js';
 import { ApiKeyField } from './auth/ApiKeyField.js';
 import { useApiKey } from './auth/api-key.js';
+import { BatchUpload } from './batch/BatchUpload.js';
 import { ConnectionBadge } from './live/ConnectionBadge.js';
 import { LiveProvider } from './live/LiveProvider.js';
 import { StatsProvider, useStats } from './live/StatsProvider.js';
@@ -79,7 +80,10 @@ function Views() {
       {refused ? <ErrorNote error={refused} /> : null}
       <TabPanel id="quotes" current={current}>
         <div className="quotes-layout">
-          <QuoteForm />
+          <div className="stack">
+            <QuoteForm />
+            <BatchUpload />
+          </div>
           <WatchList />
         </div>
       </TabPanel>

@@ -3,7 +3,14 @@
 import { isDomainError, NotFoundError } from '../../queue/errors.js';
 import type { ChangeOutcome, ChangeRequest } from '../../queue/store.js';
 import type { Message } from '../../queue/types.js';
-import { changedColumns, type MessageRow, messageToRow, rowToMessage, WRITABLE_KEYS } from '../rows.js';
+import {
+  changedColumns,
+  hasColumn,
+  type MessageRow,
+  messageToRow,
+  rowToMessage,
+  WRITABLE_KEYS,
+} from '../rows.js';
 import { storable } from './text.js';
 import type { Tx } from './tx.js';
 
@@ -43,7 +50,7 @@ export async function changeMany(tx: Tx, requests: ChangeRequest[], now: Date): 
     const written = messageToRow(message, { message: was, row });
     const values: unknown[] = [];
     const mask = changedColumns(written, row, values);
-    const columns = WRITABLE_KEYS.filter((_, i) => mask & (1 << i));
+    const columns = WRITABLE_KEYS.filter((_, i) => hasColumn(mask, i));
     values.push(row.seq);
     writes.push(
       sql.unsafe(

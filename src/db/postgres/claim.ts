@@ -1,6 +1,7 @@
 // Claims: leasing due PENDING messages to a worker, highest effective priority then oldest first.
 import type { ClaimOptions } from '../../queue/store.js';
 import type { Message } from '../../queue/types.js';
+import { dueTerm } from '../due.js';
 import { type MessageRow, rowToMessage } from '../rows.js';
 import type { Tx } from './tx.js';
 
@@ -9,7 +10,7 @@ const LEASE = `status = 'PROCESSING', attempts = m.attempts + 1, version = m.ver
 
 /**
  * One statement: the MATERIALIZED CTE walks messages_claim_idx from its head (its ORDER BY is the index's order and
- * its WHERE the index's predicate, plus the due test), locks up to `limit` rows and SKIPs those another claimer
+ * its WHERE the index's predicate), locks up to `limit` rows and SKIPs those another claimer
  * holds, so claimers never wait on each other nor take one message twice; MATERIALIZED keeps the planner from
  * folding it into the UPDATE, where LIMIT and the locking could be applied per joined row. A paused fleet
  * (fleet_state) takes nothing: the pause is read by the claim itself, so it holds in every process at once.
@@ -17,22 +18,42 @@ const LEASE = `status = 'PROCESSING', attempts = m.attempts + 1, version = m.ver
  */
 const CLAIM = `WITH next AS MATERIALIZED (
     SELECT seq FROM messages
-    WHERE status = 'PENDING' AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
+    WHERE status = 'PENDING' AND due_at IS NULL AND ${dueTerm('$1')}
       AND NOT EXISTS (SELECT 1 FROM fleet_state WHERE paused = 1)
-    ORDER BY effective_priority DESC, seq
+    ORDER BY effective_priority DESC, fair_round, seq
     LIMIT $4
     FOR UPDATE SKIP LOCKED)
   UPDATE messages m SET ${LEASE} FROM next WHERE m.seq = next.seq RETURNING m.*`;
+
+/**
+ * Messages whose time has come join messages_claim_idx: a seek into messages_due_idx that reads nothing while none
+ * is due, so the messages waiting for later cost the claim nothing. SKIP LOCKED: claimers promoting at once share
+ * the work rather than wait on each other. No new version, no event: due_at is not part of the message (rows.ts).
+ * Parameters: now. Returns nothing.
+ */
+const PROMOTE = `UPDATE messages SET due_at = NULL WHERE seq IN (
+    SELECT seq FROM messages WHERE due_at IS NOT NULL AND due_at <= $1
+    LIMIT 500
+    FOR UPDATE SKIP LOCKED)`;
+
+/** Moves the messages due by `now` (ms) into messages_claim_idx, in the caller's transaction. */
+export async function promoteDue(tx: Tx, now: number): Promise<void> {
+  await tx.sql.unsafe(PROMOTE, [now], { prepare: true });
+}
 
 /** Takes up to `limit` due messages; returns them in take order, each with its `claimed` event appended. */
 export async function claimMany(tx: Tx, o: ClaimOptions): Promise<Message[]> {
   if (o.limit <= 0) return [];
   const now = o.now.getTime();
-  const rows = await tx.sql.unsafe<MessageRow[]>(CLAIM, [now, o.workerId, now + o.leaseMs, o.limit], {
-    prepare: true,
-  });
+  // Sent together (pipelined in the transaction): the claim runs after the promotion and sees what it moved.
+  const [, rows] = await Promise.all([
+    tx.sql.unsafe(PROMOTE, [now], { prepare: true }),
+    tx.sql.unsafe<MessageRow[]>(CLAIM, [now, o.workerId, now + o.leaseMs, o.limit], { prepare: true }),
+  ]);
   // RETURNING gives no order; hand the messages out in take order.
-  rows.sort((a, b) => b.effective_priority - a.effective_priority || a.seq - b.seq);
+  rows.sort(
+    (a, b) => b.effective_priority - a.effective_priority || a.fair_round - b.fair_round || a.seq - b.seq,
+  );
   tx.moved('PENDING', 'PROCESSING', rows.length);
   return rows.map((row) => {
     const message = rowToMessage(row);

@@ -4,10 +4,11 @@
 // before it commits. messages_idempotency_idx stays unique as a second guard.
 import { QueueFullError } from '../../queue/errors.js';
 import type { EnqueueOptions } from '../../queue/store.js';
-import type { Message, NewMessage } from '../../queue/types.js';
+import { type Message, type NewMessage, PRIORITIES } from '../../queue/types.js';
+import { nextRound } from '../fairness.js';
 import { storedMessage } from '../new-message.js';
 import { type MessageRow, messageToRow, rowToMessage, WRITABLE_KEYS } from '../rows.js';
-import { claimOne } from './claim.js';
+import { claimOne, promoteDue } from './claim.js';
 import type { Tx } from './tx.js';
 
 /** The enqueue lock's first key ("qqen"); the second is the schema's hash. */
@@ -55,6 +56,7 @@ export async function enqueueMany(
   if (counts!.active + tx.activeDelta() + fresh.length > options.maxSize)
     throw new QueueFullError(options.maxSize);
   if (options.maxPerOwner !== undefined) await checkOwners(tx, fresh, options.maxPerOwner);
+  await assignRounds(tx, fresh, now);
   const rows = fresh.map((m) => messageToRow(m));
   const inserted = await sql<{ seq: number; id: string }[]>`
     INSERT INTO messages (${sql.unsafe(COLUMNS)})
@@ -87,6 +89,41 @@ async function checkOwners(tx: Tx, fresh: Message[], maxPerOwner: number): Promi
   const active = new Map(held.map((r) => [r.owner, r.n]));
   for (const [owner, n] of adding) {
     if ((active.get(owner) ?? 0) + n > maxPerOwner) throw new QueueFullError(maxPerOwner, 'owner');
+  }
+}
+
+/**
+ * (transaction, new messages, now in ms) -> sets each one's round (src/db/fairness.ts) from its owner's last round
+ * among due messages at its priority and the round at the head of that priority, as each one before it in the
+ * list left them. Exact: run under the enqueue lock, after the due messages were moved into the claim index.
+ */
+async function assignRounds(tx: Tx, fresh: Message[], now: number): Promise<void> {
+  const { sql } = tx;
+  await promoteDue(tx, now);
+  const owners = [...new Set(fresh.map((m) => m.owner))];
+  const ranks = [...new Set(fresh.map((m) => PRIORITIES[m.priority]))];
+  const [tails, heads] = await Promise.all([
+    sql<{ owner: string; priority: number; round: number }[]>`SELECT owner, priority, MAX(fair_round) AS round
+      FROM messages WHERE status = 'PENDING' AND due_at IS NULL
+        AND COALESCE(next_attempt_at, CASE WHEN attempts = 0 THEN run_at END, 0) <= ${now}
+        AND owner = ANY(${owners}::text[]) AND priority = ANY(${ranks}::int4[])
+      GROUP BY owner, priority`,
+    sql<{ priority: number; round: number | null }[]>`SELECT p AS priority, (SELECT fair_round FROM messages
+        WHERE status = 'PENDING' AND due_at IS NULL AND effective_priority = p
+          AND COALESCE(next_attempt_at, CASE WHEN attempts = 0 THEN run_at END, 0) <= ${now}
+        ORDER BY effective_priority DESC, fair_round, seq LIMIT 1) AS round
+      FROM unnest(${ranks}::int4[]) AS p`,
+  ]);
+  const tail = new Map(tails.map((r) => [`${r.owner}\u0000${r.priority}`, r.round]));
+  const head = new Map(heads.filter((r) => r.round !== null).map((r) => [r.priority, r.round as number]));
+  for (const m of fresh) {
+    const rank = PRIORITIES[m.priority];
+    const key = `${m.owner}\u0000${rank}`;
+    m.round = nextRound(tail.get(key) ?? null, head.get(rank));
+    // A message waiting for its time is not in line yet: it moves neither figure.
+    if (m.runAt !== null && m.runAt.getTime() > now) continue;
+    tail.set(key, m.round);
+    if (!head.has(rank)) head.set(rank, m.round);
   }
 }
 

@@ -1,5 +1,5 @@
 // Reads of messages: one by id, filtered lists and counts (built with drizzle), and where a message stands in line.
-import { and, desc, sql as dsql, eq, getTableColumns, inArray, lt, type SQL } from 'drizzle-orm';
+import { and, desc, sql as dsql, eq, getTableColumns, gte, inArray, lt, type SQL } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import type { Sql } from 'postgres';
 import { type Message, type MessageFilter, type Page, PRIORITIES } from '../../queue/types.js';
@@ -10,6 +10,12 @@ import { messages } from './tables.js';
 export async function getMessage(sql: Sql, id: string): Promise<Message | null> {
   const [row] = await sql<MessageRow[]>`SELECT * FROM messages WHERE id = ${id}`;
   return row ? rowToMessage(row) : null;
+}
+
+/** The messages known among `ids`, in no particular order. */
+export async function getMessages(sql: Sql, ids: string[]): Promise<Message[]> {
+  const rows = await sql<MessageRow[]>`SELECT * FROM messages WHERE id = ANY(${sql.array(ids)}::text[])`;
+  return rows.map(rowToMessage);
 }
 
 /** Newest first, `page.limit` at most, below `page.beforeSeq` when given. */
@@ -46,18 +52,22 @@ export async function countMessages(
 export async function queuePosition(sql: Sql, id: string, now: number): Promise<number | null> {
   const [row] = await sql<{ n: number | null }[]>`SELECT (
       SELECT COUNT(*)::int4 FROM messages a
-      WHERE a.status = 'PENDING' AND (a.next_attempt_at IS NULL OR a.next_attempt_at <= ${now})
+      WHERE a.status = 'PENDING' AND (a.due_at IS NULL OR a.due_at <= ${now})
+        AND COALESCE(a.next_attempt_at, CASE WHEN a.attempts = 0 THEN a.run_at END, 0) <= ${now}
         AND (a.effective_priority > m.effective_priority
-          OR (a.effective_priority = m.effective_priority AND a.seq < m.seq))) AS n
+          OR (a.effective_priority = m.effective_priority
+            AND (a.fair_round < m.fair_round OR (a.fair_round = m.fair_round AND a.seq < m.seq))))) AS n
     FROM messages m
-    WHERE m.id = ${id} AND m.status = 'PENDING' AND (m.next_attempt_at IS NULL OR m.next_attempt_at <= ${now})`;
+    WHERE m.id = ${id} AND m.status = 'PENDING' AND (m.due_at IS NULL OR m.due_at <= ${now})
+      AND COALESCE(m.next_attempt_at, CASE WHEN m.attempts = 0 THEN m.run_at END, 0) <= ${now}`;
   return row?.n == null ? null : row.n + 1;
 }
 
-/** The earliest `nextAttemptAt` of a PENDING message that is not yet due. */
+/** The earliest time a PENDING message not yet due becomes due (a retry or a scheduled one), by its own times. */
 export async function nextDueAt(sql: Sql, now: number): Promise<Date | null> {
-  const [row] = await sql<{ at: number | null }[]>`SELECT MIN(next_attempt_at) AS at FROM messages
-    WHERE status = 'PENDING' AND next_attempt_at > ${now}`;
+  const [row] = await sql<{ at: number | null }[]>`SELECT MIN(at) AS at FROM (SELECT
+      COALESCE(next_attempt_at, CASE WHEN attempts = 0 THEN run_at END) AS at
+    FROM messages WHERE status = 'PENDING') w WHERE at > ${now}`;
   return row?.at == null ? null : new Date(row.at);
 }
 
@@ -72,6 +82,12 @@ function filterSql(filter: MessageFilter, beforeSeq?: number): SQL | undefined {
       : undefined,
     filter.owner !== undefined ? eq(messages.owner, filter.owner) : undefined,
     filter.deadLettered !== undefined ? eq(messages.deadLettered, filter.deadLettered ? 1 : 0) : undefined,
+    // strpos rather than ILIKE: the text is taken as it is, with no wildcards to escape.
+    filter.errorContains !== undefined
+      ? dsql`strpos(lower(${messages.errorMessage}), lower(${filter.errorContains})) > 0`
+      : undefined,
+    filter.endedFrom !== undefined ? gte(messages.completedAt, filter.endedFrom.getTime()) : undefined,
+    filter.endedBefore !== undefined ? lt(messages.completedAt, filter.endedBefore.getTime()) : undefined,
     filter.reviewState !== undefined ? eq(messages.reviewState, filter.reviewState) : undefined,
     beforeSeq !== undefined ? lt(messages.seq, beforeSeq) : undefined,
   );

@@ -16,11 +16,24 @@ export async function stats(sql: Sql, now: number, maxSize: number): Promise<Que
     sql<{ status: string; n: number }[]>`SELECT status, n FROM status_counts`,
     sql<{ priority: number; n: number }[]>`SELECT priority, COUNT(*)::int4 AS n FROM messages
       WHERE status = 'PENDING' GROUP BY priority`,
-    sql<{ oldest: number | null; started: number | null; scheduled: number; review: number }[]>`SELECT
+    sql<
+      {
+        oldest: number | null;
+        started: number | null;
+        retries: number;
+        scheduled: number;
+        next: number | null;
+        review: number;
+      }[]
+    >`SELECT
       (SELECT MIN(created_at) FROM messages WHERE status = 'PENDING') AS oldest,
       (SELECT MIN(started_at) FROM messages WHERE status = 'PROCESSING') AS started,
-      (SELECT COUNT(*)::int4 FROM messages WHERE status = 'PENDING' AND next_attempt_at > ${now}) AS scheduled,
-      (SELECT COUNT(*)::int4 FROM messages WHERE review_state = 'PENDING') AS review`,
+      w.retries, w.scheduled, w.next,
+      (SELECT COUNT(*)::int4 FROM messages WHERE review_state = 'PENDING') AS review
+      FROM (SELECT COUNT(*) FILTER (WHERE next_attempt_at > ${now})::int4 AS retries,
+          COUNT(*) FILTER (WHERE next_attempt_at IS NULL AND attempts = 0 AND run_at > ${now})::int4 AS scheduled,
+          MIN(run_at) FILTER (WHERE next_attempt_at IS NULL AND attempts = 0 AND run_at > ${now}) AS next
+        FROM messages WHERE status = 'PENDING') w`,
     sql<{ n: number; failed: number | null; mean: number | null }[]>`SELECT COALESCE(SUM(n), 0)::int8 AS n,
       SUM(failed)::int8 AS failed, (SUM(completed_ms)::float8 / NULLIF(SUM(completed), 0)) AS mean
       FROM attempt_buckets WHERE bucket BETWEEN ${from} AND ${to}`,
@@ -44,7 +57,9 @@ export async function stats(sql: Sql, now: number, maxSize: number): Promise<Que
     meanProcessingMs: recent!.mean,
     recentErrorRate: recent!.n > 0 ? (recent!.failed ?? 0) / recent!.n : null,
     recentAttempts: recent!.n,
-    scheduledRetries: extremes!.scheduled,
+    scheduledRetries: extremes!.retries,
+    scheduledCount: extremes!.scheduled,
+    nextScheduledAt: extremes!.next === null ? null : new Date(extremes!.next),
     reviewPendingCount: extremes!.review,
   };
 }

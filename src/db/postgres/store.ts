@@ -30,7 +30,7 @@ import { isRetryable, storageFault } from './faults.js';
 import * as fleet from './fleet.js';
 import { expiredLeases, renewLeases } from './leases.js';
 import { agePriorities, purgeBatch } from './maintenance.js';
-import { countMessages, getMessage, listMessages, nextDueAt, queuePosition } from './read.js';
+import { countMessages, getMessage, getMessages, listMessages, nextDueAt, queuePosition } from './read.js';
 import { stats } from './stats.js';
 import { storable } from './text.js';
 import { PostgresTraceStore } from './traces.js';
@@ -110,6 +110,10 @@ export class PostgresQueueStore implements QueueStore {
   async get(id: string): Promise<Message | null> {
     if (!storable(id)) return null;
     return this.run(() => getMessage(this.sql, id));
+  }
+
+  async getMany(ids: string[]): Promise<Message[]> {
+    return this.run(() => getMessages(this.sql, ids));
   }
 
   async list(filter: MessageFilter, page: Page): Promise<Message[]> {

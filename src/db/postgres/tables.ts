@@ -45,12 +45,28 @@ export const messages = pgTable(
     reviewDecidedAt: ms('review_decided_at'),
     owner: text('owner').notNull(),
     idempotencyKey: text('idempotency_key'),
+    runAt: ms('run_at'),
+    // Set while PENDING and not yet due (rows.ts): such a message stays out of messages_claim_idx until a claim
+    // finds it through messages_due_idx, due, and clears it.
+    dueAt: ms('due_at'),
+    // The owner's turn at its priority (Message.round): the claim's order after effective priority.
+    fairRound: ms('fair_round').notNull().default(0),
   },
   (t) => [
     uniqueIndex('messages_id_idx').on(t.id),
-    // The claim walks this index from its head (highest effective priority, then oldest seq) with SKIP LOCKED.
-    // Partial, so finished and running messages never lengthen the walk.
-    index('messages_claim_idx').on(sql`${t.effectivePriority} DESC`, t.seq).where(sql`status = 'PENDING'`),
+    // The claim walks this index from its head (highest effective priority, then the earliest round: callers take
+    // turns, then oldest seq) with SKIP LOCKED.
+    // Partial on due PENDING messages, so finished and running ones, and retries and scheduled submissions waiting
+    // for their time, never lengthen the walk.
+    index('messages_claim_idx')
+      .on(sql`${t.effectivePriority} DESC`, t.fairRound, t.seq)
+      .where(sql`status = 'PENDING' AND due_at IS NULL`),
+    // Each owner's last round at a priority among its due messages, for the next one it enqueues there (fairness.ts).
+    index('messages_owner_round_idx')
+      .on(t.owner, t.priority, t.fairRound)
+      .where(sql`status = 'PENDING' AND due_at IS NULL`),
+    // Messages waiting for their time, soonest first: the claim moves the due ones into messages_claim_idx.
+    index('messages_due_idx').on(t.dueAt).where(sql`due_at IS NOT NULL`),
     // Running messages, for the lease reaper: keyed by seq, which never changes, rather than by the lease's end,
     // which every heartbeat moves (see leaseExpiresAt). The running set is bounded by the fleet's concurrency.
     index('messages_processing_idx').on(t.seq).where(sql`status = 'PROCESSING'`),

@@ -3,7 +3,7 @@
 import type Database from 'better-sqlite3';
 import { isDomainError, NotFoundError } from '../../queue/errors.js';
 import type { ChangeOutcome, ChangeRequest } from '../../queue/store.js';
-import { changedColumns, messageToRow, rowReader, rowToMessage, WRITABLE_KEYS } from '../rows.js';
+import { changedColumns, hasColumn, messageToRow, rowReader, rowToMessage, WRITABLE_KEYS } from '../rows.js';
 import type { RowCache } from './row-cache.js';
 import type { Current, WriteTx } from './transaction.js';
 
@@ -38,7 +38,7 @@ export function prepareChange(db: Database.Database, known: RowCache) {
     const key = mask * 2 + (guarded ? 1 : 0);
     let statement = updates.get(key);
     if (!statement) {
-      const columns = WRITABLE_KEYS.filter((_, i) => mask & (1 << i));
+      const columns = WRITABLE_KEYS.filter((_, i) => hasColumn(mask, i));
       const guard = guarded ? ' AND version = ? AND lease_expires_at IS ? AND effective_priority = ?' : '';
       statement = db.prepare(
         `UPDATE messages SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE seq = ?${guard}`,

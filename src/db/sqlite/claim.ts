@@ -2,9 +2,13 @@
 import type Database from 'better-sqlite3';
 import type { ClaimOptions, EnqueueOptions } from '../../queue/store.js';
 import type { Message } from '../../queue/types.js';
+import { dueTerm } from '../due.js';
 import { type MessageRow, rowReader, rowToMessage } from '../rows.js';
-import { COLUMNS } from './tables.js';
+import { CLAIM_INDEX_TERM, COLUMNS } from './tables.js';
 import type { WriteTx } from './transaction.js';
+
+/** Waiting messages made claimable by one claim at most: a backlog that fell due at once moves in over a few. */
+const PROMOTE_LIMIT = 500;
 
 /**
  * The columns a claim sets, to values it binds or constants, in this order: its RETURNING leaves them out (each
@@ -57,12 +61,20 @@ export function prepareClaim(db: Database.Database) {
           lease_owner = @worker, lease_expires_at = @until, next_attempt_at = NULL, progress = NULL
       WHERE seq IN (
         SELECT seq FROM messages INDEXED BY messages_claim_idx
-        WHERE status = 'PENDING' AND (next_attempt_at IS NULL OR next_attempt_at <= @now)
+        WHERE ${CLAIM_INDEX_TERM} AND ${dueTerm('@now')}
           AND NOT EXISTS (SELECT 1 FROM fleet_state WHERE paused = 1)
-        ORDER BY effective_priority DESC, seq
+        ORDER BY effective_priority DESC, fair_round, seq
         LIMIT @limit + 0)
       RETURNING ${CLAIM_RETURNS.join(', ')}`)
     .raw(true);
+  // Messages whose time has come join messages_claim_idx: a seek into messages_due_idx that reads nothing while
+  // none is due, so the messages waiting for later cost the claim nothing. No new version, no event: due_at is
+  // not part of the message (rows.ts).
+  const promote = db.prepare(`UPDATE messages SET due_at = NULL
+      WHERE seq IN (
+        SELECT seq FROM messages INDEXED BY messages_due_idx
+        WHERE due_at IS NOT NULL AND due_at <= @now
+        LIMIT ${PROMOTE_LIMIT})`);
   const claimOne = db
     .prepare(`UPDATE messages
       SET status = 'PROCESSING', attempts = attempts + 1, version = version + 1, started_at = @now,
@@ -77,11 +89,17 @@ export function prepareClaim(db: Database.Database) {
   const readClaimed = rowReader([...returned, ...CLAIM_RARE.map(([c]) => c), ...CLAIM_SETS]);
 
   return {
+    /** (now in ms) -> nothing; moves the messages due by then into messages_claim_idx (in the caller's transaction). */
+    promoteDue(now: number): void {
+      promote.run({ now });
+    },
+
     /** (transaction, options) -> up to `limit` due PENDING messages leased to the worker, in take order, each with its `claimed` event. */
     claimMany(tx: WriteTx, o: ClaimOptions): Message[] {
       if (o.limit <= 0) return [];
       const now = o.now.getTime();
       const until = now + o.leaseMs;
+      promote.run({ now });
       const rows = (claim.all({ now, worker: o.workerId, until, limit: o.limit }) as unknown[][]).map(
         (values) => {
           const rare = values.pop() as string | null;
@@ -92,7 +110,9 @@ export function prepareClaim(db: Database.Database) {
         },
       );
       // RETURNING gives no order; hand the messages out in take order.
-      rows.sort((a, b) => b.effective_priority - a.effective_priority || a.seq - b.seq);
+      rows.sort(
+        (a, b) => b.effective_priority - a.effective_priority || a.fair_round - b.fair_round || a.seq - b.seq,
+      );
       tx.moved('PENDING', 'PROCESSING', rows.length);
       return rows.map((row) => {
         const message = rowToMessage(row);

@@ -2,10 +2,13 @@
 import type Database from 'better-sqlite3';
 import { QueueFullError } from '../../queue/errors.js';
 import type { EnqueueOptions } from '../../queue/store.js';
-import type { Message, NewMessage } from '../../queue/types.js';
+import { type Message, type NewMessage, PRIORITIES } from '../../queue/types.js';
+import { dueTerm } from '../due.js';
+import { nextRound } from '../fairness.js';
 import { storedMessage } from '../new-message.js';
 import { type MessageRow, messageToRow, rowToMessage, WRITABLE_KEYS } from '../rows.js';
 import type { ClaimStatements } from './claim.js';
+import { CLAIM_INDEX_TERM } from './tables.js';
 import type { WriteTx } from './transaction.js';
 
 export function prepareEnqueue(db: Database.Database, claims: ClaimStatements) {
@@ -15,12 +18,23 @@ export function prepareEnqueue(db: Database.Database, claims: ClaimStatements) {
     .prepare(`SELECT COALESCE((SELECT n FROM status_counts WHERE status = 'PENDING'), 0)
       + COALESCE((SELECT n FROM status_counts WHERE status = 'PROCESSING'), 0)`)
     .pluck();
-  // Walks the partial indexes of PENDING and PROCESSING messages, so its cost is bounded by MAX_QUEUE_SIZE
-  // rather than by the owner's history (messages_owner_idx holds every retained message of the owner).
+  // Walks the partial indexes of PENDING (due and waiting) and PROCESSING messages, so its cost is bounded by
+  // MAX_QUEUE_SIZE rather than by the owner's history (messages_owner_idx holds every retained message of the owner).
   const activeOf = db
     .prepare(`SELECT
-        (SELECT COUNT(*) FROM messages INDEXED BY messages_claim_idx WHERE status = 'PENDING' AND owner = @owner)
+        (SELECT COUNT(*) FROM messages INDEXED BY messages_claim_idx WHERE ${CLAIM_INDEX_TERM} AND owner = @owner)
+      + (SELECT COUNT(*) FROM messages INDEXED BY messages_due_idx WHERE due_at IS NOT NULL AND owner = @owner)
       + (SELECT COUNT(*) FROM messages INDEXED BY messages_lease_idx WHERE status = 'PROCESSING' AND owner = @owner)`)
+    .pluck();
+  // Fairness (Message.round): the owner's last round at the priority, and the round at the head of the line there.
+  const tailOf = db
+    .prepare(`SELECT MAX(fair_round) FROM messages INDEXED BY messages_owner_round_idx
+      WHERE ${CLAIM_INDEX_TERM} AND owner = @owner AND priority = @priority AND ${dueTerm('@now')}`)
+    .pluck();
+  const headOf = db
+    .prepare(`SELECT fair_round FROM messages INDEXED BY messages_claim_idx
+      WHERE ${CLAIM_INDEX_TERM} AND effective_priority = @priority AND ${dueTerm('@now')}
+      ORDER BY effective_priority DESC, fair_round, seq LIMIT 1`)
     .pluck();
   // Positional, without RETURNING: the row is what was bound, plus its seq (lastInsertRowid).
   const insert = db.prepare(
@@ -55,6 +69,12 @@ export function prepareEnqueue(db: Database.Database, claims: ClaimStatements) {
       }
       // The message as stored, built from the submission rather than read back: the row is exactly what is bound.
       const message = storedMessage(m);
+      claims.promoteDue(now);
+      const rank = PRIORITIES[m.priority];
+      message.round = nextRound(
+        tailOf.get({ owner: m.owner, priority: rank, now }) as number | null,
+        headOf.get({ priority: rank, now }) as number | undefined,
+      );
       const row = messageToRow(message);
       const values: unknown[] = new Array(WRITABLE_KEYS.length);
       for (let i = 0; i < WRITABLE_KEYS.length; i++) values[i] = row[WRITABLE_KEYS[i]!];

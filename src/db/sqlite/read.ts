@@ -1,6 +1,6 @@
 // Reads of messages: one by id, lists and counts by filter, a message's history and its attempts.
 import type Database from 'better-sqlite3';
-import { and, desc, eq, getTableColumns, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import {
   type AttemptRecord,
@@ -27,6 +27,8 @@ export function prepareReads(db: Database.Database) {
   // The cold, filter-shaped reads are built with Drizzle; the others are prepared once.
   const orm = drizzle({ client: db });
   const byId = db.prepare('SELECT * FROM messages WHERE id = ?');
+  // The ids as one JSON array: one statement whatever their number.
+  const byIds = db.prepare('SELECT * FROM messages WHERE id IN (SELECT value FROM json_each(?))');
   const counts = db.prepare('SELECT status, n FROM status_counts');
   // By the message's seq, which the index is keyed by (looked up once through messages_id_idx).
   const history = db.prepare(`${EVENT_COLUMNS}
@@ -43,6 +45,11 @@ export function prepareReads(db: Database.Database) {
 
   return {
     /** (id) -> the message, or null. */
+    /** (ids) -> the messages known among them, in no particular order. */
+    getMany(ids: string[]): Message[] {
+      return (byIds.all(JSON.stringify(ids)) as MessageRow[]).map(rowToMessage);
+    },
+
     get(id: string): Message | null {
       const row = byId.get(id) as MessageRow | undefined;
       return row ? rowToMessage(row) : null;
@@ -95,6 +102,12 @@ function filterSql(filter: MessageFilter, beforeSeq?: number): SQL | undefined {
       : undefined,
     filter.owner !== undefined ? eq(messages.owner, filter.owner) : undefined,
     filter.deadLettered !== undefined ? eq(messages.deadLettered, filter.deadLettered ? 1 : 0) : undefined,
+    // instr rather than LIKE: the text is taken as it is, with no wildcards to escape.
+    filter.errorContains !== undefined
+      ? sql`instr(lower(${messages.errorMessage}), lower(${filter.errorContains})) > 0`
+      : undefined,
+    filter.endedFrom !== undefined ? gte(messages.completedAt, filter.endedFrom.getTime()) : undefined,
+    filter.endedBefore !== undefined ? lt(messages.completedAt, filter.endedBefore.getTime()) : undefined,
     filter.reviewState !== undefined ? eq(messages.reviewState, filter.reviewState) : undefined,
     beforeSeq !== undefined ? lt(messages.seq, beforeSeq) : undefined,
   ];

@@ -178,6 +178,10 @@ export class SqliteQueueStore implements QueueStore {
     return guard(() => this.reads.get(id));
   }
 
+  async getMany(ids: string[]): Promise<Message[]> {
+    return guard(() => this.reads.getMany(ids));
+  }
+
   async list(filter: MessageFilter, page: Page): Promise<Message[]> {
     return guard(() => this.reads.list(filter, page));
   }

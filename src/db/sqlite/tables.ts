@@ -10,6 +10,9 @@ import { checkColumns } from '../rows.js';
  */
 export const FINISHED_INDEX_TERM = "status IN ('COMPLETED', 'FAILED', 'CANCELLED')";
 
+/** messages_claim_idx's WHERE term, written the same way by every query that must use the index. */
+export const CLAIM_INDEX_TERM = "status = 'PENDING' AND due_at IS NULL";
+
 /** Times are integer milliseconds since the epoch (UTC); JSON columns hold JSON text. */
 export const messages = sqliteTable(
   'messages',
@@ -47,12 +50,26 @@ export const messages = sqliteTable(
     reviewDecidedAt: integer('review_decided_at'),
     owner: text('owner').notNull(),
     idempotencyKey: text('idempotency_key'),
+    runAt: integer('run_at'),
+    // Set while PENDING and not yet due (rows.ts): such a message stays out of messages_claim_idx until a claim
+    // finds it through messages_due_idx, due, and clears it.
+    dueAt: integer('due_at'),
+    // The owner's turn at its priority (Message.round): the claim's order after effective priority.
+    fairRound: integer('fair_round').notNull().default(0),
   },
   (t) => [
     uniqueIndex('messages_id_idx').on(t.id),
-    // The claim walks this index from its head: highest effective priority, then oldest seq. Partial, so
-    // finished messages never lengthen the walk; a claim costs O(log n) plus the not-yet-due retries it skips.
-    index('messages_claim_idx').on(sql`${t.effectivePriority} DESC`, t.seq).where(sql`status = 'PENDING'`),
+    // The claim walks this index from its head: highest effective priority, then the earliest round (callers take
+    // turns), then oldest seq. Partial on due
+    // PENDING messages, so neither finished messages nor retries and scheduled submissions waiting for their time
+    // lengthen the walk: a claim costs O(log n) whatever waits.
+    index('messages_claim_idx')
+      .on(sql`${t.effectivePriority} DESC`, t.fairRound, t.seq)
+      .where(sql.raw(CLAIM_INDEX_TERM)),
+    // Each owner's last round at a priority among its due messages, for the next one it enqueues there (fairness.ts).
+    index('messages_owner_round_idx').on(t.owner, t.priority, t.fairRound).where(sql.raw(CLAIM_INDEX_TERM)),
+    // Messages waiting for their time, soonest first: the claim moves the due ones into messages_claim_idx.
+    index('messages_due_idx').on(t.dueAt).where(sql`due_at IS NOT NULL`),
     // Expired leases are found without scanning PENDING or finished messages.
     index('messages_lease_idx').on(t.leaseExpiresAt).where(sql`status = 'PROCESSING'`),
     // Idempotency keys are scoped to their owner.

@@ -31,6 +31,9 @@ function migrationsUpTo(count: number): string {
 
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 
+/** Columns of the messages table before migrations 0007 and 0008 (scheduled messages, fairness rounds). */
+const before7 = (column: string) => column !== 'run_at' && column !== 'due_at' && column !== 'fair_round';
+
 function version(base: Message, v: number, over: Partial<Message>): Message {
   return { ...base, ...over, version: v };
 }
@@ -74,7 +77,7 @@ describe('migrations over existing data', () => {
     applyMigrations(old, migrationsUpTo(3));
     const insert = (m: Message) => {
       const row = messageToRow(m) as unknown as Record<string, unknown>;
-      const columns = Object.keys(row);
+      const columns = Object.keys(row).filter(before7);
       old
         .prepare(
           `INSERT INTO messages (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`,
@@ -83,7 +86,7 @@ describe('migrations over existing data', () => {
     };
     const update = (m: Message) => {
       const row = messageToRow(m) as unknown as Record<string, unknown>;
-      const columns = Object.keys(row).filter((c) => c !== 'seq');
+      const columns = Object.keys(row).filter((c) => c !== 'seq' && before7(c));
       old
         .prepare(`UPDATE messages SET ${columns.map((c) => `${c} = @${c}`).join(', ')} WHERE seq = @seq`)
         .run(row);
@@ -115,7 +118,7 @@ describe('migrations over existing data', () => {
     );
     const write = (m: Message, at: number, kind: string, payloadChanged: boolean) => {
       const row: MessageRow = messageToRow(m);
-      const columns = Object.keys(row).filter((c) => c !== 'seq');
+      const columns = Object.keys(row).filter((c) => c !== 'seq' && before7(c));
       mid
         .prepare(`UPDATE messages SET ${columns.map((c) => `${c} = @${c}`).join(', ')} WHERE seq = @seq`)
         .run(row);

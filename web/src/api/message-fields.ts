@@ -15,6 +15,7 @@ export const MessageFields = graphql(`
     maxRetries
     timeoutSeconds
     nextAttemptAt
+    runAt
     deadLettered
     version
     payload

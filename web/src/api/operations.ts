@@ -94,6 +94,8 @@ const StatsFields = graphql(`
     recentErrorRate
     recentAttempts
     scheduledRetries
+    scheduledCount
+    nextScheduledAt
     reviewPendingCount
     workerPaused
     pendingByPriority { priority count }
@@ -128,12 +130,18 @@ export const ListMessages = graphql(
 
 export const ListDeadLetters = graphql(
   `
-  query ListDeadLetters {
-    deadLetters(first: 50) { totalCount nodes { ...MessageFields } }
+  query ListDeadLetters($filter: DeadLetterFilter) {
+    deadLetters(first: 50, filter: $filter) { totalCount nodes { ...MessageFields } }
   }
 `,
   [MessageFields],
 );
+
+export const RetryMessages = graphql(`
+  mutation RetryMessages($filter: DeadLetterFilter!) {
+    retryMessages(filter: $filter)
+  }
+`);
 
 export const ListReviewQueue = graphql(
   `
@@ -162,5 +170,18 @@ export const ListWebhooks = graphql(`
 export const RedeliverWebhookDelivery = graphql(`
   mutation RedeliverWebhookDelivery($id: ID!) {
     redeliverWebhookDelivery(id: $id) { id status attempts nextAttemptAt }
+  }
+`);
+
+export const SubmitQuotes = graphql(`
+  mutation SubmitQuotes($input: [SubmitQuoteInput!]!) {
+    submitQuotes(input: $input) { messageId }
+  }
+`);
+
+/** A batch's messages, compactly: what its live list shows. */
+export const BatchMessages = graphql(`
+  query BatchMessages($ids: [ID!]!) {
+    queueMessagesByIds(ids: $ids) { id status payload result { decision } }
   }
 `);

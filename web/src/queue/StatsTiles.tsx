@@ -1,6 +1,6 @@
 // The queue's figures as tiles: counts by status, capacity, age of the oldest wait, recent error rate.
 import type { Stats } from '../live/useLiveStats.js';
-import { formatCount, formatDuration, formatRelative } from '../ui/format.js';
+import { formatCount, formatDuration, formatRelative, formatTime } from '../ui/format.js';
 
 export function StatsTiles({ stats }: { stats: Stats }) {
   const depth = stats.pendingCount + stats.processingCount;
@@ -9,7 +9,15 @@ export function StatsTiles({ stats }: { stats: Stats }) {
       key: 'pending',
       label: 'Pending',
       value: formatCount(stats.pendingCount),
-      note: stats.scheduledRetries ? `${stats.scheduledRetries} awaiting retry` : undefined,
+      note:
+        [
+          stats.scheduledRetries ? `${stats.scheduledRetries} awaiting retry` : '',
+          stats.scheduledCount && stats.nextScheduledAt
+            ? `${stats.scheduledCount} scheduled, next ${formatTime(stats.nextScheduledAt)}`
+            : '',
+        ]
+          .filter(Boolean)
+          .join('; ') || undefined,
     },
     {
       key: 'processing',

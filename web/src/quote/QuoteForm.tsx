@@ -6,7 +6,7 @@ import { Field } from './Field.js';
 import { useQuoteSubmit } from './useQuoteSubmit.js';
 import { CONSTRUCTIONS, EMPTY_FORM, type FieldName, PRIORITIES, type QuoteFormValues } from './validate.js';
 
-type TextField = Exclude<FieldName, 'construction' | 'hasSprinklers' | 'priority'>;
+type TextField = Exclude<FieldName, 'construction' | 'hasSprinklers' | 'priority' | 'runAt'>;
 
 const CONSTRUCTION_WORDS = {
   FRAME: 'Frame (wood)',
@@ -169,6 +169,23 @@ export function QuoteForm() {
             </Field>
             {text('maxRetries', 'Max retries', { numeric: true, hint: '0 to 10' })}
             {text('timeoutSeconds', 'Timeout (seconds)', { numeric: true, hint: '1 to 3600 per attempt' })}
+            <Field
+              label="Run at (optional)"
+              hint="Not taken before then; at most 366 days ahead. Empty: now."
+              error={errors.runAt}
+            >
+              {({ id, describedBy, invalid }) => (
+                <input
+                  id={id}
+                  name="runAt"
+                  type="datetime-local"
+                  value={values.runAt}
+                  onChange={(e) => set('runAt', e.target.value)}
+                  aria-describedby={describedBy}
+                  aria-invalid={invalid}
+                />
+              )}
+            </Field>
           </div>
         </details>
       ) : null}

@@ -5,6 +5,7 @@ import { useMutation } from 'urql';
 import { fromCombinedError, type ShownError } from '../api/errors.js';
 import { RunQuote, SubmitQuote } from '../api/operations.js';
 import { useWatched } from '../message/watched.js';
+import { formatTime } from '../ui/format.js';
 import { checkQuoteForm, type FieldErrors, type FieldName, type QuoteFormValues } from './validate.js';
 
 export interface SubmitOutcome {
@@ -28,6 +29,7 @@ const FIELD_NAMES = new Set<string>([
   'priority',
   'maxRetries',
   'timeoutSeconds',
+  'runAt',
 ]);
 
 export function useQuoteSubmit() {
@@ -63,6 +65,7 @@ export function useQuoteSubmit() {
         priority: values.priority || null,
         maxRetries: checked.maxRetries,
         timeoutSeconds: checked.timeoutSeconds,
+        runAt: checked.runAt,
       },
     });
     if (result.error || !result.data) return fail(result.error ? fromCombinedError(result.error) : null);
@@ -71,7 +74,9 @@ export function useQuoteSubmit() {
     setOutcome({
       errors: {},
       error: null,
-      done: `Queued at place ${payload.queuePosition}; expected ${payload.estimatedProcessingTime}.`,
+      done: payload.message.runAt
+        ? `Scheduled for ${formatTime(payload.message.runAt)}.`
+        : `Queued at place ${payload.queuePosition}; expected ${payload.estimatedProcessingTime}.`,
     });
     return true;
   };

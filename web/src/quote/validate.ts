@@ -22,6 +22,8 @@ export interface QuoteFormValues {
   priority: '' | (typeof PRIORITIES)[number];
   maxRetries: string;
   timeoutSeconds: string;
+  /** A local date and time (`datetime-local`), or empty for now. */
+  runAt: string;
 }
 
 export type FieldName = Exclude<keyof QuoteFormValues, 'mode' | 'useAgentic'>;
@@ -43,7 +45,11 @@ export const EMPTY_FORM: QuoteFormValues = {
   priority: '',
   maxRetries: '3',
   timeoutSeconds: '300',
+  runAt: '',
 };
+
+/** How far ahead a submission may be scheduled (the server's rule). */
+const RUN_AT_DAYS = 366;
 
 /** The submission as the API takes it (`QuoteSubmissionInput`). */
 export interface Submission {
@@ -64,6 +70,8 @@ export interface Checked {
   submission: Submission | null;
   maxRetries: number;
   timeoutSeconds: number;
+  /** ISO-8601 UTC, or null for now. */
+  runAt: string | null;
 }
 
 /** "2,000,000" or "2 000 000" → 2000000; "" → undefined; anything else → NaN. */
@@ -125,7 +133,16 @@ export function checkQuoteForm(values: QuoteFormValues, now: Date = new Date()):
 
   let maxRetries = 3;
   let timeoutSeconds = 300;
+  let runAt: string | null = null;
   if (values.mode === 'async') {
+    if (values.runAt.trim() !== '') {
+      // A datetime-local value has no zone: the browser's own, as the person sees it.
+      const at = new Date(values.runAt);
+      if (Number.isNaN(at.getTime())) errors.runAt = 'must be a date and time';
+      else if (at.getTime() - now.getTime() > RUN_AT_DAYS * 86_400_000)
+        errors.runAt = `must be at most ${RUN_AT_DAYS} days ahead`;
+      else if (at > now) runAt = at.toISOString();
+    }
     const retries = parseWhole(values.maxRetries);
     if (!wholeIn(retries, 0, 10)) errors.maxRetries = 'must be a whole number from 0 to 10';
     else maxRetries = retries as number;
@@ -135,7 +152,7 @@ export function checkQuoteForm(values: QuoteFormValues, now: Date = new Date()):
     else timeoutSeconds = timeout as number;
   }
 
-  if (Object.keys(errors).length > 0) return { errors, submission: null, maxRetries, timeoutSeconds };
+  if (Object.keys(errors).length > 0) return { errors, submission: null, maxRetries, timeoutSeconds, runAt };
 
   const submission: Submission = { applicantName: name, address, coverageAmount: coverage as number };
   if (yearBuilt !== undefined) submission.yearBuilt = yearBuilt;
@@ -145,5 +162,5 @@ export function checkQuoteForm(values: QuoteFormValues, now: Date = new Date()):
   if (squareFeet !== undefined) submission.squareFeet = squareFeet;
   if (roofAge !== undefined) submission.roofAge = roofAge;
   if (values.hasSprinklers) submission.hasSprinklers = values.hasSprinklers === 'yes';
-  return { errors, submission, maxRetries, timeoutSeconds };
+  return { errors, submission, maxRetries, timeoutSeconds, runAt };
 }
