@@ -45,6 +45,7 @@ export async function drainRate(subject: Subject, n: number, concurrency: number
       if (q.addBatch) await q.addBatch(list);
       else for (const p of list) await q.add(p);
     }
+    await q.seeded?.();
     let left = n;
     let finished!: () => void;
     const all = new Promise<void>((resolve) => {
