@@ -11,7 +11,7 @@ import type { Tx } from './tx.js';
  * messages lock them in one order and cannot deadlock each other), then applies each request in turn to the row as
  * the batch left it. The UPDATEs write only the columns that changed, so an index whose columns did not change
  * is left alone (and a change of unindexed columns alone, such as progress, is a HOT update); they are sent
- * pipelined and awaited together.
+ * pipelined and awaited with the commit (Tx.later): a claim after them in the same transaction runs after them.
  */
 export async function changeMany(tx: Tx, requests: ChangeRequest[], now: Date): Promise<ChangeOutcome[]> {
   const { sql } = tx;
@@ -21,7 +21,6 @@ export async function changeMany(tx: Tx, requests: ChangeRequest[], now: Date): 
   const current = new Map<string, { row: MessageRow; message: Message }>(
     read.map((row) => [row.id, { row, message: rowToMessage(row) }]),
   );
-  const writes: Promise<unknown>[] = [];
   const at = now.getTime();
   const outcomes = requests.map((request): ChangeOutcome => {
     const known = current.get(request.id);
@@ -43,7 +42,7 @@ export async function changeMany(tx: Tx, requests: ChangeRequest[], now: Date): 
     const mask = changedColumns(written, row, values);
     const columns = WRITABLE_KEYS.filter((_, i) => mask & (1 << i));
     values.push(row.seq);
-    writes.push(
+    tx.later(
       sql.unsafe(
         `UPDATE messages SET ${columns.map((c, i) => `${c} = $${i + 1}`).join(', ')} WHERE seq = $${values.length}`,
         values as never[],
@@ -55,6 +54,5 @@ export async function changeMany(tx: Tx, requests: ChangeRequest[], now: Date): 
     tx.event(written, at, next.kind, message, written.payload !== row.payload, next.attempt);
     return { ok: true, message };
   });
-  await Promise.all(writes);
   return outcomes;
 }
