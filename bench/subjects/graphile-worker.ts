@@ -44,10 +44,25 @@ export const graphileWorker: Subject = {
         runner.events.on('job:success', ({ job }) => done((job.payload as { n: number }).n));
       },
       async close() {
+        // Its completions are written after job:success, unawaited: let the last ones land before it stops.
+        if (runner) await u.withPgClient((client) => drained(client, schema.name));
         await runner?.stop();
+        await runner?.promise;
         await u.release();
         await schema.drop();
       },
     };
   },
 };
+
+/** Waits (up to 10 s) until graphile-worker's jobs table is empty: every completion written. */
+async function drained(
+  client: { query(q: string): Promise<{ rows: { n: number }[] }> },
+  schema: string,
+): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const { rows } = await client.query(`SELECT COUNT(*)::int AS n FROM "${schema}"._private_jobs`);
+    if (rows[0]!.n === 0) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
