@@ -22,13 +22,30 @@ const CLAIM = `WITH next AS MATERIALIZED (
     FOR UPDATE SKIP LOCKED)
   UPDATE messages m SET ${LEASE} FROM next WHERE m.seq = next.seq RETURNING m.*`;
 
+/** The same, passing over the messages whose ids are in $5 (a batch settling them in the same transaction). */
+const CLAIM_EXCEPT = CLAIM.replace(
+  'ORDER BY effective_priority',
+  'AND id <> ALL($5::text[])\n    ORDER BY effective_priority',
+);
+
 /** Takes up to `limit` due messages; returns them in take order, each with its `claimed` event appended. */
 export async function claimMany(tx: Tx, o: ClaimOptions): Promise<Message[]> {
   if (o.limit <= 0) return [];
+  return takeClaimed(tx, await sendClaim(tx, o), o);
+}
+
+/** Sends the claim now (pipelined: what is sent after it runs after it), passing over `except`'s ids. */
+export function sendClaim(tx: Tx, o: ClaimOptions, except: string[] = []): Promise<MessageRow[]> {
   const now = o.now.getTime();
-  const rows = await tx.sql.unsafe<MessageRow[]>(CLAIM, [now, o.workerId, now + o.leaseMs, o.limit], {
-    prepare: true,
-  });
+  const params = [now, o.workerId, now + o.leaseMs, o.limit];
+  return except.length > 0
+    ? tx.sql.unsafe<MessageRow[]>(CLAIM_EXCEPT, [...params, except], { prepare: true }).execute()
+    : tx.sql.unsafe<MessageRow[]>(CLAIM, params, { prepare: true }).execute();
+}
+
+/** The claimed rows as messages in take order, each with its `claimed` event appended and the counts moved. */
+export function takeClaimed(tx: Tx, rows: MessageRow[], o: ClaimOptions): Message[] {
+  const now = o.now.getTime();
   // RETURNING gives no order; hand the messages out in take order.
   rows.sort((a, b) => b.effective_priority - a.effective_priority || a.seq - b.seq);
   tx.moved('PENDING', 'PROCESSING', rows.length);

@@ -21,8 +21,8 @@ import type {
   Page,
   QueueStats,
 } from '../../queue/types.js';
-import { changeMany } from './change.js';
-import { claimMany } from './claim.js';
+import { applyChanges, changeMany, lockRows, requestIds } from './change.js';
+import { claimMany, sendClaim, takeClaimed } from './claim.js';
 import { type EnqueueRequest, enqueueRequests } from './enqueue.js';
 import * as log from './events.js';
 import { isRetryable, storageFault } from './faults.js';
@@ -146,9 +146,36 @@ export class PostgresQueueStore implements QueueStore {
     return this.write((tx) => changeMany(tx, requests, now));
   }
 
+  /**
+   * The claim goes out with the batch's locking read, in a savepoint, so the transaction takes two round trips. It
+   * passes over the batch's own messages (locked, about to change) and takes only PENDING ones; when the batch
+   * makes one of its messages due again (a retry at once, a release), the claim did not see it: it is rolled back to
+   * the savepoint and made again after the batch's changes (a third round trip, rarely).
+   */
   async changeAndClaim(requests: ChangeRequest[], now: Date, claim: ClaimOptions) {
     return this.write(async (tx) => {
-      const outcomes = requests.length > 0 ? await changeMany(tx, requests, now) : [];
+      if (requests.length === 0 || claim.limit <= 0) {
+        const outcomes = requests.length > 0 ? await changeMany(tx, requests, now) : [];
+        return { outcomes, claimed: await claimMany(tx, claim) };
+      }
+      const ids = requestIds(requests);
+      const read = lockRows(tx, ids);
+      tx.later(tx.sql`SAVEPOINT claim`);
+      const taking = sendClaim(tx, claim, ids);
+      // A handler now: if the read fails first, the claim's failure is not left unhandled.
+      taking.catch(() => {});
+      const { outcomes, writes } = applyChanges(tx, requests, await read, now);
+      const due = claim.now.getTime();
+      const requeued = outcomes.some(
+        (o) => o.ok && o.message.status === 'PENDING' && (o.message.nextAttemptAt?.getTime() ?? 0) <= due,
+      );
+      if (!requeued) {
+        for (const write of writes) tx.later(write);
+        return { outcomes, claimed: takeClaimed(tx, await taking, claim) };
+      }
+      await taking;
+      tx.later(tx.sql`ROLLBACK TO SAVEPOINT claim`);
+      for (const write of writes) tx.later(write);
       return { outcomes, claimed: await claimMany(tx, claim) };
     });
   }
