@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { type Figure, figureOf } from './figures.js';
+import { benchSchema } from './pg.js';
 import { quotePayload } from './quote-payloads.js';
 import { runQueueWaitMicros } from './sched.js';
 import { type ServerChild, startServerChild } from './servers/child.js';
@@ -42,30 +43,53 @@ export const quoteMetrics = {
   e2e: (n: number) => `${n.toLocaleString('en-US')} ${QUOTE_FIGURES.endToEnd}`,
 };
 
-interface Drained {
+export interface Drained {
   rate: number;
   cpuUs: number;
 }
+
+/** Which engine a service process runs on: a fresh SQLite file, or a fresh schema on the local PostgreSQL. */
+export type Engine = 'sqlite' | 'postgres';
 
 /**
  * A service stores `n` quotes at once (its worker idle until they commit) and drains them: a fresh process and
  * database, or `shared` (a quick run, where starting a process for each would take longer than its drain).
  */
-async function drain(
+export async function drain(
   n: number,
   agentic: boolean,
   processor: 'quotes' | 'noop',
   shared?: ServerChild,
+  engine: Engine = 'sqlite',
 ): Promise<Drained> {
   const run = async (child: ServerChild) => {
     const d = await deadline(child.seedAndDrain(n, agentic, processor), 300_000, `drain of ${n}`);
     return { rate: n / d.seconds, cpuUs: d.cpuMicros / n };
   };
-  return shared ? run(shared) : withService(run);
+  return shared ? run(shared) : withService(run, engine);
 }
 
-/** A fresh service process on a fresh database, for the duration of `use`. */
-async function withService<T>(use: (child: ServerChild) => Promise<T>): Promise<T> {
+/** A fresh service process on a fresh database of `engine`, for the duration of `use`. */
+export async function withService<T>(
+  use: (child: ServerChild) => Promise<T>,
+  engine: Engine = 'sqlite',
+): Promise<T> {
+  if (engine === 'postgres') {
+    const schema = await benchSchema('bench_svc');
+    try {
+      const child = await startServerChild('quote-service', {
+        BENCH_DB: schema.url,
+        BENCH_PG_SCHEMA: schema.name,
+      });
+      try {
+        return await use(child);
+      } finally {
+        await child.stop();
+      }
+    } finally {
+      await schema.drop();
+    }
+  }
   const dir = mkdtempSync(join(tmpdir(), 'bench-quotes-'));
   try {
     const child = await startServerChild('quote-service', { BENCH_DB: join(dir, 'quotes.db') });
@@ -90,7 +114,7 @@ export interface EndToEnd {
  * `n` submissions at `rate`/s to `child`, each followed to COMPLETED, after `warm` more the same way (a
  * fresh process's first requests run cold code); waits up to 30 s after the last for the rest.
  */
-async function endToEnd(child: ServerChild, n: number, rate: number, warm: number): Promise<EndToEnd> {
+export async function endToEnd(child: ServerChild, n: number, rate: number, warm: number): Promise<EndToEnd> {
   const sockets: WebSocket[] = [];
   try {
     const sentAt = new Float64Array(warm + n);
@@ -286,7 +310,7 @@ export async function runQuotes(quick: boolean, rounds: number): Promise<Figure[
   ];
 }
 
-function deadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+export function deadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     promise,

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import {
   anatomyTable,
   headlineTable,
+  postgresTable,
   queueTable,
   quotesTable,
   type Results,
@@ -31,6 +32,7 @@ export const PAGES: { path: string; blocks: Blocks }[] = [
       quotes: quotesTable,
       queues: queueTable,
       anatomy: anatomyTable,
+      postgres: postgresTable,
       servers: serverTable,
       targets: targetsTable,
     },

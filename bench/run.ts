@@ -19,14 +19,19 @@ import { runFairness } from './fairness.js';
 import type { Figure } from './figures.js';
 import { runFollowers } from './followers.js';
 import { runGraphqlSubmit } from './graphql.js';
+import { postgresReachable } from './pg.js';
+import { runPostgres, runPostgresService } from './postgres.js';
 import { runQuotes } from './quotes.js';
 import { RESULTS, writePages } from './readme.js';
 import { runScheduled } from './scheduled.js';
 import { HEAP_FLAGS } from './servers/child.js';
 import { median, round } from './stats.js';
 import { bullmq, redisReachable } from './subjects/bullmq.js';
+import { graphileWorker } from './subjects/graphile-worker.js';
+import { pgBoss } from './subjects/pg-boss.js';
 import { plainjob } from './subjects/plainjob.js';
 import { quoteQueue } from './subjects/quote-queue.js';
+import { quoteQueuePg } from './subjects/quote-queue-pg.js';
 import { rawSqlite } from './subjects/raw-sqlite.js';
 import type { Subject } from './subjects/subject.js';
 import { runSubscriptions } from './subscriptions.js';
@@ -37,6 +42,9 @@ import {
   featuresTable,
   type NotMeasured,
   ownTable,
+  POSTGRES,
+  POSTGRES_SERVICE,
+  postgresTable,
   QUEUES,
   QUOTE_WORKLOADS,
   queueTable,
@@ -55,7 +63,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     /** Default: bench/results.json for a full run of every workload (the README's), else results.partial.json. */
     out: { type: 'string' },
-    /** Only these workloads, comma-separated: enqueue,drain,latency,depth,scheduled,batch,fairness,graphql,subscriptions,followers,anatomy,underwriting,quotes,webhooks. */
+    /** Only these workloads, comma-separated: enqueue,drain,latency,depth,scheduled,batch,fairness,graphql,subscriptions,followers,anatomy,underwriting,quotes,webhooks,postgres,postgres-service. */
     only: { type: 'string' },
   },
 });
@@ -244,6 +252,20 @@ if (wants('webhooks')) {
   figures.push(...(await runWebhooks(quick, quick ? 1 : ROUNDS)));
   process.stderr.write('webhooks done\n');
 }
+const pgWorkloads = [POSTGRES, POSTGRES_SERVICE].filter(wants);
+if (pgWorkloads.length > 0 && !(await postgresReachable())) {
+  if (!quick || process.env.CI === 'true')
+    throw new Error(
+      'The PostgreSQL workloads need PostgreSQL at BENCH_POSTGRES_URL (default postgres://127.0.0.1:5432/test)',
+    );
+  notes.push('PostgreSQL workloads skipped: PostgreSQL is not reachable (a quick run outside CI only).');
+  for (const w of pgWorkloads)
+    notMeasured.push({ workload: w, subject: '*', metric: '*', reason: 'PostgreSQL not reachable' });
+} else {
+  if (wants(POSTGRES)) figures.push(...(await runPostgres(quick, quick ? 1 : ROUNDS)));
+  // One round in a quick run: each drain and end-to-end run starts a service process of its own.
+  if (wants(POSTGRES_SERVICE)) figures.push(...(await runPostgresService(quick, quick ? 1 : ROUNDS)));
+}
 
 if (wants('graphql')) {
   figures.push(...(await runGraphqlSubmit(quick, ROUNDS)));
@@ -270,7 +292,12 @@ const results: Results & Record<string, unknown> = {
   seconds: Math.round((Date.now() - started) / 1000),
   note: `Each figure is the median of its rounds (${PEER_ROUNDS} for enqueue, drain and latency, ${ROUNDS} for the others), all subjects measured in one run on this machine; a ratio of ours to a peer is the median of the ratios of the same round.`,
   subjects: {
-    ...Object.fromEntries([quoteQueue, rawSqlite, plainjob, bullmq].map((s) => [s.name, s.note])),
+    ...Object.fromEntries(
+      [quoteQueue, rawSqlite, plainjob, bullmq, quoteQueuePg, graphileWorker, pgBoss].map((s) => [
+        s.name,
+        s.note,
+      ]),
+    ),
     'bare-yoga':
       'graphql-submit only: graphql-yoga on node:http, one mutation inserting one row (better-sqlite3, WAL, synchronous=NORMAL), in its own process',
     'bare-yoga-uncapped':
@@ -301,6 +328,8 @@ if (writesReadme) writePages(results);
 if (figures.some((f) => QUOTE_WORKLOADS.has(f.workload))) console.log(`${quotesTable(results)}\n`);
 if (figures.some((f) => !ownTable(f.workload))) console.log(queueTable(results));
 if (figures.some((f) => f.workload === ANATOMY)) console.log(`\n${anatomyTable(results)}`);
+if (figures.some((f) => f.workload === POSTGRES || f.workload === POSTGRES_SERVICE))
+  console.log(`\n${postgresTable(results)}`);
 if (figures.some((f) => SERVER_WORKLOADS.has(f.workload))) console.log(`\n${serverTable(results)}`);
 if (figures.some((f) => FEATURE_WORKLOADS.has(f.workload))) console.log(`\n${featuresTable(results)}`);
 console.log(`\n${targetsTable(results)}`);
@@ -308,3 +337,5 @@ for (const note of notes) console.log(note);
 console.log(
   `\n${quick ? 'quick run' : complete ? 'full run' : 'partial run'} in ${results.seconds} s on ${results.cores} cores (${results.cpu}), Node ${results.node}${results.nodeFlags.length > 0 ? ` ${results.nodeFlags.join(' ')}` : ''}; written to ${out}${writesReadme ? ', README.md and bench/README.md' : ''}`,
 );
+// Done: a peer library may keep a timer after its own stop (pg-boss 10 does), which would keep the run from exiting.
+process.exit(0);

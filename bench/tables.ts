@@ -55,11 +55,19 @@ export const QUOTE_FIGURES = {
 } as const;
 /** Queue features measured on each engine (bench/scheduled.ts): a table of their own. */
 export const FEATURE_WORKLOADS = new Set(['scheduled', 'batch', 'fairness']);
+/** PostgreSQL (bench/postgres.ts): the queues on PostgreSQL, and the service on each engine; a table of their own. */
+export const POSTGRES = 'postgres';
+export const POSTGRES_SERVICE = 'postgres-service';
+/** Its columns: ours on PostgreSQL, its two PostgreSQL peers, ours on SQLite (the subjects' names). */
+export const PG_QUEUES = ['quote-queue-pg', 'graphile-worker', 'pg-boss', 'quote-queue'] as const;
+const PG_HEADINGS = ['ours, PostgreSQL', 'graphile-worker', 'pg-boss', 'ours, SQLite'];
 export const ownTable = (workload: string) =>
   SERVER_WORKLOADS.has(workload) ||
   workload === ANATOMY ||
   QUOTE_WORKLOADS.has(workload) ||
-  FEATURE_WORKLOADS.has(workload);
+  FEATURE_WORKLOADS.has(workload) ||
+  workload === POSTGRES ||
+  workload === POSTGRES_SERVICE;
 
 const number = (x: number) => x.toLocaleString('en-US');
 const find = (r: Results, workload: string, subject: string, metric: (m: string) => boolean) =>
@@ -109,6 +117,38 @@ export function queueTable(r: Results): string {
     };
     lines.push(
       `| ${workload} | ${metric} | ${QUEUES.map(cell).join(' | ')} | ${peers.map(ratio).join(' | ')} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** PostgreSQL: a column per subject, then ours on PostgreSQL over each of the others, per round. */
+export function postgresTable(r: Results): string {
+  const others = PG_QUEUES.slice(1);
+  const lines = [
+    `| workload | figure | ${PG_HEADINGS.join(' | ')} | ${PG_HEADINGS.slice(1)
+      .map((p) => `ours PG / ${p}`)
+      .join(' | ')} |`,
+    `| --- | --- | ${PG_HEADINGS.map(() => '---:').join(' | ')} | ${others.map(() => '---:').join(' | ')} |`,
+  ];
+  const pg = r.figures.filter((f) => f.workload === POSTGRES || f.workload === POSTGRES_SERVICE);
+  for (const key of [...new Set(pg.map((f) => `${f.workload}\u0000${f.metric}`))]) {
+    const [workload, metric] = key.split('\u0000') as [string, string];
+    const of = (subject: string) =>
+      pg.find((f) => f.workload === workload && f.metric === metric && f.subject === subject);
+    const cell = (subject: string) => {
+      const f = of(subject);
+      return f ? `${number(f.value)} ${f.unit}` : '-';
+    };
+    const ours = of(PG_QUEUES[0]);
+    const ratio = (peer: string) => {
+      const p = of(peer);
+      if (!ours || !p || ours.unit === 'quotes') return '-';
+      const x = pairedRatio(ours.rounds, p.rounds);
+      return x === null ? '-' : `${round(x, 2)}x`;
+    };
+    lines.push(
+      `| ${workload} | ${metric} | ${PG_QUEUES.map(cell).join(' | ')} | ${others.map(ratio).join(' | ')} |`,
     );
   }
   return lines.join('\n');
@@ -282,6 +322,40 @@ export function targets(r: Results): Target[] {
     met: !!heap && heap.value < 10,
   });
   out.push(...quoteTargets(r));
+  out.push(...postgresTargets(r, rounds));
+  return out;
+}
+
+/** Issue 19: ours on PostgreSQL against graphile-worker and pg-boss, in the same run. */
+function postgresTargets(r: Results, rounds: (xs: number[]) => string): Target[] {
+  const out: Target[] = [];
+  const of = (subject: string, test: (m: string) => boolean) =>
+    r.figures.find((f) => f.workload === POSTGRES && f.subject === subject && test(f.metric));
+  const drain = (subject: string) => of(subject, (m) => /^drain .* no-op, concurrency 10$/.test(m));
+  const ours = drain(PG_QUEUES[0]);
+  for (const [peer, floor, how] of [
+    ['pg-boss', 1.5, ''],
+    ['graphile-worker', 1, ' (its default, unbatched configuration)'],
+  ] as const) {
+    const p = drain(peer);
+    const x = ours && p ? pairedRatio(ours.rounds, p.rounds) : null;
+    out.push({
+      target: `PostgreSQL: drain at concurrency 10 ≥ ${floor}x ${peer}${how}`,
+      measured:
+        x === null
+          ? null
+          : `${round(x, 2)}x (per round ${rounds(perRound(ours!.rounds, p!.rounds))}; ${number(ours!.value)} against ${number(p!.value)} msg/s)`,
+      met: x !== null && x >= floor,
+    });
+  }
+  const p99 = (subject: string) =>
+    of(subject, (m) => m.startsWith('submit to completed') && m.endsWith(', p99'));
+  const [a, b] = [p99(PG_QUEUES[0]), p99('graphile-worker')];
+  out.push({
+    target: "PostgreSQL: end-to-end p99 at 500/s within graphile-worker's",
+    measured: a && b ? `${a.value} against ${b.value} ms` : null,
+    met: !!a && !!b && a.value <= b.value,
+  });
   return out;
 }
 

@@ -36,7 +36,12 @@ export interface Drain {
 }
 
 /** Workload 2: `n` queued no-op messages drained at `concurrency`; messages per second and CPU per message. */
-export async function drainRate(subject: Subject, n: number, concurrency: number): Promise<Drain> {
+export async function drainRate(
+  subject: Subject,
+  n: number,
+  concurrency: number,
+  timeoutMs = 120_000,
+): Promise<Drain> {
   const q = await subject.open();
   try {
     for (let i = 0; i < n; i += BATCH) {
@@ -45,6 +50,7 @@ export async function drainRate(subject: Subject, n: number, concurrency: number
       if (q.addBatch) await q.addBatch(list);
       else for (const p of list) await q.add(p);
     }
+    await q.seeded?.();
     let left = n;
     let finished!: () => void;
     const all = new Promise<void>((resolve) => {
@@ -56,7 +62,7 @@ export async function drainRate(subject: Subject, n: number, concurrency: number
     await q.work(concurrency, () => {
       if (--left === 0) finished();
     });
-    await withTimeout(all, 120_000, `${subject.name} drain`);
+    await withTimeout(all, timeoutMs, `${subject.name} drain`);
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const elsewhere = ((await q.cpuElsewhereUs?.()) ?? 0) - elsewhere0;

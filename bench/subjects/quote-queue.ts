@@ -8,6 +8,7 @@ import { openSqlite, type SqliteOptions } from '../../src/db/sqlite/open.js';
 import { SqliteQueueStore, type StoreOptions } from '../../src/db/sqlite/store.js';
 import { createEventFeed, createQueueEvents } from '../../src/queue/events.js';
 import { newMessageId } from '../../src/queue/ids.js';
+import type { QueueStore } from '../../src/queue/store.js';
 import type { NewMessage } from '../../src/queue/types.js';
 import { createWorker, type Worker } from '../../src/queue/worker.js';
 import type { BenchPayload, Instance, Subject } from './subject.js';
@@ -53,56 +54,70 @@ export function createQuoteQueue(probe: QuoteQueueProbe = {}): Subject {
       const db = openSqlite(join(dir, 'q.db'), probe.sqlite);
       const store = new SqliteQueueStore(db, probe.store);
       probe.opened?.(store, db);
-      const events = createQueueEvents();
-      const feed = createEventFeed({ store, events });
-      await feed.start();
-      let worker: Worker | undefined;
-      let off: (() => void) | undefined;
-      return {
-        async add(payload) {
-          const now = new Date();
-          await store.enqueue(newMessage(payload, now), { maxSize: MAX_SIZE }, now);
-          feed.nudge();
+      return storeInstance(store, probe, async () => rmSync(dir, { recursive: true, force: true }));
+    },
+  };
+}
+
+/**
+ * Our queue on an open store of either engine: the event feed, pub-sub and a worker with a no-op processor; done is
+ * a COMPLETED event published. `closed` runs after the store is closed (removing its file or schema).
+ */
+export async function storeInstance(
+  store: QueueStore,
+  probe: Pick<QuoteQueueProbe, 'working' | 'closing'>,
+  closed: () => Promise<void>,
+  seeded?: () => Promise<void>,
+): Promise<Instance> {
+  const events = createQueueEvents();
+  const feed = createEventFeed({ store, events });
+  await feed.start();
+  let worker: Worker | undefined;
+  let off: (() => void) | undefined;
+  return {
+    async add(payload) {
+      const now = new Date();
+      await store.enqueue(newMessage(payload, now), { maxSize: MAX_SIZE }, now);
+      feed.nudge();
+    },
+    async addBatch(payloads) {
+      const now = new Date();
+      await store.enqueueMany(
+        payloads.map((p) => newMessage(p, now)),
+        { maxSize: MAX_SIZE },
+        now,
+      );
+      feed.nudge();
+    },
+    ...(seeded ? { seeded } : {}),
+    async work(concurrency, done) {
+      // What was enqueued before is published first, so the timing starts on a quiet feed.
+      await feed.drain();
+      probe.working?.();
+      off = events.onChange((e) => {
+        if (e.message.status === 'COMPLETED') done((e.message.payload as { n: number }).n);
+      });
+      worker = createWorker({
+        store,
+        events,
+        feed,
+        concurrency,
+        backoffBaseMs: 1000,
+        processor: {
+          async process() {
+            return { result: null, review: { required: false, reasons: [] } };
+          },
         },
-        async addBatch(payloads) {
-          const now = new Date();
-          await store.enqueueMany(
-            payloads.map((p) => newMessage(p, now)),
-            { maxSize: MAX_SIZE },
-            now,
-          );
-          feed.nudge();
-        },
-        async work(concurrency, done) {
-          // What was enqueued before is published first, so the timing starts on a quiet feed.
-          await feed.drain();
-          probe.working?.();
-          off = events.onChange((e) => {
-            if (e.message.status === 'COMPLETED') done((e.message.payload as { n: number }).n);
-          });
-          worker = createWorker({
-            store,
-            events,
-            feed,
-            concurrency,
-            backoffBaseMs: 1000,
-            processor: {
-              async process() {
-                return { result: null, review: { required: false, reasons: [] } };
-              },
-            },
-          });
-          await worker.start();
-        },
-        async close() {
-          probe.closing?.();
-          await worker?.stop(0);
-          off?.();
-          feed.stop();
-          await store.close();
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
+      });
+      await worker.start();
+    },
+    async close() {
+      probe.closing?.();
+      await worker?.stop(0);
+      off?.();
+      feed.stop();
+      await store.close();
+      await closed();
     },
   };
 }

@@ -21,6 +21,11 @@ export interface Instance {
   add(payload: BenchPayload): Promise<void>;
   /** Stores many in one call, when the subject's API offers it. */
   addBatch?(payloads: BenchPayload[]): Promise<void>;
+  /**
+   * After the drain's messages are stored, before its clock starts: VACUUM ANALYZE on PostgreSQL (the local server
+   * runs without autovacuum), the same for every PostgreSQL subject.
+   */
+  seeded?(): Promise<void>;
   /** Starts processing with a no-op processor; `done(n)` is called once message `n` is completed. */
   work(concurrency: number, done: (n: number) => void): Promise<void>;
   /**

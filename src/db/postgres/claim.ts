@@ -41,15 +41,34 @@ export async function promoteDue(tx: Tx, now: number): Promise<void> {
   await tx.sql.unsafe(PROMOTE, [now], { prepare: true });
 }
 
+/** The same, passing over the messages whose ids are in $5 (a batch settling them in the same transaction). */
+const CLAIM_EXCEPT = CLAIM.replace(
+  'ORDER BY effective_priority',
+  'AND id <> ALL($5::text[])\n    ORDER BY effective_priority',
+);
+
 /** Takes up to `limit` due messages; returns them in take order, each with its `claimed` event appended. */
 export async function claimMany(tx: Tx, o: ClaimOptions): Promise<Message[]> {
   if (o.limit <= 0) return [];
+  return takeClaimed(tx, await sendClaim(tx, o), o);
+}
+
+/**
+ * Sends the promotion of due messages and the claim now (pipelined: the claim runs after the promotion and sees
+ * what it moved, and what is sent after them runs after them), passing over `except`'s ids.
+ */
+export function sendClaim(tx: Tx, o: ClaimOptions, except: string[] = []): Promise<MessageRow[]> {
   const now = o.now.getTime();
-  // Sent together (pipelined in the transaction): the claim runs after the promotion and sees what it moved.
-  const [, rows] = await Promise.all([
-    tx.sql.unsafe(PROMOTE, [now], { prepare: true }),
-    tx.sql.unsafe<MessageRow[]>(CLAIM, [now, o.workerId, now + o.leaseMs, o.limit], { prepare: true }),
-  ]);
+  tx.later(tx.sql.unsafe(PROMOTE, [now], { prepare: true }));
+  const params = [now, o.workerId, now + o.leaseMs, o.limit];
+  return except.length > 0
+    ? tx.sql.unsafe<MessageRow[]>(CLAIM_EXCEPT, [...params, except], { prepare: true }).execute()
+    : tx.sql.unsafe<MessageRow[]>(CLAIM, params, { prepare: true }).execute();
+}
+
+/** The claimed rows as messages in take order, each with its `claimed` event appended and the counts moved. */
+export function takeClaimed(tx: Tx, rows: MessageRow[], o: ClaimOptions): Message[] {
+  const now = o.now.getTime();
   // RETURNING gives no order; hand the messages out in take order.
   rows.sort(
     (a, b) => b.effective_priority - a.effective_priority || a.fair_round - b.fair_round || a.seq - b.seq,

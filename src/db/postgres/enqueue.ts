@@ -15,6 +15,17 @@ import type { Tx } from './tx.js';
 const ENQUEUE_LOCK = 0x7171656e;
 const COLUMNS = WRITABLE_KEYS.join(', ');
 
+/** One caller's messages (all or none) with its options and clock. */
+export interface EnqueueRequest {
+  list: NewMessage[];
+  options: EnqueueOptions;
+  now: number;
+}
+
+export type EnqueueResult =
+  | { ok: true; out: { message: Message; created: boolean }[] }
+  | { ok: false; error: QueueFullError };
+
 /** Stores `list` in order (all or none); returns each message, or the one its owner's key already names. */
 export async function enqueueMany(
   tx: Tx,
@@ -22,74 +33,107 @@ export async function enqueueMany(
   options: EnqueueOptions,
   now: number,
 ): Promise<{ message: Message; created: boolean }[]> {
+  const [result] = await enqueueRequests(tx, [{ list, options, now }]);
+  if (!result!.ok) throw result!.error;
+  return result!.out;
+}
+
+/**
+ * Several callers' enqueues in one transaction (the store groups those that arrive while one is being written), each
+ * decided as if it ran alone after the ones before it: its keys see theirs, its capacity counts theirs, and a
+ * request over capacity fails alone (it has written nothing). One read of the keys and counts, one INSERT.
+ */
+export async function enqueueRequests(tx: Tx, requests: EnqueueRequest[]): Promise<EnqueueResult[]> {
   const { sql } = tx;
-  await sql`SELECT pg_advisory_xact_lock(${ENQUEUE_LOCK}, ${tx.keys.schema})`;
-  const keyed = list
+  // Pipelined: the statements after it run once the lock is held.
+  tx.later(sql`SELECT pg_advisory_xact_lock(${ENQUEUE_LOCK}, ${tx.keys.schema})`);
+  const all = requests.flatMap((r) => r.list);
+  const keyed = all
     .filter((m) => m.idempotencyKey !== null)
     .map((m) => ({ o: m.owner, k: m.idempotencyKey }));
+  const perOwner = requests.some((r) => r.options.maxPerOwner !== undefined);
+  const owners = [...new Set(all.map((m) => m.owner))];
+  const [rows, [counts], held] = await Promise.all([
+    keyed.length > 0
+      ? sql<MessageRow[]>`SELECT m.* FROM messages m
+          JOIN json_to_recordset(${JSON.stringify(keyed)}::text::json) AS k(o text, k text)
+            ON m.owner = k.o AND m.idempotency_key = k.k`
+      : Promise.resolve([] as MessageRow[]),
+    sql<{ active: number }[]>`SELECT COALESCE(SUM(n), 0)::int8 AS active FROM status_counts
+      WHERE status IN ('PENDING', 'PROCESSING')`,
+    perOwner
+      ? sql<{ owner: string; n: number }[]>`SELECT owner, COUNT(*)::int8 AS n FROM messages
+          WHERE status IN ('PENDING', 'PROCESSING') AND owner = ANY(${owners}::text[])
+          GROUP BY owner`
+      : Promise.resolve([] as { owner: string; n: number }[]),
+  ]);
   const known = new Map<string, Message>();
-  if (keyed.length > 0) {
-    const rows = await sql<MessageRow[]>`SELECT m.* FROM messages m
-      JOIN json_to_recordset(${JSON.stringify(keyed)}::text::json) AS k(o text, k text)
-        ON m.owner = k.o AND m.idempotency_key = k.k`;
-    for (const r of rows) known.set(keyOf(r.owner, r.idempotency_key!), rowToMessage(r));
-  }
-  const out: { message: Message; created: boolean }[] = [];
-  const fresh: Message[] = [];
-  for (const m of list) {
-    const key = m.idempotencyKey === null ? null : keyOf(m.owner, m.idempotencyKey);
-    const first = key === null ? undefined : known.get(key);
-    if (first) {
-      out.push({ message: first, created: false });
-      continue;
+  for (const r of rows) known.set(keyOf(r.owner, r.idempotency_key!), rowToMessage(r));
+  const active = counts!.active + tx.activeDelta();
+  const ownerActive = new Map(held.map((r) => [r.owner, r.n]));
+  let added = 0;
+  const fresh: { message: Message; now: number }[] = [];
+  const results = requests.map(({ list, options, now }): EnqueueResult => {
+    const out: { message: Message; created: boolean }[] = [];
+    const mine = new Map<string, Message>();
+    const adding = new Map<string, number>();
+    for (const m of list) {
+      const key = m.idempotencyKey === null ? null : keyOf(m.owner, m.idempotencyKey);
+      const first = key === null ? undefined : (mine.get(key) ?? known.get(key));
+      if (first) {
+        out.push({ message: first, created: false });
+        continue;
+      }
+      const message = storedMessage(m);
+      if (key !== null) mine.set(key, message);
+      adding.set(m.owner, (adding.get(m.owner) ?? 0) + 1);
+      out.push({ message, created: true });
     }
-    const message = storedMessage(m);
-    if (key !== null) known.set(key, message);
-    fresh.push(message);
-    out.push({ message, created: true });
-  }
-  if (fresh.length === 0) return out;
-  const [counts] = await sql<
-    { active: number }[]
-  >`SELECT COALESCE(SUM(n), 0)::int8 AS active FROM status_counts
-    WHERE status IN ('PENDING', 'PROCESSING')`;
-  if (counts!.active + tx.activeDelta() + fresh.length > options.maxSize)
-    throw new QueueFullError(options.maxSize);
-  if (options.maxPerOwner !== undefined) await checkOwners(tx, fresh, options.maxPerOwner);
-  await assignRounds(tx, fresh, now);
-  const rows = fresh.map((m) => messageToRow(m));
+    const n = out.filter((o) => o.created).length;
+    if (n === 0) return { ok: true, out };
+    if (active + added + n > options.maxSize)
+      return { ok: false, error: new QueueFullError(options.maxSize) };
+    if (options.maxPerOwner !== undefined) {
+      for (const [owner, k] of adding) {
+        if ((ownerActive.get(owner) ?? 0) + k > options.maxPerOwner)
+          return { ok: false, error: new QueueFullError(options.maxPerOwner, 'owner') };
+      }
+    }
+    added += n;
+    for (const [owner, k] of adding) ownerActive.set(owner, (ownerActive.get(owner) ?? 0) + k);
+    for (const [key, message] of mine) known.set(key, message);
+    for (const o of out) if (o.created) fresh.push({ message: o.message, now });
+    return { ok: true, out };
+  });
+  if (fresh.length === 0) return results;
+  // One clock for the group's rounds: its requests arrived within the same write.
+  await assignRounds(
+    tx,
+    fresh.map((f) => f.message),
+    Math.max(...fresh.map((f) => f.now)),
+  );
+  const newRows = fresh.map((f) => messageToRow(f.message));
   const inserted = await sql<{ seq: number; id: string }[]>`
     INSERT INTO messages (${sql.unsafe(COLUMNS)})
-    SELECT ${sql.unsafe(COLUMNS)} FROM json_populate_recordset(null::messages, ${JSON.stringify(rows)}::text::json)
+    SELECT ${sql.unsafe(COLUMNS)} FROM json_populate_recordset(null::messages, ${JSON.stringify(newRows)}::text::json)
     RETURNING seq, id`;
   const seqs = new Map(inserted.map((r) => [r.id, r.seq]));
   tx.moved(null, 'PENDING', fresh.length);
   for (let i = 0; i < fresh.length; i++) {
-    const row = rows[i]!;
-    row.seq = fresh[i]!.seq = seqs.get(row.id)!;
-    tx.event(row, now, 'enqueued', fresh[i]!, true);
+    const row = newRows[i]!;
+    row.seq = fresh[i]!.message.seq = seqs.get(row.id)!;
+    tx.event(row, fresh[i]!.now, 'enqueued', fresh[i]!.message, true);
   }
-  if (options.claimFor && out.length === 1 && out[0]!.created) {
-    const claimed = await claimOne(tx, out[0]!.message.seq, options.claimFor, now);
-    if (claimed) out[0] = { message: claimed, created: true };
-  }
-  return out;
-}
-
-/**
- * (transaction, new messages, the most one owner may hold) -> throws QueueFullError with scope `owner` when an
- * owner's PENDING and PROCESSING messages plus its new ones pass the limit. Exact: run under the enqueue lock.
- */
-async function checkOwners(tx: Tx, fresh: Message[], maxPerOwner: number): Promise<void> {
-  const adding = new Map<string, number>();
-  for (const m of fresh) adding.set(m.owner, (adding.get(m.owner) ?? 0) + 1);
-  const held = await tx.sql<{ owner: string; n: number }[]>`SELECT owner, COUNT(*)::int8 AS n FROM messages
-    WHERE status IN ('PENDING', 'PROCESSING') AND owner = ANY(${[...adding.keys()]}::text[])
-    GROUP BY owner`;
-  const active = new Map(held.map((r) => [r.owner, r.n]));
-  for (const [owner, n] of adding) {
-    if ((active.get(owner) ?? 0) + n > maxPerOwner) throw new QueueFullError(maxPerOwner, 'owner');
-  }
+  // Claims in the same transaction (the synchronous runQuote path), pipelined: each takes its own new row.
+  await Promise.all(
+    results.map(async (result, i) => {
+      const { options, now } = requests[i]!;
+      if (!result.ok || !options.claimFor || result.out.length !== 1 || !result.out[0]!.created) return;
+      const claimed = await claimOne(tx, result.out[0]!.message.seq, options.claimFor, now);
+      if (claimed) result.out[0] = { message: claimed, created: true };
+    }),
+  );
+  return results;
 }
 
 /**

@@ -24,12 +24,19 @@ export interface AppendOptions {
 }
 
 /**
- * Writes what the transaction collected: takes the log lock, moves the status counts and attempt buckets, inserts
- * the events (setting each one's `seq`) and queues the wake-up, all pipelined; the caller commits next. Returns
- * the events in log order.
+ * Writes what the transaction collected and commits: takes the log lock, moves the status counts and attempt
+ * buckets, inserts the events (setting each one's `seq`), queues the wake-up and sends `commit`, all pipelined,
+ * then awaits them with the transaction's other pipelined statements (Tx.later). Returns the events in log order.
  */
-export async function appendLog(tx: Tx, options: AppendOptions): Promise<MessageEvent[]> {
-  if (!tx.dirty) return [];
+export async function appendLog(
+  tx: Tx,
+  options: AppendOptions,
+  commit: () => Promise<unknown>,
+): Promise<MessageEvent[]> {
+  if (!tx.dirty) {
+    await Promise.all([...tx.pending, commit()]);
+    return [];
+  }
   const { sql } = tx;
   const counts = [...tx.counts].filter(([, n]) => n !== 0).map(([status, n]) => ({ status, n }));
   const buckets = [...tx.buckets].map(([bucket, b]) => ({ ...b, bucket, completed_ms: b.completedMs }));
@@ -60,7 +67,9 @@ export async function appendLog(tx: Tx, options: AppendOptions): Promise<Message
     work.push(inserted);
     work.push(sql`SELECT pg_notify(${options.channel}, ${options.origin})`);
   }
-  await Promise.all(work);
+  // Sent in order (a query goes out when first awaited), then COMMIT after them.
+  const written = Promise.all([...tx.pending, ...work]);
+  await Promise.all([written, commit()]);
   if (!inserted) return [];
   const seqs = new Map<string, number>();
   for (const r of await inserted) seqs.set(`${r.version}:${r.message_id}`, r.seq);

@@ -1,7 +1,7 @@
 // One write transaction's context: its connection and what it appends (events, the attempts they end, count
 // moves: tally.ts), written at its end by appendLog (events.ts). Kept per transaction, never on the store: a pool runs
 // several transactions at once.
-import type { TransactionSql } from 'postgres';
+import type { PendingQuery, Row, TransactionSql } from 'postgres';
 import type { AttemptRecord, Message, MessageEvent } from '../../queue/types.js';
 import { type MessageRow, snapshotText } from '../rows.js';
 import { Tally } from '../tally.js';
@@ -31,6 +31,8 @@ export class Tx extends Tally {
   readonly rows: NewEventRow[] = [];
   /** The appended events as listeners will see them; their seq is set when the log is written. */
   readonly events: MessageEvent[] = [];
+  /** Statements sent without waiting for their answers (pipelined); awaited with the commit (see store.ts). */
+  readonly pending: Promise<unknown>[] = [];
 
   constructor(
     readonly sql: TransactionSql,
@@ -67,6 +69,16 @@ export class Tx extends Tally {
     });
     this.events.push({ seq: 0, messageId: row.id, version: row.version, at: new Date(at), kind, message });
     if (attempt) this.ended(attempt, at);
+  }
+
+  /**
+   * Sends `query` now without waiting for its answer: the statements after it on this connection run after it, and
+   * the commit awaits it (a failure of it fails the transaction).
+   */
+  later(query: PendingQuery<Row[]>): void {
+    // A handler now, so a failure is never an unhandled rejection; the commit awaits the query itself.
+    query.catch(() => {});
+    this.pending.push(query);
   }
 
   /** Whether the transaction wrote anything the log and the counts must record. */
