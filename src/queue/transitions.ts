@@ -11,7 +11,7 @@
 // attempt that timed out, was cancelled or was taken over finds another attempt number (or another state)
 // and returns null, so it never overwrites the message.
 import { InvalidStateError } from './errors.js';
-import type { Held, Transition } from './store.js';
+import type { Held, Transition, TransitionResult } from './store.js';
 import type { AttemptRecord, Json, Message, ReviewAction } from './types.js';
 
 export interface Outcome {
@@ -103,19 +103,7 @@ export function fail(
         attempt,
       };
     }
-    return {
-      kind: 'dead-lettered',
-      message: {
-        ...m,
-        ...unleased,
-        status: 'FAILED',
-        deadLettered: true,
-        errorMessage: error,
-        completedAt: now,
-        nextAttemptAt: null,
-      },
-      attempt,
-    };
+    return deadLettered(m, now, error, attempt);
   };
 }
 
@@ -126,19 +114,24 @@ export function fail(
 export function failPermanently(fence: Held, error: string): Transition {
   return (m, now) => {
     if (!holds(m, fence)) return null;
-    return {
-      kind: 'dead-lettered',
-      message: {
-        ...m,
-        ...unleased,
-        status: 'FAILED',
-        deadLettered: true,
-        errorMessage: error,
-        completedAt: now,
-        nextAttemptAt: null,
-      },
-      attempt: attemptRecord(m, now, 'FAILED', error),
-    };
+    return deadLettered(m, now, error, attemptRecord(m, now, 'FAILED', error));
+  };
+}
+
+/** FAILED and dead-lettered with `error`, out of its lease. */
+function deadLettered(m: Message, now: Date, error: string, attempt: AttemptRecord): TransitionResult {
+  return {
+    kind: 'dead-lettered',
+    message: {
+      ...m,
+      ...unleased,
+      status: 'FAILED',
+      deadLettered: true,
+      errorMessage: error,
+      completedAt: now,
+      nextAttemptAt: null,
+    },
+    attempt,
   };
 }
 
