@@ -1,9 +1,9 @@
 // Underwriting alone (`npm run bench -- --only underwriting`): the quote processor the service builds, with no
 // queue, store or server around it, called in a loop on the real-quote payloads (bench/quote-payloads.ts);
 // microseconds of this process's CPU (every thread: GC included) per plain and per agentic quote.
-import type { Job } from '../src/queue/processor.js';
+import type { ClaimedMessage } from '../src/queue/processor.js';
 import type { Json } from '../src/queue/types.js';
-import { createQuoteProcessor } from '../src/quotes/processor.js';
+import { createQuoteProcessor } from '../src/quote-processor.js';
 import { type Figure, figureOf } from './figures.js';
 import { quotePayload } from './quote-payloads.js';
 
@@ -15,7 +15,7 @@ export const UNDERWRITING = 'underwriting';
 async function measure(agentic: boolean, n: number): Promise<number> {
   const processor = createQuoteProcessor();
   const ctx = { signal: new AbortController().signal, reportProgress() {} };
-  const jobs: Job[] = [];
+  const jobs: ClaimedMessage[] = [];
   for (let i = 0; i < 97; i++) {
     jobs.push({
       id: `q${i}`,

@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { type OpenStoreOptions, openStore, traceStoreOf, webhookStoreOf } from './db/open-store.js';
 import type { Logger } from './logger.js';
+import { BadInputError } from './queue/errors.js';
 import { createEventFeed, createQueueEvents, type EventFeed, type QueueEvents } from './queue/events.js';
 import { createFleetMember, type FleetMember } from './queue/fleet.js';
 import { type Maintenance, startMaintenance } from './queue/maintenance.js';
@@ -14,8 +15,9 @@ import { createQueueService, type QueueService } from './queue/service.js';
 import type { QueueStore } from './queue/store.js';
 import type { Json } from './queue/types.js';
 import { type AttemptInfo, createWorker, type Worker } from './queue/worker.js';
+import { createQuoteProcessor } from './quote-processor.js';
+import { SubmissionError } from './quotes/errors.js';
 import { autoPriority } from './quotes/priority.js';
-import { createQuoteProcessor } from './quotes/processor.js';
 import { parseSubmission } from './quotes/submission.js';
 import { connectRedis } from './redis/connect.js';
 import { type RedisWakeups, startRedisWakeups } from './redis/wakeups.js';
@@ -180,7 +182,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     maxPerOwner: config.MAX_ACTIVE_PER_OWNER,
     allowFaultInjection: config.ALLOW_FAULT_INJECTION,
     workerCount: Math.max(1, config.WORKER_CONCURRENCY),
-    parsePayload: (input) => parseSubmission(input) as unknown as Json,
+    parsePayload: (input) => {
+      try {
+        return parseSubmission(input) as unknown as Json;
+      } catch (error) {
+        if (error instanceof SubmissionError) throw new BadInputError(error.field, error.rule);
+        throw error;
+      }
+    },
     priorityFor: (payload) => autoPriority((payload as { coverageAmount: number }).coverageAmount),
     clock: options.clock,
     leaseMs: options.leaseMs,

@@ -1,17 +1,9 @@
-// The typed pub-sub every stored change is published on, and the feed that fills it from the event log.
-import { createPubSub, type PubSub } from '@graphql-yoga/subscription';
+// Every stored change, handed to this process's listeners, and the feed that reads them from the event log.
 import type { QueueStore } from './store.js';
 import type { MessageEvent } from './types.js';
 
-/** Topics: one per message (subscriptions of one message) and one for the whole queue (workers, stats). */
-export type QueueTopics = {
-  message: [messageId: string, event: MessageEvent];
-  queue: [event: MessageEvent];
-};
-
 export interface QueueEvents {
-  pubsub: PubSub<QueueTopics>;
-  /** Listens to every change synchronously, without a buffer (workers, stats); returns the unsubscribe. */
+  /** Listens to every change synchronously, without a buffer (workers, stats, live subscriptions); returns the unsubscribe. */
   onChange(listener: (event: MessageEvent) => void): () => void;
   publish(event: MessageEvent): void;
   /** How many `onChange` listeners are attached (for metrics and leak tests). */
@@ -19,66 +11,17 @@ export interface QueueEvents {
 }
 
 export function createQueueEvents(): QueueEvents {
-  const target = new ListenedEventTarget();
-  const pubsub = createPubSub<QueueTopics>({ eventTarget: target });
   const listeners = new Set<(event: MessageEvent) => void>();
   return {
-    pubsub,
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     publish(event) {
       for (const listener of listeners) listener(event);
-      // A pub-sub publish builds and dispatches an Event even to no one: only topics someone follows get one.
-      if (target.listened(`message:${event.messageId}`)) pubsub.publish('message', event.messageId, event);
-      if (target.listened('queue')) pubsub.publish('queue', event);
     },
     listenerCount: () => listeners.size,
   };
-}
-
-/**
- * An EventTarget that knows which event types have listeners. The pub-sub is its only user and subscribes
- * through it (plain listeners, no capture), so a listener is its own key.
- */
-class ListenedEventTarget extends EventTarget {
-  private readonly byType = new Map<string, Set<unknown>>();
-
-  override addEventListener(
-    type: string,
-    listener: EventListenerOrEventListenerObject | null,
-    options?: AddEventListenerOptions | boolean,
-  ): void {
-    super.addEventListener(type, listener, options);
-    if (!listener) return;
-    let set = this.byType.get(type);
-    if (!set) {
-      set = new Set();
-      this.byType.set(type, set);
-    }
-    set.add(listener);
-  }
-
-  override removeEventListener(
-    type: string,
-    listener: EventListenerOrEventListenerObject | null,
-    options?: EventListenerOptions | boolean,
-  ): void {
-    super.removeEventListener(type, listener, options);
-    const set = this.byType.get(type);
-    if (!set || !listener) return;
-    set.delete(listener);
-    if (set.size === 0) this.byType.delete(type);
-  }
-
-  /**
-   * Whether the type may have a listener. A listener that went away by itself (`once`, an abort signal) is still
-   * counted, which only costs a publish to no one; a listener is never missed.
-   */
-  listened(type: string): boolean {
-    return this.byType.has(type);
-  }
 }
 
 export interface EventFeedOptions {

@@ -1,7 +1,8 @@
 // What the worker runs for each message: the contract between the queue and whatever does the work.
 import type { Json, Simulation } from './types.js';
 
-export interface Job {
+/** A message as its processor gets it for one attempt. */
+export interface ClaimedMessage {
   id: string;
   /** 1-based count of attempts over the message's whole life (never reset by a manual retry). */
   attempt: number;
@@ -10,7 +11,7 @@ export interface Job {
   simulate: Simulation | null;
 }
 
-export interface JobContext {
+export interface ProcessContext {
   /** Aborted on timeout, cancellation, lost lease or shutdown; the processor must stop promptly. */
   signal: AbortSignal;
   /** Records progress (e.g. workflow steps) on the message while the attempt runs; fire and forget. */
@@ -39,5 +40,5 @@ export class PermanentFailure extends Error {
 }
 
 export interface Processor {
-  process(job: Job, ctx: JobContext): Promise<ProcessOutcome>;
+  process(job: ClaimedMessage, ctx: ProcessContext): Promise<ProcessOutcome>;
 }

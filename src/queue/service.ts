@@ -324,7 +324,7 @@ export function createQueueService(options: QueueServiceOptions) {
     },
 
     async review(actor: Actor, id: string, action: ReviewAction, notes: string | null): Promise<Message> {
-      if (!canReview(actor)) throw new ForbiddenError('Only a reviewer or an admin may review quotes');
+      if (!canReview(actor)) throw new ForbiddenError('Only a reviewer or an admin may review results');
       await visible(actor, id);
       const trimmed = notes?.trim() || null;
       if (trimmed && trimmed.length > LIMITS.notesLength) {

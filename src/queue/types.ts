@@ -142,7 +142,7 @@ export interface QueueStats {
   scheduledCount: number;
   /** The earliest `runAt` among them; null when none. */
   nextScheduledAt: Date | null;
-  /** REFERRED quotes waiting for a human. */
+  /** Results held for a human's review. */
   reviewPendingCount: number;
 }
 

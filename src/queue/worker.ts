@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { backoffMs } from './backoff.js';
 import { dueAt } from './due.js';
 import type { EventFeed, QueueEvents } from './events.js';
-import { type JobContext, PermanentFailure, type ProcessOutcome, type Processor } from './processor.js';
+import { PermanentFailure, type ProcessContext, type ProcessOutcome, type Processor } from './processor.js';
 import { createSettler, type Settler } from './settler.js';
 import type { ChangeRequest, Held, QueueStore, Transition } from './store.js';
 import { complete, fail, failPermanently, progress, release } from './transitions.js';
@@ -469,7 +469,7 @@ export function createWorker(options: WorkerOptions): Worker {
 }
 
 /** What the processor gets with a job: the attempt's signal (made on first use) and progress reports. */
-class AttemptContext implements JobContext {
+class AttemptContext implements ProcessContext {
   constructor(
     private readonly self: Running,
     private readonly settler: Settler,

@@ -1,7 +1,7 @@
 // What a quote submission is: the zod schema the API validates with, and the parse that turns
 // a stored payload back into a typed submission, naming the field and the rule on failure.
 import { z } from 'zod';
-import { BadInputError } from '../queue/errors.js';
+import { SubmissionError } from './errors.js';
 
 /** Construction classes, simplified from the ISO fire classes: wood frame burns, fire-resistive does not. */
 export const CONSTRUCTION_TYPES = ['FRAME', 'MASONRY', 'FIRE_RESISTIVE'] as const;
@@ -83,7 +83,7 @@ export const submissionSchema = z.preprocess(dropNulls, systemObjectSchema);
 export type QuoteSubmission = z.output<typeof submissionSchema>;
 
 /**
- * Validates `input` as a submission and returns it trimmed; throws `BadInputError` naming the first
+ * Validates `input` as a submission and returns it trimmed; throws `SubmissionError` naming the first
  * field at fault (as `submission.<field>`) and its rule, e.g. `submission.address: is required`.
  * With a `clock`, builds its schema for this one call: a caller parsing many builds a parser once instead.
  */
@@ -104,12 +104,15 @@ function parseWith(schema: ReturnType<typeof objectSchema>, input: unknown): Quo
   const issue = parsed.error.issues[0];
   const key = issue?.path[0];
   if (issue === undefined || typeof key !== 'string' || !(key in FIELD_RULES)) {
-    throw new BadInputError('submission', 'must be an object with applicantName, address and coverageAmount');
+    throw new SubmissionError(
+      'submission',
+      'must be an object with applicantName, address and coverageAmount',
+    );
   }
   const field = key as Field;
   const given = isRecord(input) ? input[field] : undefined;
   const rule = issue.code === 'custom' && issue.message ? issue.message : FIELD_RULES[field];
-  throw new BadInputError(
+  throw new SubmissionError(
     `submission.${field}`,
     given === undefined || given === null ? `is required; ${rule}` : rule,
   );

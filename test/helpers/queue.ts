@@ -8,7 +8,7 @@ import {
   type EventFeed,
   type QueueEvents,
 } from '../../src/queue/events.js';
-import type { Job, JobContext, ProcessOutcome, Processor } from '../../src/queue/processor.js';
+import type { ClaimedMessage, ProcessContext, ProcessOutcome, Processor } from '../../src/queue/processor.js';
 import type { QueueStore } from '../../src/queue/store.js';
 import type { Message, MessageEvent, NewMessage } from '../../src/queue/types.js';
 import { createWorker, type Worker, type WorkerOptions } from '../../src/queue/worker.js';
@@ -19,7 +19,9 @@ import { type TempDb, tempDb } from './sqlite.js';
 
 export const DONE: ProcessOutcome = { result: { ok: true }, review: { required: false, reasons: [] } };
 
-export function processor(fn: (job: Job, ctx: JobContext) => Promise<ProcessOutcome>): Processor {
+export function processor(
+  fn: (job: ClaimedMessage, ctx: ProcessContext) => Promise<ProcessOutcome>,
+): Processor {
   return { process: fn };
 }
 

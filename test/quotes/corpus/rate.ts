@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import type { Json } from '../../../src/queue/types.js';
-import { createQuoteProcessor } from '../../../src/quotes/processor.js';
+import { createQuoteProcessor } from '../../../src/quote-processor.js';
 import { AS_OF } from '../fixtures.js';
 import { CORPUS_SEED, type CorpusCase } from './generate.js';
 

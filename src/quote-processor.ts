@@ -1,25 +1,26 @@
-// The quote processor the worker runs for each message: validates the stored submission, applies
-// fault injection and the configured delay, then underwrites by the plain path or the agentic workflow.
+// The glue between the quote domain and the queue: the processor the worker runs for each message. It validates
+// the stored submission, applies fault injection and the configured delay, then underwrites by the plain path or
+// the agentic workflow.
 
-import { BadInputError } from '../queue/errors.js';
 import {
-  type Job,
-  type JobContext,
+  type ClaimedMessage,
   PermanentFailure,
+  type ProcessContext,
   type ProcessOutcome,
   type Processor,
-} from '../queue/processor.js';
-import type { Json } from '../queue/types.js';
-import { inSpan, tracingEnabled } from '../tracing/trace.js';
-import { DEFAULT_SCREENING_LIST } from './compliance.js';
-import { delay } from './delay.js';
-import { createDeterministicProvider } from './deterministic-provider.js';
-import type { UnderwritingProvider } from './provider.js';
-import type { Rating } from './rating.js';
-import type { UnderwritingDecision } from './rules.js';
-import { createSubmissionParser } from './submission.js';
-import { underwrite } from './underwrite.js';
-import { runUnderwritingWorkflow, type StepRecord } from './workflow.js';
+} from './queue/processor.js';
+import type { Json } from './queue/types.js';
+import { DEFAULT_SCREENING_LIST } from './quotes/compliance.js';
+import { delay } from './quotes/delay.js';
+import { createDeterministicProvider } from './quotes/deterministic-provider.js';
+import { SubmissionError } from './quotes/errors.js';
+import type { UnderwritingProvider } from './quotes/provider.js';
+import type { Rating } from './quotes/rating.js';
+import type { UnderwritingDecision } from './quotes/rules.js';
+import { createSubmissionParser } from './quotes/submission.js';
+import { underwrite } from './quotes/underwrite.js';
+import { runUnderwritingWorkflow, type StepRecord } from './quotes/workflow.js';
+import { inSpan, tracingEnabled } from './tracing/trace.js';
 
 export type QuoteProcessorOptions = {
   /** Extra time each quote takes, standing in for a slow outside rating service. Default: 0. */
@@ -47,13 +48,13 @@ export function createQuoteProcessor(options: QuoteProcessorOptions = {}): Proce
     try {
       return parseSubmission(payload);
     } catch (error) {
-      if (error instanceof BadInputError) throw new PermanentFailure(error.message, error.code);
+      if (error instanceof SubmissionError) throw new PermanentFailure(error.message, 'BAD_USER_INPUT');
       throw error;
     }
   };
 
   return {
-    async process(job: Job, ctx: JobContext): Promise<ProcessOutcome> {
+    async process(job: ClaimedMessage, ctx: ProcessContext): Promise<ProcessOutcome> {
       const { signal } = ctx;
       signal.throwIfAborted();
       const submission = parsedOrPermanent(job.payload);
@@ -85,7 +86,7 @@ export function createQuoteProcessor(options: QuoteProcessorOptions = {}): Proce
  * Fault injection: the attempt first takes `processingMs` (so even a failing attempt takes its time, as
  * the contract says each attempt does), then the first `failAttempts` attempts of the message's life throw.
  */
-async function simulate(job: Job, signal: AbortSignal): Promise<void> {
+async function simulate(job: ClaimedMessage, signal: AbortSignal): Promise<void> {
   const { processingMs, failAttempts, failPermanently } = job.simulate ?? {};
   if (processingMs !== undefined && processingMs > 0) await delay(processingMs, signal);
   if (failPermanently && job.attempt === 1) {

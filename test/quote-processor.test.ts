@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type Job, type JobContext, PermanentFailure } from '../../src/queue/processor.js';
-import type { Json, Simulation } from '../../src/queue/types.js';
-import { createQuoteProcessor } from '../../src/quotes/processor.js';
-import { STEP_NAMES } from '../../src/quotes/provider.js';
-import { AS_OF, submissionInput } from './fixtures.js';
+import { type ClaimedMessage, PermanentFailure, type ProcessContext } from '../src/queue/processor.js';
+import type { Json, Simulation } from '../src/queue/types.js';
+import { createQuoteProcessor } from '../src/quote-processor.js';
+import { STEP_NAMES } from '../src/quotes/provider.js';
+import { AS_OF, submissionInput } from './quotes/fixtures.js';
 
 const now = () => AS_OF;
 
-function job(overrides: Partial<Job> = {}, payload: Record<string, unknown> = {}): Job {
+function job(overrides: Partial<ClaimedMessage> = {}, payload: Record<string, unknown> = {}): ClaimedMessage {
   return {
     id: 'msg-1',
     attempt: 1,
@@ -20,11 +20,11 @@ function job(overrides: Partial<Job> = {}, payload: Record<string, unknown> = {}
 
 function context(signal: AbortSignal = new AbortController().signal) {
   const progress: Json[] = [];
-  const ctx: JobContext = { signal, reportProgress: (value) => progress.push(value) };
+  const ctx: ProcessContext = { signal, reportProgress: (value) => progress.push(value) };
   return { ctx, progress };
 }
 
-function simulated(simulate: Simulation, attempt = 1): Job {
+function simulated(simulate: Simulation, attempt = 1): ClaimedMessage {
   return job({ simulate, attempt });
 }
 
@@ -114,7 +114,7 @@ describe('the agentic path', () => {
   it('stops between steps when aborted, with the reason', async () => {
     const controller = new AbortController();
     const reason = new Error('cancelled');
-    const ctx: JobContext = {
+    const ctx: ProcessContext = {
       signal: controller.signal,
       reportProgress: (steps) => {
         if (Array.isArray(steps) && steps.length === 2) controller.abort(reason);
