@@ -2,7 +2,7 @@
 // input the page refuses, the service refuses naming the same field.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BadInputError } from '../../src/queue/errors.js';
+import { SubmissionError } from '../../src/quotes/errors.js';
 import { parseSubmission } from '../../src/quotes/submission.js';
 import {
   checkQuoteForm,
@@ -27,7 +27,7 @@ function serverVerdict(values: QuoteFormValues): string | null {
     parseSubmission(input);
     return null;
   } catch (error) {
-    if (error instanceof BadInputError) return error.field.replace(/^submission\./, '');
+    if (error instanceof SubmissionError) return error.field.replace(/^submission\./, '');
     throw error;
   }
 }
