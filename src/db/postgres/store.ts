@@ -2,7 +2,7 @@
 // events.ts, read.ts, stats.ts, maintenance.ts) inside transactions that retry on serialization failures and
 // deadlocks, with connection failures turned into STORAGE_UNAVAILABLE.
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import type { Sql, TransactionSql } from 'postgres';
+import type { Sql } from 'postgres';
 import { StorageUnavailableError } from '../../queue/errors.js';
 import type {
   ChangeOutcome,
@@ -303,31 +303,26 @@ export class PostgresQueueStore implements QueueStore {
 
   /**
    * Runs `body` in a transaction, appends its events last (events.ts) and commits; then hands the events to the
-   * listeners. BEGIN goes out with the body's first statement and COMMIT with the log's (pipelined on one reserved
-   * connection), so a transaction costs a round trip less at each end and the log lock is held one less. A
-   * deadlock or serialization failure runs it again from the start (nothing of it was kept).
+   * listeners. The body's and the log's statements are pipelined; BEGIN and COMMIT are the pool's own (a reserved
+   * connection whose socket dropped could leave its ROLLBACK waiting forever). A deadlock or serialization failure
+   * runs it again from the start (nothing of it was kept).
    */
   private async write<T>(body: (tx: Tx) => Promise<T>): Promise<T> {
     const { keys, channel, origin } = this.parts;
-    const { result, events } = await this.run(async () => {
-      const conn = await this.sql.reserve();
-      const tx = new Tx(conn as unknown as TransactionSql, keys);
-      try {
-        tx.later(conn`BEGIN`);
-        const result = await body(tx);
-        const events = await log.appendLog(tx, { channel, origin }, async () => {
-          // In a failed transaction COMMIT answers ROLLBACK, without an error.
-          const done = await conn`COMMIT`;
-          if (done.command !== 'COMMIT') throw new Error(`COMMIT answered ${done.command}`);
-        });
-        return { result, events };
-      } catch (error) {
-        await conn`ROLLBACK`.catch(() => {});
-        throw await rootCause(error, tx.pending);
-      } finally {
-        conn.release();
-      }
-    });
+    const { result, events } = await this.run(() =>
+      // The pool's own transaction (postgres.js fails its statements when the connection drops, and the pool
+      // reconnects); the statements inside are pipelined (Tx.later) and awaited before it commits.
+      this.sql.begin(async (sql) => {
+        const tx = new Tx(sql, keys);
+        try {
+          const result = await body(tx);
+          const events = await log.appendLog(tx, { channel, origin }, async () => {});
+          return { result, events };
+        } catch (error) {
+          throw await rootCause(error, tx.pending);
+        }
+      }),
+    );
     if (events.length > 0) for (const listener of this.appendListeners) listener(events);
     return result as T;
   }
