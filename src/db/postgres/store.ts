@@ -202,42 +202,42 @@ export class PostgresQueueStore implements QueueStore {
   }
 
   async expiredLeases(now: Date, limit: number): Promise<Held[]> {
-    return this.run(() => expiredLeases(this.sql, now.getTime(), limit));
+    return this.run(() => expiredLeases(this.sql, now.getTime(), limit), true);
   }
 
   async get(id: string): Promise<Message | null> {
     if (!storable(id)) return null;
-    return this.run(() => getMessage(this.sql, id));
+    return this.run(() => getMessage(this.sql, id), true);
   }
 
   async getMany(ids: string[]): Promise<Message[]> {
-    return this.run(() => getMessages(this.sql, ids));
+    return this.run(() => getMessages(this.sql, ids), true);
   }
 
   async list(filter: MessageFilter, page: Page): Promise<Message[]> {
-    return this.run(() => listMessages(this.parts.orm, filter, page));
+    return this.run(() => listMessages(this.parts.orm, filter, page), true);
   }
 
   async count(filter: MessageFilter): Promise<number> {
-    return this.run(() => countMessages(this.sql, this.parts.orm, filter));
+    return this.run(() => countMessages(this.sql, this.parts.orm, filter), true);
   }
 
   async history(id: string, afterVersion: number): Promise<MessageEvent[]> {
     if (!storable(id)) return [];
-    return this.run(() => log.history(this.sql, id, afterVersion));
+    return this.run(() => log.history(this.sql, id, afterVersion), true);
   }
 
   async attemptsOf(id: string): Promise<AttemptRecord[]> {
     if (!storable(id)) return [];
-    return this.run(() => log.attemptsOf(this.sql, id));
+    return this.run(() => log.attemptsOf(this.sql, id), true);
   }
 
   async eventsAfter(seq: number, limit: number): Promise<MessageEvent[]> {
-    return this.run(() => log.eventsAfter(this.sql, seq, limit));
+    return this.run(() => log.eventsAfter(this.sql, seq, limit), true);
   }
 
   async lastEventSeq(): Promise<number> {
-    return this.run(() => log.lastEventSeq(this.sql));
+    return this.run(() => log.lastEventSeq(this.sql), true);
   }
 
   /** Moves on other processes' commits (LISTEN/NOTIFY), on every reconnect, and slowly while not listening. */
@@ -246,16 +246,16 @@ export class PostgresQueueStore implements QueueStore {
   }
 
   async stats(now: Date, maxSize: number): Promise<QueueStats> {
-    return this.run(() => stats(this.sql, now.getTime(), maxSize));
+    return this.run(() => stats(this.sql, now.getTime(), maxSize), true);
   }
 
   async queuePosition(id: string, now: Date): Promise<number | null> {
     if (!storable(id)) return null;
-    return this.run(() => queuePosition(this.sql, id, now.getTime()));
+    return this.run(() => queuePosition(this.sql, id, now.getTime()), true);
   }
 
   async nextDueAt(now: Date): Promise<Date | null> {
-    return this.run(() => nextDueAt(this.sql, now.getTime()));
+    return this.run(() => nextDueAt(this.sql, now.getTime()), true);
   }
 
   async agePriorities(now: Date, agingMs: number): Promise<number> {
@@ -277,7 +277,7 @@ export class PostgresQueueStore implements QueueStore {
   }
 
   async processes(now: Date): Promise<ProcessInfo[]> {
-    return this.run(() => fleet.liveProcesses(this.sql, now.getTime()));
+    return this.run(() => fleet.liveProcesses(this.sql, now.getTime()), true);
   }
 
   async leave(processId: string): Promise<void> {
@@ -328,7 +328,7 @@ export class PostgresQueueStore implements QueueStore {
   }
 
   /** Runs `work`, again after a deadlock or serialization failure; maps connection failures to STORAGE_UNAVAILABLE. */
-  private async run<T>(work: () => Promise<T>): Promise<T> {
+  private async run<T>(work: () => Promise<T>, read = false): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await work();
@@ -338,6 +338,8 @@ export class PostgresQueueStore implements QueueStore {
           continue;
         }
         const reason = storageFault(error);
+        // A read on a pooled connection the server ended meanwhile is run once more, on a fresh one: it changes nothing.
+        if (reason && read && attempt === 1) continue;
         if (reason) throw new StorageUnavailableError(reason);
         throw error;
       }
