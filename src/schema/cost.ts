@@ -27,3 +27,9 @@ export const STORAGE_READ_COST = 20;
 export function listCost(items: number, field = 1): { field: number; multiplier: number } {
   return { field, multiplier: items };
 }
+
+/**
+ * A mutation field's extension naming its list argument: the rate limit charges such a field one request per
+ * item of that list (at least one), as the same items sent one field each would be (src/server/mutation-charge.ts).
+ */
+export const CHARGE_PER_ITEM = 'chargePerItemOf';

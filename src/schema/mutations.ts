@@ -1,7 +1,7 @@
 // Mutation fields: each maps its arguments onto one queue-service call; the service checks roles and bounds.
 import type { SubmitInput, SubmitResult } from '../queue/service.js';
 import { builder } from './builder.js';
-import { listCost } from './cost.js';
+import { CHARGE_PER_ITEM, listCost } from './cost.js';
 import { MessagePriority, QueueStatus, ReviewAction } from './enums.js';
 import { DeadLetterFilter, RunQuoteInput, SubmitQuoteInput } from './inputs.js';
 import { QueueMessageRef } from './message.js';
@@ -67,6 +67,8 @@ builder.mutationField('submitQuotes', (t) =>
     type: [SubmitQuotePayloadRef],
     // Each answer's selection counts once per submission.
     complexity: (args) => listCost(Math.max(args.input.length, 1)),
+    // Each submission is one request of the key's rate budget, as it would be sent alone.
+    extensions: { [CHARGE_PER_ITEM]: 'input' },
     description:
       'Queues 1 to 1,000 quotes in one transaction: every one is created or none is. A bad item is BAD_USER_INPUT naming its index and field (input[3].submission.coverageAmount); a batch that would pass MAX_QUEUE_SIZE or MAX_ACTIVE_PER_OWNER is QUEUE_FULL, creating nothing. Idempotency keys work per item. Answers in input order.',
     args: {

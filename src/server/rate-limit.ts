@@ -20,9 +20,10 @@ export function rateLimitedError(
   waitSeconds: number,
 ): RateLimitedError {
   return new RateLimitedError(
-    cost > perSecond
-      ? `This request counts as ${counted} requests (one per root field of a mutation), more than the ${perSecond} per second this key may make; split it`
-      : `Too many requests: this key may make ${perSecond} per second${counted > 1 ? ` and this one counts as ${counted} (one per root field of a mutation)` : ''}; slow down and try again shortly`,
+    // The transport spent one already: a request counted above one second's budget can never pass.
+    counted > perSecond
+      ? `This request counts as ${counted} requests (one per root field of a mutation and per item of a batch), more than the ${perSecond} per second this key may make; split it`
+      : `Too many requests: this key may make ${perSecond} per second${counted > 1 ? ` and this one counts as ${counted} (one per root field of a mutation and per item of a batch)` : ''}; slow down and try again shortly`,
     waitSeconds,
   );
 }
@@ -40,7 +41,8 @@ export function createRateLimiter(
       bucket.tokens = Math.min(perSecond, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
       bucket.at = now;
       buckets.set(callerId, bucket);
-      if (bucket.tokens < cost) {
+      // Counted whole: the one token the transport took may have refilled since, but the request never fits.
+      if (bucket.tokens < cost || counted > perSecond) {
         const wait = Math.max(1, Math.ceil((Math.min(cost, perSecond) - bucket.tokens) / perSecond));
         throw rateLimitedError(perSecond, cost, counted, wait);
       }

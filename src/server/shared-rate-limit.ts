@@ -28,7 +28,7 @@ export function createSharedRateLimiter(options: SharedRateLimiterOptions): Rate
   return {
     async take(callerId, cost = 1, counted = cost) {
       // More than a window's budget can never pass: refused without spending anything.
-      if (cost > perSecond) throw rateLimitedError(perSecond, cost, counted, 1);
+      if (counted > perSecond) throw rateLimitedError(perSecond, cost, counted, 1);
       try {
         await limiter.consume(callerId, cost);
       } catch (rejection) {

@@ -24,7 +24,8 @@ describe.each(ENGINES)('fairness between callers on %s', (engine) => {
     t = await startTestServer(
       {
         API_KEYS: 'ka:submitter:A,kb:submitter:B',
-        RATE_LIMIT_PER_SECOND: '1000',
+        // Each item of a batch is one request: five batches of 1,000 back to back need this budget.
+        RATE_LIMIT_PER_SECOND: '10000',
         MAX_QUEUE_SIZE: '6000',
         WORKER_CONCURRENCY: '4',
       },

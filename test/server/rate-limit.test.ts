@@ -37,6 +37,13 @@ describe('rate limiter', () => {
     expect(refused(() => limiter.take('k', 50))).toBeNull();
   });
 
+  it('refuses a request counted above one second of budget even when the rest fits a full bucket', () => {
+    // The transport took one token when the request arrived; it may have refilled by the time the rest is charged.
+    const limiter = createRateLimiter(50, () => 0);
+    expect(refused(() => limiter.take('k', 50, 51))?.message).toMatch(/counts as 51 requests.*split it/);
+    expect(refused(() => limiter.take('k', 50))).toBeNull();
+  });
+
   it('keeps each key to its own budget', () => {
     const limiter = createRateLimiter(1, () => 0);
     limiter.take('a');
