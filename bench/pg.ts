@@ -1,9 +1,9 @@
 // The local PostgreSQL for the PostgreSQL workloads (bench/postgres.ts): a schema of its own for each subject's
 // run, created and dropped, and VACUUM ANALYZE after seeding (the local server runs with autovacuum off, so a
 // freshly seeded table has no statistics for the planner unless someone gathers them).
-import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
-import postgres from 'postgres';
+import type postgres from 'postgres';
+import { createSchema, pgReachable } from '../test/helpers/pg-schema.js';
 
 export const BENCH_PG_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://127.0.0.1:5432/test';
 
@@ -18,21 +18,11 @@ export function pgUrlWithUser(): string {
 }
 
 /** Whether PostgreSQL answers at BENCH_PG_URL within a few seconds. */
-export async function postgresReachable(): Promise<boolean> {
-  const sql = postgres(BENCH_PG_URL, { max: 1, connect_timeout: 3, onnotice: () => {} });
-  try {
-    await sql`SELECT 1`;
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await sql.end({ timeout: 0 });
-  }
-}
+export const postgresReachable = () => pgReachable(BENCH_PG_URL);
 
 export interface BenchSchema {
   name: string;
-  /** BENCH_PG_URL with the schema as search_path (postgres.js passes unknown parameters to the server). */
+  /** BENCH_PG_URL with the schema as search_path and application_name. */
   url: string;
   /** VACUUM ANALYZE of every table in the schema. */
   vacuum(): Promise<void>;
@@ -42,20 +32,8 @@ export interface BenchSchema {
 
 /** A new, empty schema named `prefix_<random>`. */
 export async function benchSchema(prefix: string): Promise<BenchSchema> {
-  const name = `${prefix}_${randomBytes(5).toString('hex')}`;
-  const admin = postgres(BENCH_PG_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`CREATE SCHEMA "${name}"`);
-  const url = new URL(BENCH_PG_URL);
-  url.searchParams.set('search_path', name);
-  return {
-    name,
-    url: url.toString(),
-    vacuum: () => vacuumSchema(admin, name),
-    async drop() {
-      await admin.unsafe(`DROP SCHEMA "${name}" CASCADE`);
-      await admin.end({ timeout: 1 });
-    },
-  };
+  const { name, url, admin, drop } = await createSchema(BENCH_PG_URL, prefix);
+  return { name, url, vacuum: () => vacuumSchema(admin, name), drop };
 }
 
 /** VACUUM ANALYZE of each table of `schema` (VACUUM runs outside a transaction, one table per statement). */

@@ -43,8 +43,16 @@ export const pgMetrics = {
     `service: ${n.toLocaleString('en-US')} submitQuote at 500/s over HTTP, each followed over WebSocket to COMPLETED`,
 };
 
-/** Workload `postgres`: the queues side by side, each round starting one subject later. */
-export async function runPostgres(quick: boolean, rounds: number): Promise<Figure[]> {
+/**
+ * Workload `postgres`: the queues side by side, each round starting one subject later. `only`, for a partial run:
+ * the parts to run (one, batch, drain, latency) and the subjects (by name).
+ */
+export async function runPostgres(
+  quick: boolean,
+  rounds: number,
+  only: { parts?: string[]; subjects?: string[] } = {},
+): Promise<Figure[]> {
+  const subjects = SUBJECTS.filter((s) => only.subjects?.includes(s.name) ?? true);
   // One at a time each enqueue waits for its commit (a WAL flush on PostgreSQL): fewer, or a round takes minutes.
   const oneN = quick ? 200 : 2_000;
   const n = quick ? 500 : 20_000;
@@ -72,9 +80,9 @@ export async function runPostgres(quick: boolean, rounds: number): Promise<Figur
     },
   ];
   const got = new Map<string, Map<string, number[]>>(); // metric -> subject -> rounds
-  for (const task of tasks) {
+  for (const task of tasks.filter((t) => only.parts?.includes(t.name) ?? true)) {
     for (let r = 0; r < rounds; r++) {
-      for (const s of [...SUBJECTS.slice(r % SUBJECTS.length), ...SUBJECTS.slice(0, r % SUBJECTS.length)]) {
+      for (const s of [...subjects.slice(r % subjects.length), ...subjects.slice(0, r % subjects.length)]) {
         for (const [metric, value] of Object.entries(await task.run(s))) {
           const bySubject = got.get(metric) ?? new Map<string, number[]>();
           bySubject.set(s.name, [...(bySubject.get(s.name) ?? []), value]);

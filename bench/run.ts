@@ -65,6 +65,10 @@ const { values } = parseArgs({
     out: { type: 'string' },
     /** Only these workloads, comma-separated: enqueue,drain,latency,depth,scheduled,batch,fairness,graphql,subscriptions,followers,anatomy,underwriting,quotes,webhooks,postgres,postgres-service. */
     only: { type: 'string' },
+    /** Within the postgres workload, only these of its parts, comma-separated: one,batch,drain,latency. */
+    'pg-parts': { type: 'string' },
+    /** Within the postgres workload, only these subjects, comma-separated (quote-queue-pg,graphile-worker,...). */
+    'pg-subjects': { type: 'string' },
   },
 });
 const quick = values.quick ?? false;
@@ -262,7 +266,13 @@ if (pgWorkloads.length > 0 && !(await postgresReachable())) {
   for (const w of pgWorkloads)
     notMeasured.push({ workload: w, subject: '*', metric: '*', reason: 'PostgreSQL not reachable' });
 } else {
-  if (wants(POSTGRES)) figures.push(...(await runPostgres(quick, quick ? 1 : ROUNDS)));
+  if (wants(POSTGRES))
+    figures.push(
+      ...(await runPostgres(quick, quick ? 1 : ROUNDS, {
+        parts: values['pg-parts']?.split(','),
+        subjects: values['pg-subjects']?.split(','),
+      })),
+    );
   // One round in a quick run: each drain and end-to-end run starts a service process of its own.
   if (wants(POSTGRES_SERVICE)) figures.push(...(await runPostgresService(quick, quick ? 1 : ROUNDS)));
 }

@@ -1,26 +1,14 @@
 // Real PostgreSQL for tests: each suite works in a schema of its own (a random name), dropped afterwards. Without a
 // server at TEST_POSTGRES_URL (default the local one) the PostgreSQL suites skip locally and FAIL under CI=true.
-import { randomBytes } from 'node:crypto';
-import postgres from 'postgres';
+import type postgres from 'postgres';
 import { describe } from 'vitest';
 import { openPostgres, type PostgresOptions } from '../../src/db/postgres/open.js';
 import type { PostgresQueueStore } from '../../src/db/postgres/store.js';
+import { createSchema, pgReachable } from './pg-schema.js';
 
 export const PG_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://127.0.0.1:5432/test';
 
-async function reachable(): Promise<boolean> {
-  const sql = postgres(PG_URL, { max: 1, connect_timeout: 3, onnotice: () => {} });
-  try {
-    await sql`SELECT 1`;
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await sql.end({ timeout: 0 });
-  }
-}
-
-const available = await reachable();
+const available = await pgReachable(PG_URL);
 if (!available) {
   const where = process.env.CI ? 'CI: the PostgreSQL tests will FAIL' : 'skipping the PostgreSQL tests';
   console.warn(`PostgreSQL is not reachable at ${PG_URL}; ${where}.`);
@@ -46,20 +34,11 @@ export interface TempSchema {
 }
 
 export async function tempSchema(): Promise<TempSchema> {
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  const admin = postgres(PG_URL, {
-    max: 2,
-    onnotice: () => {},
-    connection: { search_path: schema },
-  });
-  await admin.unsafe(`CREATE SCHEMA "${schema}"`);
+  const { name: schema, url, admin, drop } = await createSchema(PG_URL, 't', 6);
   const opened: PostgresQueueStore[] = [];
-  const url = new URL(PG_URL);
-  url.searchParams.set('search_path', schema);
-  url.searchParams.set('application_name', schema);
   return {
     schema,
-    url: url.toString(),
+    url,
     admin,
     async open(options) {
       const store = await openPostgres(PG_URL, {
@@ -74,8 +53,7 @@ export async function tempSchema(): Promise<TempSchema> {
     },
     async cleanup() {
       for (const s of opened) await s.close();
-      await admin.unsafe(`DROP SCHEMA "${schema}" CASCADE`);
-      await admin.end({ timeout: 1 });
+      await drop();
     },
   };
 }

@@ -202,42 +202,42 @@ export class PostgresQueueStore implements QueueStore {
   }
 
   async expiredLeases(now: Date, limit: number): Promise<Held[]> {
-    return this.run(() => expiredLeases(this.sql, now.getTime(), limit), true);
+    return this.read(() => expiredLeases(this.sql, now.getTime(), limit));
   }
 
   async get(id: string): Promise<Message | null> {
     if (!storable(id)) return null;
-    return this.run(() => getMessage(this.sql, id), true);
+    return this.read(() => getMessage(this.sql, id));
   }
 
   async getMany(ids: string[]): Promise<Message[]> {
-    return this.run(() => getMessages(this.sql, ids), true);
+    return this.read(() => getMessages(this.sql, ids));
   }
 
   async list(filter: MessageFilter, page: Page): Promise<Message[]> {
-    return this.run(() => listMessages(this.parts.orm, filter, page), true);
+    return this.read(() => listMessages(this.parts.orm, filter, page));
   }
 
   async count(filter: MessageFilter): Promise<number> {
-    return this.run(() => countMessages(this.sql, this.parts.orm, filter), true);
+    return this.read(() => countMessages(this.sql, this.parts.orm, filter));
   }
 
   async history(id: string, afterVersion: number): Promise<MessageEvent[]> {
     if (!storable(id)) return [];
-    return this.run(() => log.history(this.sql, id, afterVersion), true);
+    return this.read(() => log.history(this.sql, id, afterVersion));
   }
 
   async attemptsOf(id: string): Promise<AttemptRecord[]> {
     if (!storable(id)) return [];
-    return this.run(() => log.attemptsOf(this.sql, id), true);
+    return this.read(() => log.attemptsOf(this.sql, id));
   }
 
   async eventsAfter(seq: number, limit: number): Promise<MessageEvent[]> {
-    return this.run(() => log.eventsAfter(this.sql, seq, limit), true);
+    return this.read(() => log.eventsAfter(this.sql, seq, limit));
   }
 
   async lastEventSeq(): Promise<number> {
-    return this.run(() => log.lastEventSeq(this.sql), true);
+    return this.read(() => log.lastEventSeq(this.sql));
   }
 
   /** Moves on other processes' commits (LISTEN/NOTIFY), on every reconnect, and slowly while not listening. */
@@ -246,16 +246,16 @@ export class PostgresQueueStore implements QueueStore {
   }
 
   async stats(now: Date, maxSize: number): Promise<QueueStats> {
-    return this.run(() => stats(this.sql, now.getTime(), maxSize), true);
+    return this.read(() => stats(this.sql, now.getTime(), maxSize));
   }
 
   async queuePosition(id: string, now: Date): Promise<number | null> {
     if (!storable(id)) return null;
-    return this.run(() => queuePosition(this.sql, id, now.getTime()), true);
+    return this.read(() => queuePosition(this.sql, id, now.getTime()));
   }
 
   async nextDueAt(now: Date): Promise<Date | null> {
-    return this.run(() => nextDueAt(this.sql, now.getTime()), true);
+    return this.read(() => nextDueAt(this.sql, now.getTime()));
   }
 
   async agePriorities(now: Date, agingMs: number): Promise<number> {
@@ -277,7 +277,7 @@ export class PostgresQueueStore implements QueueStore {
   }
 
   async processes(now: Date): Promise<ProcessInfo[]> {
-    return this.run(() => fleet.liveProcesses(this.sql, now.getTime()), true);
+    return this.read(() => fleet.liveProcesses(this.sql, now.getTime()));
   }
 
   async leave(processId: string): Promise<void> {
@@ -327,8 +327,19 @@ export class PostgresQueueStore implements QueueStore {
     return result as T;
   }
 
-  /** Runs `work`, again after a deadlock or serialization failure; maps connection failures to STORAGE_UNAVAILABLE. */
-  private async run<T>(work: () => Promise<T>, read = false): Promise<T> {
+  /**
+   * Runs a read that changes nothing: as `run`, and once more on a fresh connection when the pooled one it met had
+   * been ended by the server meanwhile (nothing of it can have been applied).
+   */
+  private read<T>(work: () => Promise<T>): Promise<T> {
+    return this.run(work, true);
+  }
+
+  /**
+   * Runs `work`, again after a deadlock or serialization failure; maps connection failures to STORAGE_UNAVAILABLE.
+   * `retryLost`: only through `read`.
+   */
+  private async run<T>(work: () => Promise<T>, retryLost = false): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await work();
@@ -338,8 +349,7 @@ export class PostgresQueueStore implements QueueStore {
           continue;
         }
         const reason = storageFault(error);
-        // A read on a pooled connection the server ended meanwhile is run once more, on a fresh one: it changes nothing.
-        if (reason && read && attempt === 1) continue;
+        if (reason && retryLost && attempt === 1) continue;
         if (reason) throw new StorageUnavailableError(reason);
         throw error;
       }
