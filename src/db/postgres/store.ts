@@ -303,28 +303,40 @@ export class PostgresQueueStore implements QueueStore {
 
   /**
    * Runs `body` in a transaction, appends its events last (events.ts) and commits; then hands the events to the
-   * listeners. The body's and the log's statements are pipelined; BEGIN and COMMIT are the pool's own (a reserved
-   * connection whose socket dropped could leave its ROLLBACK waiting forever). A deadlock or serialization failure
-   * runs it again from the start (nothing of it was kept).
+   * listeners. BEGIN and the final COMMIT are the pool's own (a reserved connection whose socket dropped could leave
+   * its ROLLBACK waiting forever); the body's and the log's statements are pipelined, and so is a `COMMIT AND CHAIN`
+   * after them, which commits the work in the log's round trip and opens an empty transaction for the pool's COMMIT
+   * to end. The write resolves once the work is committed, without waiting for that empty COMMIT. A deadlock or
+   * serialization failure runs it again from the start (nothing of it was kept).
    */
   private async write<T>(body: (tx: Tx) => Promise<T>): Promise<T> {
     const { keys, channel, origin } = this.parts;
-    const { result, events } = await this.run(() =>
-      // The pool's own transaction (postgres.js fails its statements when the connection drops, and the pool
-      // reconnects); the statements inside are pipelined (Tx.later) and awaited before it commits.
-      this.sql.begin(async (sql) => {
-        const tx = new Tx(sql, keys);
-        try {
-          const result = await body(tx);
-          const events = await log.appendLog(tx, { channel, origin }, async () => {});
-          return { result, events };
-        } catch (error) {
-          throw await rootCause(error, tx.pending);
-        }
-      }),
+    const { result, events } = await this.run(
+      () =>
+        new Promise<{ result: T; events: MessageEvent[] }>((resolve, reject) => {
+          let committed = false;
+          this.sql
+            .begin(async (sql) => {
+              const tx = new Tx(sql, keys);
+              try {
+                const result = await body(tx);
+                const events = await log.appendLog(tx, { channel, origin }, async () => {
+                  // In a failed transaction it answers ROLLBACK, without an error (and still opens the next one).
+                  const done = await sql`COMMIT AND CHAIN`;
+                  if (done.command !== 'COMMIT') throw new Error(`COMMIT answered ${done.command}`);
+                });
+                committed = true;
+                resolve({ result, events });
+              } catch (error) {
+                throw await rootCause(error, tx.pending);
+              }
+            })
+            // After the commit, a failure can only be the empty transaction's: the work is stored.
+            .catch((error) => committed || reject(error));
+        }),
     );
     if (events.length > 0) for (const listener of this.appendListeners) listener(events);
-    return result as T;
+    return result;
   }
 
   /**
