@@ -11,6 +11,7 @@ const SLOW = [
   'test/web/{fallback,quotes,review,fleet,schedule,batch,dead-letters}.test.ts',
   'test/server/security-headers.test.ts',
   'test/server/process.test.ts',
+  'test/server/warm-up.test.ts',
   'test/server/fleet*.test.ts',
   'test/server/redis.test.ts',
   'test/server/scheduled.test.ts',
@@ -33,6 +34,8 @@ export default defineConfig({
   },
   test: {
     pool: 'forks',
+    // Processes the tests spawn (src/main.ts) are ready at once; test/server/warm-up.test.ts sets its own.
+    env: { WARM_UP_MS: '0' },
     testTimeout: 30_000,
     hookTimeout: 30_000,
     projects: [

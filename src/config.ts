@@ -91,6 +91,12 @@ const schema = z.object({
    * event loop, so underwriting uses another core and never delays a request. Not with DATABASE_URL=:memory:.
    */
   WORKER_PROCESS: bool.default(false),
+  /**
+   * Beyond the contract: how long `npm start` warms the JIT before /ready turns 200, in ms: a scratch copy of the
+   * service on a temporary database of the same engine takes real traffic over loopback meanwhile (docs/runtime.md).
+   * 0: ready at once.
+   */
+  WARM_UP_MS: int(0, 600_000).default(3000),
   MAX_QUEUE_SIZE: int(1, 10_000_000).default(1000),
   MAX_ACTIVE_PER_OWNER: int(1, 10_000_000).optional(),
   RETENTION_HOURS: int(1, 24 * 365).default(24),

@@ -1,12 +1,13 @@
 // The service process: configuration, storage and worker (the runtime, or with WORKER_PROCESS a worker child
 // process), the HTTP/WebSocket server, and an orderly stop on SIGTERM/SIGINT (refuse new work, end subscriptions,
-// drain the worker, close storage).
+// drain the worker, close storage). Before /ready turns 200 it warms its JIT for WARM_UP_MS (src/warm-up.ts).
 import { createLogger } from './logger.js';
 import { configOrExit, run, stopOnSignals } from './process.js';
 import { startRuntime } from './runtime.js';
 import { createServer } from './server/app.js';
 import { createMetrics } from './server/metrics.js';
 import { startTracing } from './tracing/sdk.js';
+import { startWarmUp } from './warm-up.js';
 import { startWorkerProcess } from './worker-process.js';
 
 run(async () => {
@@ -25,11 +26,19 @@ run(async () => {
   // Started once this process has migrated the database, so the two never race to create it.
   const worker = workerChild ? startWorkerProcess(logger) : undefined;
   await worker?.started;
-  const server = await createServer({ runtime, config, logger, metrics });
+  let warming = config.WARM_UP_MS > 0;
+  const server = await createServer({ runtime, config, logger, metrics, warmingUp: () => warming });
   console.log(`listening on ${server.url}`);
+  const warmUp = warming
+    ? startWarmUp({ config, logger, withWorker: runtime.worker !== undefined, durationMs: config.WARM_UP_MS })
+    : undefined;
   stopOnSignals(logger, async () => {
+    // A signal during the warm-up ends it and removes its scratch database before the real stop.
+    await warmUp?.stop();
     await server.close();
     await Promise.all([worker?.stop(config.SHUTDOWN_GRACE_SECONDS * 1000), runtime.stop()]);
     await tracing?.shutdown();
   });
+  await warmUp?.done;
+  warming = false;
 });

@@ -34,6 +34,8 @@ export interface ServerOptions {
   closeGraceMs?: number;
   /** The execution guard's budget per operation (execution-guard.ts); tests lower it. */
   executionGuard?: Partial<ExecutionGuardLimits>;
+  /** True while the process warms its JIT (src/warm-up.ts): /ready answers 503 `warming-up`. */
+  warmingUp?: () => boolean;
   /** Connection deadlines and readiness timings; tests shorten them. */
   timeouts?: Partial<ServerTimeouts>;
 }
@@ -97,6 +99,7 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
   const readiness = createReadiness({
     probe: () => runtime.store.checkWritable(),
     draining: () => draining,
+    warmingUp: options.warmingUp,
     refreshMs: timeouts.readyRefreshMs,
     holdMs: timeouts.readyHoldMs,
   });

@@ -18,6 +18,8 @@ export interface ReadinessOptions {
   /** Throws (StorageUnavailableError) unless storage takes writes now: the store's `checkWritable`. */
   probe(): Promise<void>;
   draining(): boolean;
+  /** True while the JIT warm-up runs (WARM_UP_MS): 503 `warming-up`. Default: never. */
+  warmingUp?: () => boolean;
   /** Least time between two probes; answers in between are the last probe's. Default 1000 ms. */
   refreshMs?: number;
   /**
@@ -60,6 +62,7 @@ export function createReadiness(options: ReadinessOptions): Readiness {
   return {
     async check() {
       if (options.draining()) return { status: 503, body: { status: 'draining' } };
+      if (options.warmingUp?.()) return { status: 503, body: { status: 'warming-up' } };
       if (failed && now() - failed.at < holdMs) return unavailable(failed.reason);
       if (last && now() - last.at < refreshMs) return last.probe;
       // Concurrent callers share one probe rather than each taking the write lock.

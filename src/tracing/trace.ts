@@ -1,6 +1,7 @@
 // Spans through @opentelemetry/api only: with no SDK registered (OTEL_EXPORTER_OTLP_ENDPOINT unset) every call
 // here is a no-op and nothing is stored, so the default costs nothing. The W3C `traceparent` joins a message's
 // attempts, in whichever process runs them, to the trace of the request that submitted it.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   type Attributes,
   type Context,
@@ -19,7 +20,16 @@ export function enableTracing(on = true): void {
   enabled = on;
 }
 
-export const tracingEnabled = (): boolean => enabled;
+// Work started inside `untraced` (the JIT warm-up's scratch service, and every request and timer it spawns) makes
+// no spans and keeps no traceparents, so none of it reaches the collector.
+const scope = new AsyncLocalStorage<true>();
+
+export const tracingEnabled = (): boolean => enabled && scope.getStore() === undefined;
+
+/** Runs `fn`, and everything asynchronous it starts, with tracing off whatever the SDK. */
+export function untraced<T>(fn: () => T): T {
+  return scope.run(true, fn);
+}
 
 export const tracer = () => trace.getTracer('quote-queue');
 

@@ -27,6 +27,22 @@ function setup(fault: { reason: string | null }, draining = false) {
 }
 
 describe('/ready', () => {
+  it('answers 503 warming-up while the JIT warm-up runs, without probing storage, then 200', async () => {
+    let warming = true;
+    let probes = 0;
+    const readiness = createReadiness({
+      probe: async () => {
+        probes += 1;
+      },
+      draining: () => false,
+      warmingUp: () => warming,
+    });
+    expect(await readiness.check()).toEqual({ status: 503, body: { status: 'warming-up' } });
+    expect(probes).toBe(0);
+    warming = false;
+    expect((await readiness.check()).status).toBe(200);
+  });
+
   it('answers 200 while storage takes writes, 503 with the reason when it does not, 503 while draining', async () => {
     const fault = { reason: null as string | null };
     expect((await setup(fault).readiness.check()).status).toBe(200);
