@@ -58,6 +58,7 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
   let token = -1;
   let timer: NodeJS.Timeout | undefined;
   let scheduled = false;
+  let checking = false;
   let running: Promise<void> | null = null;
   let again = false;
   let stopped = false;
@@ -131,20 +132,28 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
     return running;
   }
 
-  /** Publishes soon (the next turn of the event loop), coalescing the calls of one turn. */
+  /**
+   * Publishes this process's own events on the next tick (after the writer's own continuations, before the next
+   * batch a busy worker writes in the same turn), coalescing the calls of one tick; a look at other processes'
+   * changes waits for the next turn of the event loop.
+   */
   function schedule(): void {
-    if (scheduled || stopped) return;
+    if (stopped) return;
+    if (checkOthers && !checking) {
+      checking = true;
+      setImmediate(() => {
+        checking = false;
+        checkOthers = false;
+        checkToken()
+          .catch((error) => options.onError?.(error))
+          .then(() => drain());
+      });
+    }
+    if (scheduled) return;
     scheduled = true;
-    setImmediate(() => {
+    process.nextTick(() => {
       scheduled = false;
-      if (!checkOthers) {
-        void drain();
-        return;
-      }
-      checkOthers = false;
-      checkToken()
-        .catch((error) => options.onError?.(error))
-        .then(() => drain());
+      void drain();
     });
   }
 

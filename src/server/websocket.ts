@@ -55,8 +55,11 @@ export interface WebSocketEndpoint {
 
 /** Bytes queued for one socket before its subscriptions wait for it to drain. */
 export const SOCKET_BACKLOG_BYTES = 256 * 1024;
-/** Values one socket may be sent in one turn of the event loop before the rest wait for the next. */
-const PASSES_PER_TURN = 16;
+/**
+ * Values one socket may be let through before their frames are written (a tick later), when its backlog is
+ * looked at again: the backlog is known only once written.
+ */
+const PASSES_PER_TICK = 16;
 
 /**
  * What graphql-ws keeps for one socket besides its own: who authenticated on it, and while the socket is backed
@@ -177,8 +180,8 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
       },
       // A client that reads slowly backs its socket up: its subscriptions then wait their turn before each next
       // value, and their streams, not asked for values, read the log when they catch up instead of holding every
-      // change. A value is let through only while the socket has room, and at most PASSES_PER_TURN per turn of
-      // the event loop (its size is known only once written), so a drain lets through what the socket has room for.
+      // change. A value is let through only while the socket has room, and at most PASSES_PER_TICK before their
+      // frames are written (a value's size is known only then), so a drain lets through what the socket has room for.
       async onNext(ctx) {
         const extra = ctx.extra;
         if (!extra.waiting && mayPass(extra)) return;
@@ -216,24 +219,36 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
 
 type Extra = Partial<SocketExtra> & { request: IncomingMessage; socket: WebSocket };
 
-/** Whether one more value may go to the socket now (counted: the count is cleared on the next turn). */
+/**
+ * Whether one more value may go to the socket now (counted: the count is cleared on the next tick, once the values
+ * let through have been written). Per tick, not per turn: a turn can be long (a busy worker writes many batches in
+ * one), and a socket with room should not wait for its end.
+ */
 function mayPass(extra: Extra): boolean {
   const passed = extra.passed ?? 0;
-  if (passed >= PASSES_PER_TURN || extra.socket.bufferedAmount > SOCKET_BACKLOG_BYTES) return false;
+  if (passed >= PASSES_PER_TICK || extra.socket.bufferedAmount > SOCKET_BACKLOG_BYTES) return false;
   extra.passed = passed + 1;
   if (passed === 0)
-    setImmediate(() => {
+    afterWrites(() => {
       extra.passed = 0;
     });
   return true;
 }
 
-/** Lets the waiting subscriptions through on a later turn, once the socket has room. */
+/**
+ * Runs `fn` once the values let through so far have been written: their sends are promise continuations, all run
+ * before a tick queued from a microtask (a tick queued from a tick would run before them).
+ */
+function afterWrites(fn: () => void): void {
+  queueMicrotask(() => process.nextTick(fn));
+}
+
+/** Lets the waiting subscriptions through on a later tick, once the socket has room. */
 function later(extra: Extra): void {
   // Past the limit (far above the stream's high-water mark) the last write asked for a drain event.
   if (extra.socket.bufferedAmount > SOCKET_BACKLOG_BYTES)
     extra.request.socket.once('drain', () => letThrough(extra));
-  else setImmediate(() => letThrough(extra));
+  else afterWrites(() => letThrough(extra));
 }
 
 function letThrough(extra: Extra): void {
