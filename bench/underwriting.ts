@@ -23,6 +23,7 @@ async function measure(agentic: boolean, n: number): Promise<number> {
       payload: quotePayload(i) as Json,
       useAgentic: agentic,
       simulate: null,
+      checkpoint: null,
     });
   }
   const cpu0 = process.cpuUsage();

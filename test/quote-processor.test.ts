@@ -14,6 +14,7 @@ function job(overrides: Partial<ClaimedMessage> = {}, payload: Record<string, un
     payload: submissionInput(payload) as Json,
     useAgentic: false,
     simulate: null,
+    checkpoint: null,
     ...overrides,
   };
 }

@@ -31,6 +31,7 @@ export function storedMessage(m: NewMessage): Message {
     simulate: m.simulate,
     result: null,
     progress: null,
+    checkpoint: null,
     review: { state: 'NOT_REQUIRED', reasons: [], reviewer: null, notes: null, decidedAt: null },
     owner: m.owner,
     idempotencyKey: m.idempotencyKey,

@@ -52,6 +52,8 @@ export interface MessageRow {
    * which keeps it out of the claim index; a claim clears it once the time has come (each engine's claim.ts).
    */
   due_at: number | null;
+  /** Message.checkpoint as JSON text. Last: added by migration (ALTER TABLE appends). Left out of event snapshots. */
+  checkpoint: string | null;
 }
 
 // Undefined: a column a format-1 snapshot (written before the column was added) does not hold.
@@ -97,6 +99,7 @@ export function rowToMessage(r: MessageRow): Message {
     runAt: date(r.run_at),
     // Snapshots written before fairness hold none: the round then says nothing, 0.
     round: r.fair_round ?? 0,
+    checkpoint: json<Json>(r.checkpoint ?? null),
   };
 }
 
@@ -143,6 +146,7 @@ export function messageToRow(m: Message, before?: { message: Message; row: Messa
     run_at: ms(m.runAt),
     due_at: ms(dueAt(m)),
     fair_round: m.round,
+    checkpoint: row && m.checkpoint === was!.checkpoint ? row.checkpoint : jsonText(m.checkpoint),
   };
 }
 
@@ -194,6 +198,7 @@ export function rowReader(columns: string[]): (v: unknown[]) => MessageRow {
     run_at: v[i.run_at] as MessageRow['run_at'],
     due_at: v[i.due_at] as MessageRow['due_at'],
     fair_round: v[i.fair_round] as MessageRow['fair_round'],
+    checkpoint: v[i.checkpoint] as MessageRow['checkpoint'],
   });
 }
 
@@ -232,6 +237,7 @@ const ROW_KEYS: (keyof MessageRow)[] = [
   'run_at',
   'due_at',
   'fair_round',
+  'checkpoint',
 ];
 
 /**
@@ -240,7 +246,8 @@ const ROW_KEYS: (keyof MessageRow)[] = [
  * out (null): an event stores the payload in its own `payload` column only when the change set it (the first
  * version) or changed it, and a reader takes it from the nearest earlier version that stored it. The id is left
  * out too (null) in snapshots written since migration 0006: the event's message_id column holds it. Every snapshot
- * still reads back as the whole message as it stood at that version.
+ * still reads back as the whole message as it stood at that version, but for its checkpoint (always null): that is
+ * for the message's next attempt, not its history.
  */
 const SNAPSHOT_KEYS = ROW_KEYS;
 const PAYLOAD_AT = SNAPSHOT_KEYS.indexOf('payload') + 1;
@@ -284,6 +291,7 @@ export function snapshotText(r: MessageRow): string {
     r.run_at,
     r.due_at,
     r.fair_round,
+    null, // checkpoint: for the next attempt only, not part of any version a caller reads
   ]);
 }
 
@@ -291,7 +299,7 @@ export function snapshotText(r: MessageRow): string {
 {
   const probe = Object.fromEntries(SNAPSHOT_KEYS.map((k, i) => [k, i])) as unknown as MessageRow;
   const order = JSON.parse(snapshotText(probe)) as unknown[];
-  if (SNAPSHOT_KEYS.some((k, i) => k !== 'payload' && k !== 'id' && order[i + 1] !== i))
+  if (SNAPSHOT_KEYS.some((k, i) => k !== 'payload' && k !== 'id' && k !== 'checkpoint' && order[i + 1] !== i))
     throw new Error('snapshotText: its columns are out of SNAPSHOT_KEYS order');
 }
 
@@ -370,7 +378,8 @@ export function changedColumns(now: MessageRow, was: MessageRow, values: unknown
     bit(now.idempotency_key, was.idempotency_key, 29, values) +
     bit(now.run_at, was.run_at, 30, values) +
     bit(now.due_at, was.due_at, 31, values) +
-    bit(now.fair_round, was.fair_round, 32, values)
+    bit(now.fair_round, was.fair_round, 32, values) +
+    bit(now.checkpoint, was.checkpoint, 33, values)
   );
 }
 

@@ -9,13 +9,19 @@ export interface ClaimedMessage {
   payload: Json;
   useAgentic: boolean;
   simulate: Simulation | null;
+  /** The checkpoint an earlier attempt of this message saved with its progress (reportProgress), else null. */
+  checkpoint: Json | null;
 }
 
 export interface ProcessContext {
   /** Aborted on timeout, cancellation, lost lease or shutdown; the processor must stop promptly. */
   signal: AbortSignal;
-  /** Records progress (e.g. workflow steps) on the message while the attempt runs; fire and forget. */
-  reportProgress(progress: Json): void;
+  /**
+   * Records progress (e.g. workflow steps) on the message while the attempt runs; fire and forget. With
+   * `checkpoint`, also saves it in the same write, for the next attempt to get as `checkpoint` if this one fails
+   * (e.g. the outputs of the steps finished so far, so they are not run, or paid for, again).
+   */
+  reportProgress(progress: Json, checkpoint?: Json): void;
 }
 
 export interface ProcessOutcome {

@@ -55,6 +55,8 @@ export function complete(fence: Held, outcome: Outcome): Transition {
         errorMessage: null,
         nextAttemptAt: null,
         result: outcome.result,
+        // Done: nothing left to resume.
+        checkpoint: null,
         review: outcome.review.required
           ? {
               state: 'PENDING',
@@ -147,10 +149,14 @@ export function release(fence: Held): Transition {
   };
 }
 
-export function progress(fence: Held, value: Json): Transition {
+/** Progress of the running attempt, and with `checkpoint` what a later attempt resumes from (undefined: unchanged). */
+export function progress(fence: Held, value: Json, checkpoint?: Json): Transition {
   return (m) => {
     if (!holds(m, fence)) return null;
-    return { kind: 'progress', message: { ...m, progress: value } };
+    return {
+      kind: 'progress',
+      message: checkpoint === undefined ? { ...m, progress: value } : { ...m, progress: value, checkpoint },
+    };
   };
 }
 
@@ -163,7 +169,14 @@ export function cancel(): Transition {
     }
     return {
       kind: 'cancelled',
-      message: { ...m, ...unleased, status: 'CANCELLED', completedAt: now, nextAttemptAt: null },
+      message: {
+        ...m,
+        ...unleased,
+        status: 'CANCELLED',
+        completedAt: now,
+        nextAttemptAt: null,
+        checkpoint: null,
+      },
       ...(m.status === 'PROCESSING' ? { attempt: attemptRecord(m, now, 'CANCELLED', 'cancelled') } : {}),
     };
   };

@@ -73,6 +73,12 @@ export interface Message {
   result: Json | null;
   /** Progress the processor reported during the current attempt (agentic steps). */
   progress: Json | null;
+  /**
+   * What the processor saved with its progress for a later attempt to resume from (opaque to the queue): kept
+   * across retries, releases and a manual retry, handed to the next attempt, cleared when the message completes or
+   * is cancelled. Not shown to callers, and not kept in the event log.
+   */
+  checkpoint: Json | null;
   review: Review;
   /** Who submitted it (the caller's identity); scopes idempotency keys and submitter access. */
   owner: string;

@@ -300,6 +300,7 @@ export function createWorker(options: WorkerOptions): Worker {
               payload: message.payload,
               useAgentic: message.useAgentic,
               simulate: message.simulate,
+              checkpoint: message.checkpoint,
             },
             new AttemptContext(self, settler),
           );
@@ -479,10 +480,10 @@ class AttemptContext implements ProcessContext {
     return this.self.signal;
   }
 
-  reportProgress(value: Json): void {
+  reportProgress(value: Json, checkpoint?: Json): void {
     const self = this.self;
     if (!self.reason)
-      void this.settler.submit({ id: self.fence.id, transition: progress(self.fence, value) });
+      void this.settler.submit({ id: self.fence.id, transition: progress(self.fence, value, checkpoint) });
   }
 }
 

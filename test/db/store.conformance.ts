@@ -353,6 +353,30 @@ export function describeStoreConformance(engine: string, open: StoreFactory): vo
         expect((await store.history(m.id, 3)).map((e) => e.version)).toEqual([4, 5]);
       });
 
+      it('keeps the checkpoint written with progress across a failed attempt, hands it to the next claim, clears it on completion', async () => {
+        const m = await enqueue({ maxRetries: 2 });
+        await claimIds(1);
+        const first = { id: m.id, attempts: 1 };
+        await store.change([{ id: m.id, transition: progress(first, ['a'], { done: { a: 1 } }) }], at(1));
+        // Progress without a checkpoint leaves the saved one alone.
+        await store.change([{ id: m.id, transition: progress(first, ['a', 'b']) }], at(2));
+        await store.change([{ id: m.id, transition: fail(first, 'step b failed', 0) }], at(3));
+        expect(await store.get(m.id)).toMatchObject({
+          status: 'PENDING',
+          progress: ['a', 'b'],
+          checkpoint: { done: { a: 1 } },
+        });
+        const [again] = await store.claim({ workerId: 'w2', limit: 1, leaseMs: 10_000, now: at(4) });
+        // The claim clears the progress of the attempt before, not its checkpoint.
+        expect(again).toMatchObject({ attempts: 2, progress: null, checkpoint: { done: { a: 1 } } });
+        expect((await store.get(m.id))?.checkpoint).toEqual({ done: { a: 1 } });
+        // Events hold no checkpoint: it is for the next attempt, not the message's history.
+        for (const e of await store.history(m.id, 0)) expect(e.message.checkpoint).toBeNull();
+        const second = { id: m.id, attempts: 2 };
+        await store.change([{ id: m.id, transition: complete(second, OK) }], at(5));
+        expect((await store.get(m.id))?.checkpoint).toBeNull();
+      });
+
       it('dead-letters after maxRetries retries and a retry brings it back with a full budget', async () => {
         const m = await enqueue({ maxRetries: 1 });
         await claimIds(1);

@@ -36,6 +36,7 @@ const CLAIM_RARE: [keyof MessageRow, string | null][] = [
   ['reviewer', null],
   ['review_notes', null],
   ['review_decided_at', null],
+  ['checkpoint', null],
 ];
 const CLAIM_RARE_DEFAULTS = CLAIM_RARE.map(([, value]) => value);
 const CLAIM_RETURNS = [

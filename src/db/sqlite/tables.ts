@@ -56,6 +56,8 @@ export const messages = sqliteTable(
     dueAt: integer('due_at'),
     // The owner's turn at its priority (Message.round): the claim's order after effective priority.
     fairRound: integer('fair_round').notNull().default(0),
+    // What the processor saved for a later attempt to resume from (Message.checkpoint), as JSON text.
+    checkpoint: text('checkpoint'),
   },
   (t) => [
     uniqueIndex('messages_id_idx').on(t.id),

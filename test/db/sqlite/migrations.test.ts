@@ -31,8 +31,9 @@ function migrationsUpTo(count: number): string {
 
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 
-/** Columns of the messages table before migrations 0007 and 0008 (scheduled messages, fairness rounds). */
-const before7 = (column: string) => column !== 'run_at' && column !== 'due_at' && column !== 'fair_round';
+/** Columns of the messages table before migrations 0007, 0008 and 0010 (scheduling, fairness, checkpoints). */
+const before7 = (column: string) =>
+  column !== 'run_at' && column !== 'due_at' && column !== 'fair_round' && column !== 'checkpoint';
 
 function version(base: Message, v: number, over: Partial<Message>): Message {
   return { ...base, ...over, version: v };

@@ -34,6 +34,7 @@ export async function rateCorpus(cases: readonly CorpusCase[]): Promise<CaseOutc
       payload: c.input as Json,
       useAgentic: c.agentic,
       simulate: null,
+      checkpoint: null,
     };
     try {
       const { result, review } = await processor.process(job, ctx);
