@@ -23,10 +23,17 @@ export const webhookMetrics = {
   ratio: QUOTE_FIGURES.webhookRatio,
   traced: (n: number) => `drain ${n.toLocaleString('en-US')} plain quotes, traces exported over OTLP/HTTP`,
   tracedRatio: QUOTE_FIGURES.tracingRatio,
+  inlineRatio: 'one webhook endpoint, calls on the worker loop / none, drain, per round',
 };
 
-export async function runWebhooks(quick: boolean, rounds: number): Promise<Figure[]> {
-  const n = quick ? 500 : 10_000;
+export async function runWebhooks(
+  quick: boolean,
+  rounds: number,
+  size?: number,
+  inline = false,
+): Promise<Figure[]> {
+  const n = size ?? (quick ? 500 : 10_000);
+  const inlineRatios: number[] = [];
   const without: number[] = [];
   const withHook: number[] = [];
   const calls: number[] = [];
@@ -37,9 +44,15 @@ export async function runWebhooks(quick: boolean, rounds: number): Promise<Figur
     let a = 0;
     let b = 0;
     let c = 0;
-    const order = ['plain', 'webhook', 'traced'] as const;
-    for (const variant of [...order.slice(r % 3), ...order.slice(0, r % 3)]) {
+    let d = 0;
+    const order = inline
+      ? (['plain', 'webhook', 'traced', 'inline'] as const)
+      : (['plain', 'webhook', 'traced'] as const);
+    const k = r % order.length;
+    for (const variant of [...order.slice(k), ...order.slice(0, k)]) {
       if (variant === 'plain') a = await withService((child) => drainRate(child, n));
+      else if (variant === 'inline')
+        d = (await withService((child) => drainWithWebhook(child, n), { BENCH_WEBHOOK_INLINE: '1' })).rate;
       else if (variant === 'traced') c = await drainTraced(n);
       else {
         const d = await withService((child) => drainWithWebhook(child, n));
@@ -52,6 +65,7 @@ export async function runWebhooks(quick: boolean, rounds: number): Promise<Figur
     ratios.push(b / a);
     traced.push(c);
     tracedRatios.push(c / a);
+    if (inline) inlineRatios.push(d / a);
   }
   return [
     figureOf(WEBHOOKS, 'quote-queue', webhookMetrics.without(n), 'quotes/s', 'higher', without, 0),
@@ -60,6 +74,9 @@ export async function runWebhooks(quick: boolean, rounds: number): Promise<Figur
     figureOf(WEBHOOKS, 'quote-queue', webhookMetrics.ratio, 'x', 'higher', ratios, 2),
     figureOf(WEBHOOKS, 'quote-queue', webhookMetrics.traced(n), 'quotes/s', 'higher', traced, 0),
     figureOf(WEBHOOKS, 'quote-queue', webhookMetrics.tracedRatio, 'x', 'higher', tracedRatios, 2),
+    ...(inline
+      ? [figureOf(WEBHOOKS, 'quote-queue', webhookMetrics.inlineRatio, 'x', 'higher', inlineRatios, 2)]
+      : []),
   ];
 }
 
@@ -175,6 +192,11 @@ function deadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> 
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const f of await runWebhooks(process.argv.includes('--quick'), 1))
+  // `--n=2000 --rounds=3`: a size between the quick and the full one, and rounds in one run; `--inline` adds the
+  // drain with the webhook calls on the worker's event loop (the dispatcher before its thread), for A/B.
+  const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+  const n = arg('n') ? Number(arg('n')) : undefined;
+  const inline = process.argv.includes('--inline');
+  for (const f of await runWebhooks(process.argv.includes('--quick'), Number(arg('rounds') ?? 1), n, inline))
     console.log(`${f.subject} | ${f.metric}: ${f.value} ${f.unit} (rounds ${f.rounds.join(', ')})`);
 }

@@ -4,7 +4,13 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
-import { type OpenStoreOptions, openStore, traceStoreOf, webhookStoreOf } from './db/open-store.js';
+import {
+  type OpenStoreOptions,
+  openStore,
+  shareable,
+  traceStoreOf,
+  webhookStoreOf,
+} from './db/open-store.js';
 import type { Logger } from './logger.js';
 import { BadInputError } from './queue/errors.js';
 import { createEventFeed, createQueueEvents, type EventFeed, type QueueEvents } from './queue/events.js';
@@ -23,8 +29,9 @@ import { connectRedis } from './redis/connect.js';
 import { type RedisWakeups, startRedisWakeups } from './redis/wakeups.js';
 import { traceAttempt, traceEnqueue } from './tracing/hooks.js';
 import { tracingEnabled } from './tracing/trace.js';
-import { createDispatcher, type Dispatcher } from './webhooks/dispatcher.js';
+import { createDispatcher, type Dispatcher, type DispatcherOptions } from './webhooks/dispatcher.js';
 import { createWebhookService, type WebhookService } from './webhooks/service.js';
+import { createThreadDispatcher } from './webhooks/thread.js';
 
 export interface RuntimeOptions {
   config: Config;
@@ -48,6 +55,8 @@ export interface RuntimeOptions {
   databasePollMs?: number;
   /** How often the webhook dispatcher looks for due calls without a wake-up (default 1000 ms). */
   webhookPollMs?: number;
+  /** Webhook calls in a worker thread of their own where the database allows (default true). */
+  webhookThread?: boolean;
   /** Test hook for storage-fault tests (see openStore). */
   onSqliteOpen?: OpenStoreOptions['onSqliteOpen'];
 }
@@ -208,24 +217,43 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       )
     : undefined;
   tracePurge?.unref();
-  const dispatcher = createDispatcher({
-    store,
-    webhooks: webhookStoreOf(store),
-    events,
+  const webhookStore = webhookStoreOf(store);
+  const dispatching = {
     allowPrivate: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
     retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
     workerId: `webhooks-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
-    clock: options.clock,
     pollMs: options.webhookPollMs,
     retentionMs: config.RETENTION_HOURS * 3_600_000,
-    onError: (e) => onError(e, 'webhooks'),
+    onError: (e: unknown) => onError(e, 'webhooks'),
     // Never the secret or the body: the delivery's id, its endpoint and how the call went.
-    onCall: ({ deliveryId, webhookId, attempt, result }) =>
+    onCall: ({
+      deliveryId,
+      webhookId,
+      attempt,
+      result,
+    }: Parameters<NonNullable<DispatcherOptions['onCall']>>[0]) =>
       logger[result.ok ? 'debug' : 'warn'](
         { deliveryId, webhookId, attempt, statusCode: result.statusCode, error: result.error },
         result.ok ? 'webhook delivered' : 'webhook call failed',
       ),
-  });
+  };
+  // Off the worker's event loop in a thread of its own, on a database a second connection can open; in this loop
+  // for an in-memory database, or a test's clock (which a thread cannot share).
+  const dispatcher =
+    options.webhookThread !== false && !options.clock && shareable(config.DATABASE_URL)
+      ? createThreadDispatcher({
+          ...dispatching,
+          store: {
+            DATABASE_URL: config.DATABASE_URL,
+            DATABASE_POOL_SIZE: config.DATABASE_POOL_SIZE,
+            SQLITE_SYNCHRONOUS: config.SQLITE_SYNCHRONOUS,
+            SQLITE_MAX_PAGES: config.SQLITE_MAX_PAGES,
+          },
+          events,
+          hasEndpoints: async () => (await webhookStore.endpoints()).length > 0,
+          reportDelivered: logger.isLevelEnabled('debug'),
+        })
+      : createDispatcher({ ...dispatching, store, webhooks: webhookStore, events, clock: options.clock });
   dispatcher.start();
   const webhooks = createWebhookService({
     store: webhookStoreOf(store),

@@ -68,6 +68,8 @@ const runtime = await startRuntime({
   logger,
   onAttempt,
   processor: { process: (job, ctx) => processor.process(job, ctx) },
+  // BENCH_WEBHOOK_INLINE=1: the webhook calls on the worker's event loop, as before the thread (bench/webhooks.ts --inline).
+  webhookThread: process.env.BENCH_WEBHOOK_INLINE !== '1',
 });
 const server = await createServer({ runtime, config, logger, metrics, closeGraceMs: 1000 });
 

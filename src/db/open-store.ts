@@ -4,9 +4,14 @@ import type { Config } from '../config.js';
 import type { QueueStore } from '../queue/store.js';
 import type { TraceStore } from '../tracing/store.js';
 import type { WebhookStore } from '../webhooks/types.js';
-import { openPostgres } from './postgres/open.js';
-import { openSqlite } from './sqlite/open.js';
+import { lastEventSeq } from './postgres/events.js';
+import { openPool, openPostgres } from './postgres/open.js';
+import { PostgresWebhookStore } from './postgres/webhooks.js';
+import { prepareEvents } from './sqlite/events.js';
+import { guard } from './sqlite/faults.js';
+import { openSqlite, sqliteFilename } from './sqlite/open.js';
 import { SqliteQueueStore } from './sqlite/store.js';
+import { SqliteWebhookStore } from './sqlite/webhooks.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -55,6 +60,47 @@ export function webhookStoreOf(store: QueueStore): WebhookStore {
   const webhooks = (store as { webhooks?: WebhookStore }).webhooks;
   if (!webhooks) throw new Error('this store has no webhook tables');
   return webhooks;
+}
+
+/** Whether a second connection sees the same database (everything but an in-memory SQLite database). */
+export function shareable(url: string): boolean {
+  return engineOf(url) === 'postgres' || sqliteFilename(url) !== ':memory:';
+}
+
+/** The webhook tables and the log's last position on connections of their own (the webhook thread's). */
+export interface WebhookConnection {
+  webhooks: WebhookStore;
+  lastEventSeq(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the webhook tables of the database the store opened (`shareable`: not in memory), on their own connection:
+ * one SQLite connection, or a PostgreSQL pool of `poolSize`. The store applied the migrations already.
+ */
+export async function openWebhookConnection(config: StoreConfig, poolSize = 2): Promise<WebhookConnection> {
+  if (engineOf(config.DATABASE_URL) === 'postgres') {
+    const sql = await openPool(config.DATABASE_URL, { poolSize, applicationName: 'quote-queue-webhooks' });
+    return {
+      webhooks: new PostgresWebhookStore(sql),
+      lastEventSeq: () => lastEventSeq(sql),
+      close: () => sql.end({ timeout: 5 }),
+    };
+  }
+  const db = openSqlite(config.DATABASE_URL, {
+    synchronous: config.SQLITE_SYNCHRONOUS,
+    maxPageCount: config.SQLITE_MAX_PAGES,
+  });
+  // The store's checkpointer bounds the log; a checkpoint inside this connection's commits would only compete.
+  db.pragma('wal_autocheckpoint = 0');
+  const events = prepareEvents(db);
+  return {
+    webhooks: new SqliteWebhookStore(db),
+    lastEventSeq: async () => guard(() => events.lastEventSeq()),
+    close: async () => {
+      db.close();
+    },
+  };
 }
 
 /** The traceparent store on the same database as `store` (opened by openStore). */

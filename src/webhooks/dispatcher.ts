@@ -33,9 +33,11 @@ import type {
 } from './types.js';
 
 export interface DispatcherOptions {
-  store: QueueStore;
+  /** Where the log's last position is read. */
+  store: Pick<QueueStore, 'lastEventSeq'>;
   webhooks: WebhookStore;
-  events: QueueEvents;
+  /** This process's changes, for wake-ups; none in the webhook thread, which its host wakes with `kick`. */
+  events?: QueueEvents;
   /** WEBHOOK_ALLOW_PRIVATE_NETWORKS. */
   allowPrivate: boolean;
   /** The first retry's wait (WEBHOOK_RETRY_BASE_MS); each next one doubles. */
@@ -268,7 +270,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   return {
     start() {
       stopped = false;
-      off = events.onChange((e: MessageEvent) => {
+      off = events?.onChange((e: MessageEvent) => {
         if (KINDS.has(e.kind) && (endpoints === null || endpoints.length > 0)) schedule(batchMs);
       });
       timer = setInterval(() => schedule(0), pollMs);

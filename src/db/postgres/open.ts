@@ -34,20 +34,7 @@ const INT8: PostgresType = {
 };
 
 export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<PostgresQueueStore> {
-  const settings: Options<Record<string, PostgresType>> = {
-    max: options.poolSize ?? 10,
-    types: { int8: INT8 },
-    onnotice: () => {},
-    connect_timeout: 10,
-    // Seconds before a closed connection is tried again. The driver's default grows to 20 s, and a statement that
-    // needs a connection meanwhile waits that long: capped at 1 s, an outage answers STORAGE_UNAVAILABLE and its
-    // end is noticed within about a second.
-    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
-    connection: {
-      application_name: options.applicationName ?? 'quote-queue',
-      ...(options.schema ? { search_path: options.schema } : {}),
-    },
-  };
+  const settings = poolSettings(options);
   const sql = postgres(url, settings) as unknown as postgres.Sql;
   try {
     await reach(sql, options);
@@ -73,6 +60,38 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       throw new StorageUnavailableError(`${reason}: PostgreSQL at ${hostOf(url)}, ${messageOf(error)}`);
     throw error;
   }
+}
+
+/**
+ * A bare pool on the store's database with the store's connection settings, for a part that runs apart from the
+ * store (the webhook thread): no migrations (the store applied them), no listener.
+ */
+export async function openPool(url: string, options: PostgresOptions = {}): Promise<postgres.Sql> {
+  const sql = postgres(url, poolSettings(options)) as unknown as postgres.Sql;
+  try {
+    await reach(sql, options);
+    return sql;
+  } catch (error) {
+    await sql.end({ timeout: 0 });
+    throw error;
+  }
+}
+
+function poolSettings(options: PostgresOptions): Options<Record<string, PostgresType>> {
+  return {
+    max: options.poolSize ?? 10,
+    types: { int8: INT8 },
+    onnotice: () => {},
+    connect_timeout: 10,
+    // Seconds before a closed connection is tried again. The driver's default grows to 20 s, and a statement that
+    // needs a connection meanwhile waits that long: capped at 1 s, an outage answers STORAGE_UNAVAILABLE and its
+    // end is noticed within about a second.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
+    connection: {
+      application_name: options.applicationName ?? 'quote-queue',
+      ...(options.schema ? { search_path: options.schema } : {}),
+    },
+  };
 }
 
 /** Waits for the database to answer, retrying with backoff until `connectTimeoutMs`. */

@@ -1,0 +1,188 @@
+// The webhook dispatcher in a worker thread of its own (thread-main.ts), behind the Dispatcher interface.
+//
+// An HTTP call per delivery, its share of the transactions that make, claim and settle deliveries, and the bodies
+// they carry cost the event loop they run on about as much as the quote they report (bench/ROUNDS.md, issue 23):
+// in the worker's loop they halved the drain. The dispatcher already works only from the stored log, so the thread
+// runs the same dispatcher on connections of its own and this side only tells it when to look: a wake-up at most
+// every `batchMs` while delivered kinds of change are published here (other processes' changes reach it through
+// its poll), and a kick when this process created or deleted an endpoint. Every guarantee stays the dispatcher's
+// and the store's: the cursor, the leases, the calls' checks, timeout and signature are the same code.
+//
+// The thread starts once an endpoint exists (a process with none pays nothing), and again after it died (an
+// error logged; leases it held run out and are called again).
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { StoreConfig } from '../db/open-store.js';
+import type { QueueEvents } from '../queue/events.js';
+import type { Dispatcher, DispatcherOptions } from './dispatcher.js';
+import { DELIVERED_KINDS } from './kinds.js';
+
+/** What the thread is started with (structured-cloned: data only). */
+export interface ThreadData {
+  store: StoreConfig;
+  /** PostgreSQL connections of the thread's own pool. */
+  poolSize: number;
+  allowPrivate: boolean;
+  retryBaseMs: number;
+  workerId: string;
+  pollMs?: number;
+  retentionMs?: number;
+  concurrency?: number;
+  /** Whether delivered calls are reported too (debug logging); failed ones always are. */
+  reportDelivered: boolean;
+}
+
+export type ToThread =
+  | { type: 'wake' }
+  | { type: 'kick'; endpointsChanged: boolean }
+  | { type: 'idle'; id: number }
+  | { type: 'stop' };
+
+export type FromThread =
+  | { type: 'ready' }
+  | { type: 'idle'; id: number }
+  | { type: 'error'; message: string; stack?: string }
+  | { type: 'call'; info: Parameters<NonNullable<DispatcherOptions['onCall']>>[0] };
+
+export interface ThreadDispatcherOptions extends Omit<ThreadData, 'poolSize'> {
+  poolSize?: number;
+  events: QueueEvents;
+  /** Whether any endpoint exists (read on this side before the thread is started). */
+  hasEndpoints: () => Promise<boolean>;
+  /** How long after a delivered kind of change the thread is woken, taking the changes meanwhile along. Default 20. */
+  batchMs?: number;
+  onError?: (error: unknown) => void;
+  onCall?: DispatcherOptions['onCall'];
+}
+
+const KINDS = new Set<string>(DELIVERED_KINDS);
+const ENTRY = new URL(
+  import.meta.url.endsWith('.ts') ? './thread-main.ts' : './thread-main.js',
+  import.meta.url,
+);
+
+export function createThreadDispatcher(options: ThreadDispatcherOptions): Dispatcher {
+  const { events, hasEndpoints, batchMs = 20, onError = () => {}, onCall, ...rest } = options;
+  const data: ThreadData = { ...rest, poolSize: options.poolSize ?? 2 };
+  const pollMs = options.pollMs ?? 1000;
+  let thread: { worker: Worker; ready: Promise<boolean>; exited: Promise<void> } | null = null;
+  let checking: Promise<void> | null = null;
+  let stopped = true;
+  let wakeTimer: NodeJS.Timeout | undefined;
+  let poll: NodeJS.Timeout | undefined;
+  let off: (() => void) | undefined;
+  let nextIdle = 0;
+  const idles = new Map<number, () => void>();
+
+  function send(message: ToThread): void {
+    thread?.worker.postMessage(message);
+  }
+
+  function spawn(): void {
+    const worker = new Worker(bootstrap(ENTRY), { eval: true, workerData: data });
+    // Like the checkpointer's, the thread never keeps the process alive: calls it abandons are leased, and
+    // called again once the leases run out.
+    worker.unref();
+    let ready!: (ok: boolean) => void;
+    const current = {
+      worker,
+      ready: new Promise<boolean>((resolve) => {
+        ready = resolve;
+      }),
+      exited: new Promise<void>((resolve) => worker.once('exit', () => resolve())),
+    };
+    worker.on('message', (m: FromThread) => {
+      if (m.type === 'ready') ready(true);
+      else if (m.type === 'idle') {
+        idles.get(m.id)?.();
+        idles.delete(m.id);
+      } else if (m.type === 'error') onError(Object.assign(new Error(m.message), { stack: m.stack }));
+      else if (m.type === 'call') onCall?.(m.info);
+    });
+    worker.on('error', onError);
+    void current.exited.then(() => {
+      ready(false);
+      if (thread === current) thread = null;
+      for (const resolve of idles.values()) resolve();
+      idles.clear();
+    });
+    thread = current;
+  }
+
+  /** Starts the thread if there is none and an endpoint exists. */
+  function check(): Promise<void> {
+    checking ??= (async () => {
+      if (thread || stopped) return;
+      if (await hasEndpoints()) {
+        if (!thread && !stopped) spawn();
+      }
+    })()
+      .catch(onError)
+      .finally(() => {
+        checking = null;
+      });
+    return checking;
+  }
+
+  function wake(): void {
+    clearTimeout(wakeTimer);
+    wakeTimer = undefined;
+    send({ type: 'wake' });
+  }
+
+  return {
+    start() {
+      stopped = false;
+      off = events.onChange((e) => {
+        if (thread && wakeTimer === undefined && KINDS.has(e.kind)) wakeTimer = setTimeout(wake, batchMs);
+      });
+      poll = setInterval(() => {
+        if (!thread) void check();
+      }, pollMs);
+      poll.unref();
+      void check();
+    },
+    kick(endpointsChanged = false) {
+      if (thread) send({ type: 'kick', endpointsChanged });
+      else void check();
+    },
+    async idle() {
+      await check();
+      const current = thread;
+      if (!current || !(await current.ready)) return;
+      // A wake-up still waiting for its batch goes now: idle means the changes published so far are handled.
+      if (wakeTimer !== undefined) wake();
+      const id = nextIdle++;
+      const done = new Promise<void>((resolve) => idles.set(id, resolve));
+      send({ type: 'idle', id });
+      await done;
+    },
+    async stop() {
+      stopped = true;
+      off?.();
+      clearInterval(poll);
+      clearTimeout(wakeTimer);
+      await checking;
+      const current = thread;
+      if (!current) return;
+      send({ type: 'stop' });
+      await current.exited;
+    },
+  };
+}
+
+/**
+ * The thread's first code: imports the entry, through tsx's loader when it is TypeScript (the service runs from
+ * source; a thread does not inherit the loader a test runner or `--import tsx` gave this one).
+ */
+function bootstrap(entry: URL): string {
+  if (!entry.pathname.endsWith('.ts')) return `import(${JSON.stringify(entry.href)});`;
+  // tsx's ESM entry of its API, found from here (its `require` resolution names the CommonJS twin beside it).
+  const api = pathToFileURL(
+    createRequire(import.meta.url)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
+  ).href;
+  return `import(${JSON.stringify(api)}).then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); });`;
+}
