@@ -226,6 +226,28 @@ export async function submitPaused(t: TestServer, input: Record<string, unknown>
 
 export type ChangeSeen = { messageId: string; version: number; kind: string; message: { status: string } };
 
+/**
+ * Like `waitForEvent`, for a change that may already have been published when the caller starts to wait (the
+ * worker can finish a quote before its submitter's response arrives): listens first, then looks in the stored log.
+ */
+export function waitForStoredEvent(
+  runtime: Runtime,
+  predicate: (e: ChangeSeen) => boolean,
+  timeoutMs = 10_000,
+): Promise<ChangeSeen> {
+  const live = waitForEvent(runtime, predicate, timeoutMs);
+  const stored = (async () => {
+    for (let after = 0; ; ) {
+      const batch = await runtime.store.eventsAfter(after, 1000);
+      const found = batch.find((e) => predicate(e as unknown as ChangeSeen));
+      if (found) return found as unknown as ChangeSeen;
+      if (batch.length < 1000) return live;
+      after = batch[batch.length - 1]!.seq;
+    }
+  })();
+  return Promise.race([live, stored]);
+}
+
 /** Waits until `predicate` holds for a stored change of the runtime, and gives that change (no polling, no sleeps). */
 export function waitForEvent(
   runtime: Runtime,
