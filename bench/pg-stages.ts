@@ -1,5 +1,6 @@
 // Where one message's time goes on PostgreSQL, submit to committed completion, at a steady rate
-// (`node --import tsx bench/pg-stages.ts [n] [rate]`): our queue as bench/subjects/quote-queue-pg.ts runs it, each
+// (`node --import tsx bench/pg-stages.ts [n] [rate]`; rate 0: one message at a time, each submitted once the one
+// before completed, so no message waits behind another): our queue as bench/subjects/quote-queue-pg.ts runs it, each
 // store call timed, and each message's moments (submit, enqueued / claimed / completed published) recorded.
 import { openPostgres } from '../src/db/postgres/open.js';
 import { createEventFeed, createQueueEvents } from '../src/queue/events.js';
@@ -15,7 +16,7 @@ const rate = Number(process.argv[3] ?? 500);
 const schema = await benchSchema('bench_stages');
 const store = await openPostgres(BENCH_PG_URL, { schema: schema.name, poolSize: 10 });
 const calls = new Map<string, number[]>();
-for (const name of ['enqueue', 'claim', 'change', 'changeAndClaim'] as const) {
+for (const name of ['enqueue', 'claim', 'change', 'changeAndClaim', 'eventsAfter'] as const) {
   const method = (store as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[name]!.bind(
     store,
   );
@@ -34,6 +35,7 @@ await feed.start();
 const at = { submit: new Float64Array(n), enqueued: new Float64Array(n), claimed: new Float64Array(n) };
 const took: Record<string, number[]> = { enqueued: [], claimed: [], completed: [], total: [] };
 let left = n;
+let completedOne: (() => void) | undefined;
 let finished!: () => void;
 const all = new Promise<void>((r) => {
   finished = r;
@@ -50,6 +52,7 @@ events.onChange((e) => {
   } else if (e.message.status === 'COMPLETED') {
     took.completed!.push(now - at.claimed[i]!);
     took.total!.push(now - at.submit[i]!);
+    completedOne?.();
     if (--left === 0) finished();
   }
 });
@@ -65,7 +68,8 @@ await worker.start();
 const t0 = performance.now();
 const adds: Promise<unknown>[] = [];
 for (let i = 0; i < n; i++) {
-  const wait = t0 + (i * 1000) / rate - performance.now();
+  if (rate === 0 && i > 0) await new Promise<void>((r) => (completedOne = r));
+  const wait = rate === 0 ? 0 : t0 + (i * 1000) / rate - performance.now();
   if (wait > 1) await new Promise((r) => setTimeout(r, wait));
   at.submit[i] = performance.now();
   const now = new Date();

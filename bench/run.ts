@@ -347,5 +347,11 @@ for (const note of notes) console.log(note);
 console.log(
   `\n${quick ? 'quick run' : complete ? 'full run' : 'partial run'} in ${results.seconds} s on ${results.cores} cores (${results.cpu}), Node ${results.node}${results.nodeFlags.length > 0 ? ` ${results.nodeFlags.join(' ')}` : ''}; written to ${out}${writesReadme ? ', README.md and bench/README.md' : ''}`,
 );
-// Done: a peer library may keep a timer after its own stop (pg-boss 10 does), which would keep the run from exiting.
-process.exit(0);
+// The run ends by itself once every subject has closed what it opened. Should one leave something behind, name it
+// rather than hang the run (the timer is unref'd: it never keeps the process alive on its own).
+setTimeout(() => {
+  process.stderr.write(
+    `bench: still open 10 s after the run: ${process.getActiveResourcesInfo().join(', ')}\n`,
+  );
+  process.exit(0);
+}, 10_000).unref();

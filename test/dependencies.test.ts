@@ -20,7 +20,7 @@ describe('dependencies with advisories', () => {
     expect(installed, 'drizzle-orm installed').toSatisfy((v: string) => atLeast(v, '0.45.2'));
   });
 
-  it('postgres.js 3.4.9 is patched (patches/, applied by postinstall): a write after its socket closed fails the query, never the process; a query on a connection that errored fails when it closes', () => {
+  it('postgres.js 3.4.9 is patched (patches/, applied by postinstall): a write after its socket closed fails the query, never the process; a query on a connection that errored fails when it closes; BEGIN is pipelined with the statements of its transaction', () => {
     for (const build of ['src', 'cjs/src']) {
       const source = readFileSync(
         new URL(`../node_modules/postgres/${build}/connection.js`, import.meta.url),
@@ -30,6 +30,15 @@ describe('dependencies with advisories', () => {
         /function nextWrite\(fn\) \{\n\s+if \(!socket\) \{/,
       );
       expect(source, `postgres/${build}/connection.js`).not.toContain('!hadError && (query || sent.length)');
+      // A transaction's statements go out behind its BEGIN, on a connection no other query is handed meanwhile.
+      const index = readFileSync(
+        new URL(`../node_modules/postgres/${build}/index.js`, import.meta.url),
+        'utf8',
+      );
+      expect(index, `postgres/${build}/index.js`).toContain(
+        'onexecute: c => (onexecute(c), placed(), false)',
+      );
+      expect(index, `postgres/${build}/index.js`).toContain('began && await began');
     }
   });
 });
