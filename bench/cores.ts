@@ -1,13 +1,15 @@
-// One machine, both cores: `submitQuote` latency while the service's worker drains a backlog at full speed, with
-// the worker in the API's event loop (npm start) and in a child process of it (WORKER_PROCESS=true), beside the
-// API alone (WORKER_CONCURRENCY=0) in the same run. Each mode starts the real `src/main.ts` (npm start's flags) on
-// a SQLite file holding a backlog of real quotes (stored before the start), then:
-//   cold:   the first 2,000 submitQuote right after "listening", 50 connections (the worker starting to drain);
-//   steady: submitQuote for `seconds` from 50 keep-alive connections (a closed loop), the worker draining.
+// The `cores` workload (issue 20, one machine on both cores): `submitQuote` latency while the service's worker
+// drains a backlog at full speed, with the worker in the API's event loop (npm start) and in a child process of it
+// (WORKER_PROCESS=true), beside the API alone (WORKER_CONCURRENCY=0), in one run; and the first 2,000 submissions
+// after /ready with the JIT warm-up (WARM_UP_MS, default) and without it. Each mode starts the real `src/main.ts`
+// (npm start's flags) on a SQLite file holding a backlog of real quotes (stored before the start), waits for
+// /ready as a load balancer would, then:
+//   first 2,000: submitQuote right after /ready, 50 connections (the worker draining the backlog);
+//   steady:      submitQuote for `seconds` from 50 keep-alive connections (a closed loop), the worker draining.
 // Modes rotate within each round; figures are per-round medians, ratios the median of per-round ratios.
-//   node --max-semi-space-size=64 --import tsx bench/cores.ts [--rounds 3] [--seconds 5] [--backlog 40000]
-//     [--database postgres://...]   (PostgreSQL: a schema of its own per mode and round, dropped after)
-// Standalone (not a workload of bench/run.ts yet); prints a table and the raw rounds as JSON.
+// In `npm run bench` (workload `cores`); alone:
+//   node --max-semi-space-size=64 --import tsx bench/cores.ts [--quick] [--rounds 3] [--database postgres://...]
+//     (PostgreSQL: a schema of its own per mode and round, dropped after)
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,30 +26,25 @@ import type { QueueStore } from '../src/queue/store.js';
 import type { NewMessage } from '../src/queue/types.js';
 import { autoPriority } from '../src/quotes/priority.js';
 import { parseSubmission } from '../src/quotes/submission.js';
+import { type Figure, figureOf } from './figures.js';
 import { quotePayload } from './quote-payloads.js';
-import { median, round } from './stats.js';
+import { CORES, CORES_METRICS, CORES_MODES } from './tables.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const { values } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '3' },
-    seconds: { type: 'string', default: '5' },
-    backlog: { type: 'string', default: '40000' },
-    database: { type: 'string' },
-  },
-});
-const ROUNDS = Number(values.rounds);
-const SECONDS = Number(values.seconds);
-const BACKLOG = Number(values.backlog);
 const CONNECTIONS = 50;
-const PG_URL = values.database;
+/** The cold figure: as many submissions right after /ready (CORES_METRICS.first names it). */
+const FIRST = 2000;
 
-const MODES = {
-  'api-alone': { WORKER_CONCURRENCY: '0' },
-  'worker-inline': { WORKER_CONCURRENCY: '4' },
-  'worker-process': { WORKER_CONCURRENCY: '4', WORKER_PROCESS: 'true' },
-} as const;
-type Mode = keyof typeof MODES;
+/** Each mode's environment over the service's defaults; bench/tables.ts lists them in this order. */
+const MODES: Record<CoresMode, Record<string, string>> = {
+  'API alone': { WORKER_CONCURRENCY: '0' },
+  'worker in the API process': { WORKER_CONCURRENCY: '4' },
+  'worker in a child process': { WORKER_CONCURRENCY: '4', WORKER_PROCESS: 'true' },
+  'worker in the API process, no warm-up': { WORKER_CONCURRENCY: '4', WARM_UP_MS: '0' },
+};
+type CoresMode = (typeof CORES_MODES)[number];
+/** The mode measured for the first 2,000 only: its steady state is the warmed mode's. */
+const COLD_ONLY: CoresMode = 'worker in the API process, no warm-up';
 
 const BODY = JSON.stringify({
   query:
@@ -56,14 +53,26 @@ const BODY = JSON.stringify({
 });
 
 interface Round {
-  mode: Mode;
+  mode: CoresMode;
   coldP99: number;
   p50: number;
   p99: number;
   submitRate: number;
   drainRate: number;
-  /** Requests unanswered within 10 s (cold and steady together). */
+  /** Requests unanswered within 10 s (cold and steady together): reported, not hidden in the percentiles. */
   timeouts: number;
+}
+
+export interface CoresOptions {
+  quick: boolean;
+  rounds: number;
+  /** PostgreSQL instead of a SQLite file: a schema per mode and round. */
+  database?: string;
+  /** Seconds of steady load per mode (default 5, quick 1). */
+  seconds?: number;
+  /** Quotes stored before the start (default 40,000, quick 5,000): more than the worker drains meanwhile. */
+  backlog?: number;
+  log?: (line: string) => void;
 }
 
 /** Stores `count` real quotes, PENDING, in the database: the worker's backlog. */
@@ -93,7 +102,11 @@ async function preload(store: QueueStore, count: number): Promise<void> {
   }
 }
 
-function start(mode: Mode, databaseUrl: string): Promise<{ proc: ChildProcess; url: string }> {
+function start(
+  mode: CoresMode,
+  databaseUrl: string,
+  warmUpMs: string,
+): Promise<{ proc: ChildProcess; url: string }> {
   const proc = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: {
@@ -105,6 +118,8 @@ function start(mode: Mode, databaseUrl: string): Promise<{ proc: ChildProcess; u
       DATABASE_POOL_SIZE: '4',
       MAX_QUEUE_SIZE: '10000000',
       LOG_LEVEL: 'warn',
+      // The service's default unless the mode says otherwise (the test suite's processes inherit 0).
+      WARM_UP_MS: warmUpMs,
       ...MODES[mode],
     },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -118,6 +133,17 @@ function start(mode: Mode, databaseUrl: string): Promise<{ proc: ChildProcess; u
     });
     proc.once('exit', (code) => reject(new Error(`${mode} exited (${code}) before listening:\n${out}`)));
   });
+}
+
+/** Polls /ready every 20 ms, as a load balancer's health check would (faster), until it answers 200. */
+async function ready(url: string): Promise<void> {
+  const probe = url.replace(/\/graphql$/, '/ready');
+  for (;;) {
+    const res = await fetch(probe);
+    await res.arrayBuffer();
+    if (res.status === 200) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 async function completed(url: string): Promise<number> {
@@ -141,23 +167,25 @@ async function hit(url: string, options: { amount?: number; duration?: number })
     ...options,
   });
   if (r.non2xx > 0) throw new Error(`${r.non2xx} non-2xx answers`);
-  // A request unanswered within autocannon's 10 s counts as a timeout: reported, not hidden in the percentiles.
   return r;
 }
 
 /** A fresh database with the backlog: a SQLite file, or a PostgreSQL schema; `drop` removes it. */
-async function database(): Promise<{ url: string; drop(): Promise<void> }> {
-  if (!PG_URL) {
+async function database(
+  pgUrl: string | undefined,
+  backlog: number,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  if (!pgUrl) {
     const dir = mkdtempSync(join(tmpdir(), 'bench-cores-'));
     const path = join(dir, 'quotes.db');
-    await preload(new SqliteQueueStore(openSqlite(path)), BACKLOG);
+    await preload(new SqliteQueueStore(openSqlite(path)), backlog);
     return { url: path, drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
   const schema = `bench_cores_${Math.random().toString(36).slice(2, 10)}`;
-  const admin = postgres(PG_URL, { max: 1, onnotice: () => {} });
+  const admin = postgres(pgUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`CREATE SCHEMA ${schema}`);
-  await preload(await openPostgres(PG_URL, { schema, poolSize: 2 }), BACKLOG);
-  const url = new URL(PG_URL);
+  await preload(await openPostgres(pgUrl, { schema, poolSize: 2 }), backlog);
+  const url = new URL(pgUrl);
   url.searchParams.set('search_path', schema);
   return {
     url: url.toString(),
@@ -168,14 +196,30 @@ async function database(): Promise<{ url: string; drop(): Promise<void> }> {
   };
 }
 
-async function measure(mode: Mode): Promise<Round> {
-  const db = await database();
-  const { proc, url } = await start(mode, db.url);
+async function measure(
+  mode: CoresMode,
+  options: Required<Omit<CoresOptions, 'database' | 'log'>> & CoresOptions,
+) {
+  const db = await database(options.database, options.backlog);
+  // A quick run warms for a second, so the suite's run stays short; its figures are not the README's.
+  const { proc, url } = await start(mode, db.url, options.quick ? '1000' : '3000');
   try {
-    const cold = await hit(url, { amount: 2000 });
+    await ready(url);
+    const cold = await hit(url, { amount: FIRST });
+    if (mode === COLD_ONLY) {
+      return {
+        mode,
+        coldP99: cold.latency.p99,
+        p50: 0,
+        p99: 0,
+        submitRate: 0,
+        drainRate: 0,
+        timeouts: cold.timeouts,
+      };
+    }
     const done0 = await completed(url);
     const t0 = performance.now();
-    const steady = await hit(url, { duration: SECONDS });
+    const steady = await hit(url, { duration: options.seconds });
     const elapsed = (performance.now() - t0) / 1000;
     const drained = (await completed(url)) - done0;
     return {
@@ -183,8 +227,8 @@ async function measure(mode: Mode): Promise<Round> {
       coldP99: cold.latency.p99,
       p50: steady.latency.p50,
       p99: steady.latency.p99,
-      submitRate: Math.round(steady['2xx'] / elapsed),
-      drainRate: Math.round(drained / elapsed),
+      submitRate: steady['2xx'] / elapsed,
+      drainRate: drained / elapsed,
       timeouts: cold.timeouts + steady.timeouts,
     };
   } finally {
@@ -195,34 +239,75 @@ async function measure(mode: Mode): Promise<Round> {
   }
 }
 
-const rounds: Round[] = [];
-const modes = Object.keys(MODES) as Mode[];
-for (let r = 0; r < ROUNDS; r++) {
-  for (let k = 0; k < modes.length; k++) {
-    const mode = modes[(r + k) % modes.length]!;
-    const result = await measure(mode);
-    rounds.push(result);
-    process.stderr.write(`round ${r + 1}: ${JSON.stringify(result)}\n`);
+/** Every mode in each round, each round starting one mode later; the figures of workload `cores`. */
+export async function runCores(options: CoresOptions): Promise<Figure[]> {
+  const full = {
+    ...options,
+    seconds: options.seconds ?? (options.quick ? 1 : 5),
+    backlog: options.backlog ?? (options.quick ? 5000 : 40_000),
+  };
+  const modes = [...CORES_MODES];
+  const rounds: Round[][] = [];
+  for (let r = 0; r < options.rounds; r++) {
+    const round: Round[] = [];
+    for (let k = 0; k < modes.length; k++) {
+      const result = await measure(modes[(r + k) % modes.length]!, full);
+      round.push(result);
+      options.log?.(`cores round ${r + 1}: ${JSON.stringify(result)}\n`);
+    }
+    rounds.push(round);
   }
-}
-const of = (mode: Mode, key: keyof Omit<Round, 'mode'>) =>
-  median(rounds.filter((x) => x.mode === mode).map((x) => x[key]));
-const ratio = (mode: Mode) => {
-  const per: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const slice = rounds.slice(r * modes.length, (r + 1) * modes.length);
-    const alone = slice.find((x) => x.mode === 'api-alone')!;
-    per.push(slice.find((x) => x.mode === mode)!.p99 / alone.p99);
+  const of = (mode: CoresMode, key: keyof Omit<Round, 'mode'>) =>
+    rounds.map((round) => round.find((x) => x.mode === mode)![key]);
+  const figures: Figure[] = [];
+  const M = CORES_METRICS;
+  for (const mode of modes) {
+    const fig = (
+      metric: string,
+      unit: string,
+      better: 'higher' | 'lower',
+      values: number[],
+      digits: number,
+    ) => figures.push(figureOf(CORES, 'quote-queue', `${mode}: ${metric}`, unit, better, values, digits));
+    fig(M.first, 'ms', 'lower', of(mode, 'coldP99'), 2);
+    if (mode === COLD_ONLY) continue;
+    fig(M.p50, 'ms', 'lower', of(mode, 'p50'), 2);
+    fig(M.p99, 'ms', 'lower', of(mode, 'p99'), 2);
+    fig(M.submits, '/s', 'higher', of(mode, 'submitRate'), 0);
+    fig(M.drained, '/s', 'higher', of(mode, 'drainRate'), 0);
+    if (mode !== 'API alone') {
+      const alone = of('API alone', 'p99');
+      fig(
+        M.ratio,
+        'x',
+        'lower',
+        of(mode, 'p99').map((x, i) => x / alone[i]!),
+        2,
+      );
+    }
+    const timeouts = of(mode, 'timeouts');
+    if (timeouts.some((t) => t > 0)) fig('requests unanswered within 10 s', '', 'lower', timeouts, 0);
   }
-  return round(median(per), 2);
-};
-console.log(
-  '| mode | first 2,000 p99 ms | steady p50 ms | steady p99 ms | p99 / API alone | submits/s | drained/s |',
-);
-console.log('| --- | --- | --- | --- | --- | --- | --- |');
-for (const mode of modes) {
-  console.log(
-    `| ${mode} | ${of(mode, 'coldP99')} | ${of(mode, 'p50')} | ${of(mode, 'p99')} | ${mode === 'api-alone' ? '1' : ratio(mode)} | ${of(mode, 'submitRate')} | ${of(mode, 'drainRate')} | ${of(mode, 'timeouts')} |`,
-  );
+  return figures;
 }
-console.log(JSON.stringify(rounds));
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      rounds: { type: 'string', default: '3' },
+      seconds: { type: 'string' },
+      backlog: { type: 'string' },
+      database: { type: 'string' },
+    },
+  });
+  const figures = await runCores({
+    quick: values.quick ?? false,
+    rounds: Number(values.rounds),
+    seconds: values.seconds ? Number(values.seconds) : undefined,
+    backlog: values.backlog ? Number(values.backlog) : undefined,
+    database: values.database,
+    log: (line) => process.stderr.write(line),
+  });
+  for (const f of figures) console.log(`${f.metric}: ${f.value} ${f.unit} (rounds ${f.rounds.join(', ')})`);
+}

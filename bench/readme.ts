@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
   anatomyTable,
+  coresTable,
   headlineTable,
   postgresTable,
   queueTable,
@@ -34,6 +35,7 @@ export const PAGES: { path: string; blocks: Blocks }[] = [
       anatomy: anatomyTable,
       postgres: postgresTable,
       servers: serverTable,
+      cores: coresTable,
       targets: targetsTable,
     },
   },

@@ -8,12 +8,14 @@
 // ratios. Workload 4 (depth) is ours alone. Workloads 5 (GraphQL submit, bench/graphql.ts), 6 (subscriptions
 // on one message, bench/subscriptions.ts) and 7 (followers, each on its own quote while the worker drains them,
 // bench/followers.ts) drive the real service in a child process over HTTP and WebSocket; their figures go into
-// the same `figures` and get a table of their own.
+// the same `figures` and get a table of their own. `cores` (bench/cores.ts) starts `npm start`'s process itself:
+// submitQuote beside a draining worker in the API process, in a child process, or none, and right after /ready.
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { runAnatomy } from './anatomy.js';
 import { runBatch } from './batch.js';
+import { runCores } from './cores.js';
 import { runDepth } from './depth.js';
 import { runFairness } from './fairness.js';
 import type { Figure } from './figures.js';
@@ -38,6 +40,8 @@ import { runSubscriptions } from './subscriptions.js';
 import {
   ANATOMY,
   anatomyTable,
+  CORES,
+  coresTable,
   FEATURE_WORKLOADS,
   featuresTable,
   type NotMeasured,
@@ -63,7 +67,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     /** Default: bench/results.json for a full run of every workload (the README's), else results.partial.json. */
     out: { type: 'string' },
-    /** Only these workloads, comma-separated: enqueue,drain,latency,depth,scheduled,batch,fairness,graphql,subscriptions,followers,anatomy,underwriting,quotes,webhooks,postgres,postgres-service. */
+    /** Only these workloads, comma-separated: enqueue,drain,latency,depth,scheduled,batch,fairness,graphql,subscriptions,followers,cores,anatomy,underwriting,quotes,webhooks,postgres,postgres-service. */
     only: { type: 'string' },
     /** Within the postgres workload, only these of its parts, comma-separated: one,batch,drain,latency. */
     'pg-parts': { type: 'string' },
@@ -291,6 +295,14 @@ if (wants('followers')) {
   process.stderr.write('followers done\n');
 }
 
+if (wants(CORES)) {
+  // One round in a quick run: each mode starts a service process and stores a backlog for it.
+  figures.push(
+    ...(await runCores({ quick, rounds: quick ? 1 : ROUNDS, log: (line) => process.stderr.write(line) })),
+  );
+  process.stderr.write('cores done\n');
+}
+
 const results: Results & Record<string, unknown> = {
   date: new Date().toISOString(),
   node: process.version,
@@ -313,6 +325,8 @@ const results: Results & Record<string, unknown> = {
     'bare-yoga-uncapped':
       "graphql-submit only: bare-yoga without yoga's request-body cap (maxRequestBodySize: false), the ceiling with no body cap at all",
   },
+  coresWorkload:
+    'cores: src/main.ts as npm start runs it (its Node flags, LOG_LEVEL=warn, open mode, WORKER_CONCURRENCY=4 or 0), a fresh process and SQLite file per mode and round holding a backlog of real quotes; autocannon in the bench process, 50 connections: the first 2,000 submitQuote once /ready answers 200, then submitQuote for 5 s while the worker drains.',
   servers:
     'graphql-submit and subscriptions: each server runs in its own child process (bench/servers/); autocannon and the subscribers (lean graphql-transport-ws clients, and graphql-ws client library ones) run in the bench process. quote-queue there is the real service (startRuntime + createServer, WORKER_CONCURRENCY=0, open mode on 127.0.0.1). followers: the real service with WORKER_CONCURRENCY=10 and the quote processor (bench/servers/follow-service.ts), lean subscribers in two processes of their own.',
   quotes:
@@ -341,6 +355,7 @@ if (figures.some((f) => f.workload === ANATOMY)) console.log(`\n${anatomyTable(r
 if (figures.some((f) => f.workload === POSTGRES || f.workload === POSTGRES_SERVICE))
   console.log(`\n${postgresTable(results)}`);
 if (figures.some((f) => SERVER_WORKLOADS.has(f.workload))) console.log(`\n${serverTable(results)}`);
+if (figures.some((f) => f.workload === CORES)) console.log(`\n${coresTable(results)}`);
 if (figures.some((f) => FEATURE_WORKLOADS.has(f.workload))) console.log(`\n${featuresTable(results)}`);
 console.log(`\n${targetsTable(results)}`);
 for (const note of notes) console.log(note);

@@ -61,7 +61,27 @@ export const POSTGRES_SERVICE = 'postgres-service';
 /** Its columns: ours on PostgreSQL, its two PostgreSQL peers, ours on SQLite (the subjects' names). */
 export const PG_QUEUES = ['quote-queue-pg', 'graphile-worker', 'pg-boss', 'quote-queue'] as const;
 const PG_HEADINGS = ['ours, PostgreSQL', 'graphile-worker', 'pg-boss', 'ours, SQLite'];
+/** One machine on both cores (bench/cores.ts): a table of its own, a row per way of running `npm start`. */
+export const CORES = 'cores';
+export const CORES_MODES = [
+  'API alone',
+  'worker in the API process',
+  'worker in a child process',
+  'worker in the API process, no warm-up',
+] as const;
+/** How `npm start` runs by default (WORKER_PROCESS=false, WARM_UP_MS=3000): the mode the targets judge. */
+const CORES_DEFAULT = 'worker in the API process';
+/** Each mode's figures are named `<mode>: <one of these>`. */
+export const CORES_METRICS = {
+  first: 'first 2,000 submitQuote after /ready, 50 connections, p99',
+  p50: 'submitQuote, 50 connections, p50',
+  p99: 'submitQuote, 50 connections, p99',
+  ratio: 'submitQuote p99 / API alone, per round',
+  submits: 'submitQuote answered',
+  drained: 'quotes drained meanwhile',
+} as const;
 export const ownTable = (workload: string) =>
+  workload === CORES ||
   SERVER_WORKLOADS.has(workload) ||
   workload === ANATOMY ||
   QUOTE_WORKLOADS.has(workload) ||
@@ -218,6 +238,59 @@ export function serverTable(r: Results): string {
   return lines.join('\n');
 }
 
+/** Both cores: per mode the first 2,000 after /ready, then steady submitQuote while the worker drains. */
+export function coresTable(r: Results): string {
+  const M = CORES_METRICS;
+  const columns = [M.first, M.p50, M.p99, M.ratio, M.submits, M.drained] as const;
+  const headings = [
+    'first 2,000 after /ready, p99',
+    'steady p50',
+    'steady p99',
+    'p99 / API alone',
+    'submitQuote answered',
+    'quotes drained',
+  ];
+  const lines = [
+    `| \`npm start\` on SQLite, 50 connections | ${headings.join(' | ')} |`,
+    `| --- | ${headings.map(() => '---:').join(' | ')} |`,
+  ];
+  for (const mode of CORES_MODES) {
+    const cell = (metric: string) => {
+      const f = find(r, CORES, 'quote-queue', (m) => m === `${mode}: ${metric}`);
+      return f ? `${number(f.value)} ${f.unit}` : '-';
+    };
+    lines.push(`| ${mode} | ${columns.map(cell).join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Issue 20's one-machine targets: the default `npm start` beside the API alone, and right after /ready. */
+function coresTargets(r: Results): Target[] {
+  const of = (mode: string, metric: string) =>
+    find(r, CORES, 'quote-queue', (m) => m === `${mode}: ${metric}`);
+  const ratio = of(CORES_DEFAULT, CORES_METRICS.ratio);
+  const child = of('worker in a child process', CORES_METRICS.ratio);
+  const first = of(CORES_DEFAULT, CORES_METRICS.first);
+  const cold = of('worker in the API process, no warm-up', CORES_METRICS.first);
+  return [
+    {
+      target:
+        'both cores: submitQuote p99 at 50 connections, the worker draining, within 1.25x of the API alone',
+      measured: ratio
+        ? `${ratio.value}x (rounds ${ratio.rounds.join(', ')})${child ? `; worker in a child process ${child.value}x` : ''}`
+        : null,
+      met: !!ratio && ratio.value <= 1.25,
+    },
+    {
+      target: 'first 2,000 submitQuote after /ready (50 connections, worker draining), p99 under 100 ms',
+      measured: first
+        ? `${first.value} ms (rounds ${first.rounds.join(', ')})${cold ? `; without the warm-up ${cold.value} ms` : ''}`
+        : null,
+      met: !!first && first.value < 100,
+    },
+  ];
+}
+
 /** When, where and how long: the line above the tables. */
 export function runLine(r: Results): string {
   const flags = r.nodeFlags.length > 0 ? ` with \`${r.nodeFlags.join(' ')}\`` : '';
@@ -323,6 +396,7 @@ export function targets(r: Results): Target[] {
   });
   out.push(...quoteTargets(r));
   out.push(...postgresTargets(r, rounds));
+  out.push(...coresTargets(r));
   return out;
 }
 

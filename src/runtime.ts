@@ -46,6 +46,8 @@ export interface RuntimeOptions {
   feedPollMs?: number;
   /** Run the claiming worker (default: WORKER_CONCURRENCY > 0). */
   withWorker?: boolean;
+  /** Least ms between two of the claiming worker's settling transactions (see settler.ts's gapMs). Default 0. */
+  settleGapMs?: number;
   /** Whether this process serves the API, as the fleet's list shows it. Default true. */
   api?: boolean;
   /** The fleet heartbeat's period, shortened by tests (default 1 s, or a third of FLEET_LEASE_SECONDS if less). */
@@ -143,7 +145,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const syncWorker = createWorker({ ...common, concurrency: 0 });
   await syncWorker.start();
   const withWorker = options.withWorker ?? config.WORKER_CONCURRENCY > 0;
-  const worker = withWorker ? createWorker({ ...common, concurrency: config.WORKER_CONCURRENCY }) : undefined;
+  const worker = withWorker
+    ? createWorker({ ...common, concurrency: config.WORKER_CONCURRENCY, settleGapMs: options.settleGapMs })
+    : undefined;
   const fleet = createFleetMember({
     store,
     worker,

@@ -1,5 +1,6 @@
 // A worker-only process: takes and processes messages from the same DATABASE_URL as the service, with no
 // HTTP server. Stops like the service on SIGTERM/SIGINT (running attempts get SHUTDOWN_GRACE_SECONDS).
+import { engineOf } from './db/open-store.js';
 import { createLogger } from './logger.js';
 import { configOrExit, run, stopOnSignals } from './process.js';
 import { startRuntime } from './runtime.js';
@@ -14,7 +15,15 @@ run(async () => {
     process.stderr.write('WORKER_CONCURRENCY=0: a worker process needs at least 1\n');
     process.exit(1);
   }
-  const runtime = await startRuntime({ config, logger, withWorker: true, api: false });
+  const runtime = await startRuntime({
+    config,
+    logger,
+    withWorker: true,
+    api: false,
+    // Sharing a SQLite file's one write lock with an API process (npm start's, or WORKER_PROCESS's parent): 2 ms
+    // free after each settling commit let its submits in at their first retry (bench/ROUNDS.md, cores).
+    settleGapMs: engineOf(config.DATABASE_URL) === 'sqlite' ? 2 : 0,
+  });
   logger.info({ concurrency: config.WORKER_CONCURRENCY, database: config.DATABASE_URL }, 'worker started');
   console.log(`worker started (concurrency ${config.WORKER_CONCURRENCY})`);
   // Started by `npm start` with WORKER_PROCESS=true (worker-process.ts): tell it over the IPC channel, and stop

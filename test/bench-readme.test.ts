@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PAGES, README, readResults, renderPage } from '../bench/readme.js';
-import { QUOTE_FIGURES, type Results, targets, targetsTable } from '../bench/tables.js';
+import { CORES_METRICS, QUOTE_FIGURES, type Results, targets, targetsTable } from '../bench/tables.js';
 
 const readme = readFileSync(README, 'utf8');
 const readmeBlocks = PAGES.find((p) => p.path === README)!.blocks;
@@ -143,5 +143,33 @@ describe('the targets are judged from the figures', () => {
     p99.value = 10;
     completed.value = 999;
     expect(met('end to end')).toBe(false);
+  });
+
+  it('both cores: the default within 1.25x of the API alone, and the first 2,000 after /ready under 100 ms', () => {
+    const r = copy();
+    r.figures = r.figures.filter((f) => f.workload !== 'cores');
+    const add = (mode: string, metric: string, value: number, unit: string) => {
+      const f = {
+        workload: 'cores',
+        subject: 'quote-queue',
+        metric: `${mode}: ${metric}`,
+        value,
+        unit,
+        better: 'lower' as const,
+        rounds: [value],
+      };
+      r.figures.push(f);
+      return f;
+    };
+    const ratio = add('worker in the API process', CORES_METRICS.ratio, 1.25, 'x');
+    add('worker in a child process', CORES_METRICS.ratio, 3, 'x');
+    const first = add('worker in the API process', CORES_METRICS.first, 99, 'ms');
+    add('worker in the API process, no warm-up', CORES_METRICS.first, 140, 'ms');
+    const met = (target: string) => judged(r, target).met;
+    expect([met('both cores'), met('first 2,000')]).toEqual([true, true]);
+    expect(judged(r, 'first 2,000').measured).toMatch(/without the warm-up 140 ms/);
+    ratio.value = 1.26;
+    first.value = 100;
+    expect([met('both cores'), met('first 2,000')]).toEqual([false, false]);
   });
 });

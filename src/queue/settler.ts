@@ -26,6 +26,13 @@ export interface SettlerOptions {
   turnShare?: number;
   minTurnMs?: number;
   maxTurnMs?: number;
+  /**
+   * Least time from one batch's commit to the next batch's write, in ms (default 0: at once, with the turn's
+   * follow-ups above). A worker process that shares a SQLite file with an API process waits so, leaving the
+   * file's one write lock free: the API's writes, whose busy handler sleeps 1 ms, then 2, 5, 10..., get in at
+   * their first retry instead of waiting ever longer while the worker takes the lock back-to-back.
+   */
+  gapMs?: number;
 }
 
 export interface Settler {
@@ -51,6 +58,9 @@ export function createSettler(options: SettlerOptions): Settler {
   const turnShare = options.turnShare ?? 0.5;
   const minTurnMs = options.minTurnMs ?? 2;
   const maxTurnMs = options.maxTurnMs ?? 20;
+  const gapMs = options.gapMs ?? 0;
+  /** In a gap after a commit (gapMs): what is submitted meanwhile waits for its end, in one batch. */
+  let pausing = false;
   let queue: Queued[] = [];
   let immediate: NodeJS.Immediate | undefined;
   let inFlight: Promise<void> = Promise.resolve();
@@ -86,7 +96,7 @@ export function createSettler(options: SettlerOptions): Settler {
   }
 
   function schedule(): void {
-    if (immediate) return;
+    if (immediate || pausing) return;
     immediate = setImmediate(() => {
       immediate = undefined;
       const now = performance.now();
@@ -100,7 +110,19 @@ export function createSettler(options: SettlerOptions): Settler {
     const batch = queue;
     queue = [];
     // Batches are written one after another so two changes of one message keep their order.
-    inFlight = inFlight.then(() => write(batch)).then(followUp);
+    inFlight = inFlight.then(() => write(batch)).then(gapMs > 0 ? gap : followUp);
+  }
+
+  /** After a commit, gapMs with no write of this settler's; then what was submitted meanwhile, as one batch. */
+  function gap(): Promise<void> {
+    pausing = true;
+    return new Promise<void>((resolve) => setTimeout(resolve, gapMs)).then(() => {
+      pausing = false;
+      if (queue.length === 0) return;
+      clearImmediate(immediate);
+      immediate = undefined;
+      writeQueued();
+    });
   }
 
   /**

@@ -29,6 +29,8 @@ export interface WorkerOptions {
   feed?: EventFeed;
   /** Messages processed at once; 0 claims nothing (only `runClaimed` work). */
   concurrency: number;
+  /** Least ms between two of its settling transactions (the settler's gapMs); default 0. */
+  settleGapMs?: number;
   /** The first retry waits about this long, doubling each time (RETRY_BACKOFF_MS). */
   backoffBaseMs: number;
   /** Default: a random id. */
@@ -159,6 +161,7 @@ export function createWorker(options: WorkerOptions): Worker {
   const settler = createSettler({
     store,
     clock,
+    gapMs: options.settleGapMs,
     onStored: () => feed?.nudge(),
     onError,
     claim(batch) {
