@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
   anatomyTable,
+  fleetTable,
   headlineTable,
   postgresTable,
   queueTable,
@@ -33,6 +34,7 @@ export const PAGES: { path: string; blocks: Blocks }[] = [
       queues: queueTable,
       anatomy: anatomyTable,
       postgres: postgresTable,
+      fleet: fleetTable,
       servers: serverTable,
       targets: targetsTable,
     },

@@ -61,7 +61,13 @@ export const POSTGRES_SERVICE = 'postgres-service';
 /** Its columns: ours on PostgreSQL, its two PostgreSQL peers, ours on SQLite (the subjects' names). */
 export const PG_QUEUES = ['quote-queue-pg', 'graphile-worker', 'pg-boss', 'quote-queue'] as const;
 const PG_HEADINGS = ['ours, PostgreSQL', 'graphile-worker', 'pg-boss', 'ours, SQLite'];
+/** The fleet on PostgreSQL (bench/fleet.ts): API and worker processes of their own; a table of their own. */
+export const FLEET_DRAIN = 'fleet-drain';
+export const FLEET_DELIVERY = 'fleet-delivery';
+export const FLEET_SUBMIT = 'fleet-submit';
+export const FLEET_WORKLOADS = new Set([FLEET_DRAIN, FLEET_DELIVERY, FLEET_SUBMIT]);
 export const ownTable = (workload: string) =>
+  FLEET_WORKLOADS.has(workload) ||
   SERVER_WORKLOADS.has(workload) ||
   workload === ANATOMY ||
   QUOTE_WORKLOADS.has(workload) ||
@@ -218,6 +224,18 @@ export function serverTable(r: Results): string {
   return lines.join('\n');
 }
 
+/** The fleet: one row per figure, with its rounds (a ratio's rounds are the per-round ratios). */
+export function fleetTable(r: Results): string {
+  const lines = ['| fleet | processes | figure | value | rounds |', '| --- | --- | --- | ---: | --- |'];
+  for (const f of r.figures.filter((x) => FLEET_WORKLOADS.has(x.workload))) {
+    lines.push(
+      `| ${f.workload} | ${f.subject} | ${f.metric} | ${number(f.value)} ${f.unit} | ${f.rounds.map(number).join(', ')} |`,
+    );
+  }
+  if (lines.length === 2) lines.push('| not measured in this run | | | | |');
+  return lines.join('\n');
+}
+
 /** When, where and how long: the line above the tables. */
 export function runLine(r: Results): string {
   const flags = r.nodeFlags.length > 0 ? ` with \`${r.nodeFlags.join(' ')}\`` : '';
@@ -323,6 +341,13 @@ export function targets(r: Results): Target[] {
   });
   out.push(...quoteTargets(r));
   out.push(...postgresTargets(r, rounds));
+  const fleetP99 = r.figures.find((f) => f.workload === FLEET_DELIVERY && f.metric.endsWith(', p99'));
+  out.push({
+    target:
+      'fleet: change committed by worker process B to 1,000 subscribers on API process A, p99 under 50 ms',
+    measured: fleetP99 ? `${fleetP99.value} ms (rounds ${fleetP99.rounds.join(', ')})` : null,
+    met: !!fleetP99 && fleetP99.value < 50,
+  });
   return out;
 }
 
