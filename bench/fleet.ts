@@ -303,7 +303,9 @@ export async function runFleetDelivery(quick: boolean, rounds: number): Promise<
       const ids = await worker.followSeed(count);
       const following = await pool.follow(fleet.api.wsUrl, ids, FOLLOW, 'COMPLETED', 1);
       try {
+        const usage0 = await Promise.all([fleet.api.usage(), worker.usage()]);
         const { seconds, commits } = await worker.followGo();
+        const usage1 = await Promise.all([fleet.api.usage(), worker.usage()]);
         const { arrivals, elu } = await following.arrived;
         const times = commitToDelivery(commits, arrivals);
         if (times.length < count)
@@ -318,7 +320,19 @@ export async function runFleetDelivery(quick: boolean, rounds: number): Promise<
         };
         per.push(round);
         process.stderr.write(
-          `${FLEET_DELIVERY}: p50 ${round.p50.toFixed(2)} ms, p99 ${round.p99.toFixed(2)} ms, max ${round.max.toFixed(2)} ms over ${times.length} changes; drained in ${seconds.toFixed(2)} s; busiest subscriber process ${round.clientElu.toFixed(2)} busy\n`,
+          `${FLEET_DELIVERY}: p50 ${round.p50.toFixed(2)} ms, p99 ${round.p99.toFixed(2)} ms, max ${round.max.toFixed(2)} ms over ${times.length} changes; drained in ${seconds.toFixed(2)} s; busiest subscriber process ${round.clientElu.toFixed(2)} busy; ${[
+            'API A',
+            'worker B',
+          ]
+            .map((who, i) => {
+              const cpu = (usage1[i]!.micros - usage0[i]!.micros) / 1000;
+              const wait =
+                usage1[i]!.waitMicros === null
+                  ? null
+                  : (usage1[i]!.waitMicros! - usage0[i]!.waitMicros!) / 1000;
+              return `${who} ${cpu.toFixed(0)} ms CPU${wait === null ? '' : `, main thread waited ${wait.toFixed(0)} ms for a CPU`}`;
+            })
+            .join(', ')}\n`,
         );
       } finally {
         await following.close();
