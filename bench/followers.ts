@@ -19,7 +19,7 @@ import { percentile } from './stats.js';
 import { startSubscriberPool } from './subscriber-pool.js';
 
 const SUBSCRIBER_PROCESSES = 2;
-const FOLLOW =
+export const FOLLOW =
   'subscription Follow($id: ID!) { messageStatus(id: $id) { id status version review { state } result { decision } } }';
 const STATS = 'subscription { queueStats { pendingCount processingCount completedCount failedCount } }';
 
@@ -53,15 +53,7 @@ export async function followRound(n: number): Promise<Round> {
       const after = await server.memory();
       const { seconds, commits } = await server.followGo();
       const { arrivals, watchFrames, elu } = await following.arrived;
-      const committed = new Map<number, number>();
-      for (let i = 0; i < commits.length; i += 3)
-        committed.set(commits[i]! * 1000 + commits[i + 1]!, commits[i + 2]!);
-      const times: number[] = [];
-      for (let i = 0; i < arrivals.length; i += 3) {
-        const at = committed.get(arrivals[i]! * 1000 + arrivals[i + 1]!);
-        // The first value of each (PENDING, before the drain) has no timed change.
-        if (at !== undefined) times.push(arrivals[i + 2]! - at);
-      }
+      const times = commitToDelivery(commits, arrivals);
       if (times.length < n) throw new Error(`followers: ${times.length} timed values for ${n} quotes`);
       const subscribers = n + Math.ceil(n / 10);
       return {
@@ -82,6 +74,23 @@ export async function followRound(n: number): Promise<Round> {
     await server.stop();
     await pool.stop();
   }
+}
+
+/**
+ * Milliseconds from each change's publication after its commit (`commits`: message index, version, epoch ms) to
+ * its arrival at a follower (`arrivals`: subscription number, version, epoch ms; subscription i follows message i).
+ */
+export function commitToDelivery(commits: number[], arrivals: number[]): number[] {
+  const committed = new Map<number, number>();
+  for (let i = 0; i < commits.length; i += 3)
+    committed.set(commits[i]! * 1000 + commits[i + 1]!, commits[i + 2]!);
+  const times: number[] = [];
+  for (let i = 0; i < arrivals.length; i += 3) {
+    const at = committed.get(arrivals[i]! * 1000 + arrivals[i + 1]!);
+    // The first value of each (PENDING, before the drain) has no timed change.
+    if (at !== undefined) times.push(arrivals[i + 2]! - at);
+  }
+  return times;
 }
 
 export async function runFollowers(quick: boolean, rounds: number): Promise<Figure[]> {

@@ -33,7 +33,7 @@ const BODY = JSON.stringify({
   },
 });
 
-interface Load {
+export interface Load {
   rate: number;
   p50: number;
   p99: number;
@@ -42,7 +42,8 @@ interface Load {
   cpuUs: number;
 }
 
-async function load(server: ServerChild, seconds: number): Promise<Load> {
+/** `submitQuote` from CONNECTIONS keep-alive connections for `seconds`; rate, latency and the server's CPU. */
+export async function load(server: ServerChild, seconds: number): Promise<Load> {
   const { url } = server;
   const cpu0 = await server.cpuMicros();
   const t0 = performance.now();

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import {
   anatomyTable,
   coresTable,
+  fleetTable,
   headlineTable,
   postgresTable,
   queueTable,
@@ -34,6 +35,7 @@ export const PAGES: { path: string; blocks: Blocks }[] = [
       queues: queueTable,
       anatomy: anatomyTable,
       postgres: postgresTable,
+      fleet: fleetTable,
       servers: serverTable,
       cores: coresTable,
       targets: targetsTable,

@@ -19,6 +19,7 @@ import { runCores } from './cores.js';
 import { runDepth } from './depth.js';
 import { runFairness } from './fairness.js';
 import type { Figure } from './figures.js';
+import { runFleetDelivery, runFleetDrain, runFleetSubmit } from './fleet.js';
 import { runFollowers } from './followers.js';
 import { runGraphqlSubmit } from './graphql.js';
 import { postgresReachable } from './pg.js';
@@ -43,7 +44,12 @@ import {
   CORES,
   coresTable,
   FEATURE_WORKLOADS,
+  FLEET_DELIVERY,
+  FLEET_DRAIN,
+  FLEET_SUBMIT,
+  FLEET_WORKLOADS,
   featuresTable,
+  fleetTable,
   type NotMeasured,
   ownTable,
   POSTGRES,
@@ -67,7 +73,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     /** Default: bench/results.json for a full run of every workload (the README's), else results.partial.json. */
     out: { type: 'string' },
-    /** Only these workloads, comma-separated: enqueue,drain,latency,depth,scheduled,batch,fairness,graphql,subscriptions,followers,cores,anatomy,underwriting,quotes,webhooks,postgres,postgres-service. */
+    /** Only these workloads, comma-separated: enqueue,drain,latency,depth,scheduled,batch,fairness,graphql,subscriptions,followers,cores,anatomy,underwriting,quotes,webhooks,postgres,postgres-service,fleet-drain,fleet-delivery,fleet-submit. */
     only: { type: 'string' },
     /** Within the postgres workload, only these of its parts, comma-separated: one,batch,drain,latency. */
     'pg-parts': { type: 'string' },
@@ -260,7 +266,7 @@ if (wants('webhooks')) {
   figures.push(...(await runWebhooks(quick, quick ? 1 : ROUNDS)));
   process.stderr.write('webhooks done\n');
 }
-const pgWorkloads = [POSTGRES, POSTGRES_SERVICE].filter(wants);
+const pgWorkloads = [POSTGRES, POSTGRES_SERVICE, FLEET_DRAIN, FLEET_DELIVERY, FLEET_SUBMIT].filter(wants);
 if (pgWorkloads.length > 0 && !(await postgresReachable())) {
   if (!quick || process.env.CI === 'true')
     throw new Error(
@@ -279,6 +285,10 @@ if (pgWorkloads.length > 0 && !(await postgresReachable())) {
     );
   // One round in a quick run: each drain and end-to-end run starts a service process of its own.
   if (wants(POSTGRES_SERVICE)) figures.push(...(await runPostgresService(quick, quick ? 1 : ROUNDS)));
+  // The fleet (issue 20): API and worker processes of their own on one schema. One round in a quick run.
+  if (wants(FLEET_DRAIN)) figures.push(...(await runFleetDrain(quick, quick ? 1 : ROUNDS)));
+  if (wants(FLEET_DELIVERY)) figures.push(...(await runFleetDelivery(quick, quick ? 1 : ROUNDS)));
+  if (wants(FLEET_SUBMIT)) figures.push(...(await runFleetSubmit(quick, quick ? 1 : ROUNDS)));
 }
 
 if (wants('graphql')) {
@@ -354,6 +364,7 @@ if (figures.some((f) => !ownTable(f.workload))) console.log(queueTable(results))
 if (figures.some((f) => f.workload === ANATOMY)) console.log(`\n${anatomyTable(results)}`);
 if (figures.some((f) => f.workload === POSTGRES || f.workload === POSTGRES_SERVICE))
   console.log(`\n${postgresTable(results)}`);
+if (figures.some((f) => FLEET_WORKLOADS.has(f.workload))) console.log(`\n${fleetTable(results)}`);
 if (figures.some((f) => SERVER_WORKLOADS.has(f.workload))) console.log(`\n${serverTable(results)}`);
 if (figures.some((f) => f.workload === CORES)) console.log(`\n${coresTable(results)}`);
 if (figures.some((f) => FEATURE_WORKLOADS.has(f.workload))) console.log(`\n${featuresTable(results)}`);

@@ -107,8 +107,9 @@ async function follow(m: Extract<ToSubscriber, { type: 'follow' }>): Promise<voi
     variables: watching ? {} : { id: ids[index - first] },
   });
   const opening: Promise<void>[] = [];
-  for (let s = first; s < first + count; s += PER_SOCKET) {
-    const n = Math.min(PER_SOCKET, first + count - s);
+  const perSocket = m.perSocket ?? PER_SOCKET;
+  for (let s = first; s < first + count; s += perSocket) {
+    const n = Math.min(perSocket, first + count - s);
     opening.push(
       openLeanSocket(m.wsUrl, s, n, request, { next, error }).then((socket) => {
         sockets.push(socket);

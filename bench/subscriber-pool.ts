@@ -32,6 +32,8 @@ export type ToSubscriber =
       ids: string[];
       query: string;
       until: string;
+      /** Subscriptions per socket (default 100, the server's cap); 1: a socket each, as browsers follow. */
+      perSocket?: number;
     }
   | { type: 'close' };
 
@@ -71,6 +73,7 @@ export interface SubscriberPool {
     ids: string[],
     query: string,
     until: string,
+    perSocket?: number,
   ): Promise<{ arrived: Promise<Arrivals>; close(): Promise<void> }>;
   /** `count` subscriptions of `query` (no variables) spread over the processes; resolves once each has a value. */
   watch(wsUrl: string, count: number, query: string): Promise<void>;
@@ -152,7 +155,7 @@ export async function startSubscriberPool(processes: number): Promise<Subscriber
         }),
       };
     },
-    async follow(wsUrl, ids, query, until) {
+    async follow(wsUrl, ids, query, until, perSocket) {
       const per = Math.ceil(ids.length / processes);
       const parts = children
         .map((child, i) => ({ child, first: i * per, ids: ids.slice(i * per, (i + 1) * per) }))
@@ -169,6 +172,7 @@ export async function startSubscriberPool(processes: number): Promise<Subscriber
           ids,
           query,
           until,
+          perSocket,
         } satisfies ToSubscriber);
         return { opened, arrived };
       });

@@ -80,7 +80,13 @@ export const CORES_METRICS = {
   submits: 'submitQuote answered',
   drained: 'quotes drained meanwhile',
 } as const;
+/** The fleet on PostgreSQL (bench/fleet.ts): API and worker processes of their own; a table of their own. */
+export const FLEET_DRAIN = 'fleet-drain';
+export const FLEET_DELIVERY = 'fleet-delivery';
+export const FLEET_SUBMIT = 'fleet-submit';
+export const FLEET_WORKLOADS = new Set([FLEET_DRAIN, FLEET_DELIVERY, FLEET_SUBMIT]);
 export const ownTable = (workload: string) =>
+  FLEET_WORKLOADS.has(workload) ||
   workload === CORES ||
   SERVER_WORKLOADS.has(workload) ||
   workload === ANATOMY ||
@@ -291,6 +297,18 @@ function coresTargets(r: Results): Target[] {
   ];
 }
 
+/** The fleet: one row per figure, with its rounds (a ratio's rounds are the per-round ratios). */
+export function fleetTable(r: Results): string {
+  const lines = ['| fleet | processes | figure | value | rounds |', '| --- | --- | --- | ---: | --- |'];
+  for (const f of r.figures.filter((x) => FLEET_WORKLOADS.has(x.workload))) {
+    lines.push(
+      `| ${f.workload} | ${f.subject} | ${f.metric} | ${number(f.value)} ${f.unit} | ${f.rounds.map(number).join(', ')} |`,
+    );
+  }
+  if (lines.length === 2) lines.push('| not measured in this run | | | | |');
+  return lines.join('\n');
+}
+
 /** When, where and how long: the line above the tables. */
 export function runLine(r: Results): string {
   const flags = r.nodeFlags.length > 0 ? ` with \`${r.nodeFlags.join(' ')}\`` : '';
@@ -397,6 +415,13 @@ export function targets(r: Results): Target[] {
   out.push(...quoteTargets(r));
   out.push(...postgresTargets(r, rounds));
   out.push(...coresTargets(r));
+  const fleetP99 = r.figures.find((f) => f.workload === FLEET_DELIVERY && f.metric.endsWith(', p99'));
+  out.push({
+    target:
+      'fleet: change committed by worker process B to 1,000 subscribers on API process A, p99 under 50 ms',
+    measured: fleetP99 ? `${fleetP99.value} ms (rounds ${fleetP99.rounds.join(', ')})` : null,
+    met: !!fleetP99 && fleetP99.value < 50,
+  });
   return out;
 }
 

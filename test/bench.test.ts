@@ -189,7 +189,35 @@ it('npm run bench -- --quick runs every workload for every subject and writes ea
       expect(
         cores.find((f) => f.metric === `${mode}: submitQuote p99 / API alone, per round`)?.value,
       ).toBeGreaterThan(0);
+    // The fleet (issue 20): 1 and 2 worker processes draining, delivery across processes, submit with and without
+    // a worker process draining; on PostgreSQL, so skipped with the other PostgreSQL workloads.
+    if (!pgSkipped) {
+      const fleet = (workload: string) =>
+        results.figures.filter((f: { workload: string }) => f.workload === workload) as {
+          subject: string;
+          metric: string;
+          value: number;
+          unit: string;
+        }[];
+      for (const subject of ['1 worker process', '2 worker processes']) {
+        const drain = fleet('fleet-drain').filter((f) => f.subject === subject);
+        expect(drain.find((f) => f.unit === 'msg/s')?.value, subject).toBeGreaterThan(0);
+        for (const what of ['worker processes', 'API process', 'PostgreSQL backends'])
+          expect(drain.find((f) => f.metric.endsWith(`CPU per message, ${what}`))?.unit).toBe('µs/msg');
+      }
+      expect(fleet('fleet-drain').find((f) => f.unit === 'x')?.value).toBeGreaterThan(0);
+      const p99 = fleet('fleet-delivery').find((f) => f.metric.endsWith('change to delivery, p99'));
+      expect(p99).toMatchObject({ unit: 'ms', value: expect.any(Number) });
+      expect(p99!.value).toBeGreaterThan(0);
+      for (const subject of ['API process alone', 'API + worker process']) {
+        const submit = fleet('fleet-submit').filter((f) => f.subject === subject);
+        expect(submit.find((f) => f.metric.endsWith(', p99'))?.value, subject).toBeGreaterThan(0);
+      }
+      expect(
+        fleet('fleet-submit').find((f) => f.metric.endsWith('draining, drained'))?.value,
+      ).toBeGreaterThan(0);
+    }
   } finally {
     await db.cleanup();
   }
-}, 300_000);
+}, 420_000);

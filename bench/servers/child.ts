@@ -22,8 +22,13 @@ export type ToChild =
   | { type: 'seed'; n: number; agentic: boolean; processor: 'quotes' | 'noop' }
   /** bench/servers/follow-service.ts: store `n` quotes with the worker paused, answer `seeded` with their ids. */
   | { type: 'follow-seed'; n: number }
-  /** bench/servers/follow-service.ts: resume the worker, answer `follow-drained` once every quote completed. */
-  | { type: 'follow-go' };
+  /**
+   * bench/servers/follow-service.ts: resume the worker, answer `follow-drained` once every quote it seeded completed,
+   * or, with `count`, once this process has seen that many COMPLETED changes made by any process (a fleet's drain).
+   */
+  | { type: 'follow-go'; count?: number }
+  /** bench/servers/follow-service.ts: pause or resume its worker, no answer. */
+  | { type: 'follow-pause'; paused: boolean };
 export type FromChild =
   | { type: 'ready'; url: string; wsUrl: string }
   | ({ type: 'memory' } & Memory)
@@ -35,6 +40,7 @@ export type FromChild =
   | { type: 'follow-drained'; seconds: number; commits: number[] };
 
 export interface ServerChild {
+  pid: number;
   url: string;
   wsUrl: string;
   /**
@@ -48,8 +54,13 @@ export interface ServerChild {
   ): Promise<{ count: number; seconds: number; cpuMicros: number }>;
   /** bench/servers/follow-service.ts: stores `n` quotes (worker paused); their ids. */
   followSeed(n: number): Promise<string[]>;
-  /** bench/servers/follow-service.ts: drains them; when each change was published (see FromChild). */
-  followGo(): Promise<{ seconds: number; commits: number[] }>;
+  /**
+   * bench/servers/follow-service.ts: drains them; when each change was published (see FromChild). With `count`:
+   * resolves once this process saw that many messages completed by any process of its database.
+   */
+  followGo(count?: number): Promise<{ seconds: number; commits: number[] }>;
+  /** bench/servers/follow-service.ts: pauses or resumes its worker. */
+  workerPaused(paused: boolean): void;
   /** The child's memory after a full garbage collection. */
   memory(): Promise<Memory>;
   /** CPU time the child has used so far, user and system, all its threads, in microseconds. */
@@ -109,6 +120,7 @@ export function startServerChild(
   return next('ready').then((ready) => {
     if (ready.type !== 'ready') throw new Error('unexpected');
     return {
+      pid: proc.pid!,
       url: ready.url,
       wsUrl: ready.wsUrl,
       seedAndDrain(n, agentic, processor) {
@@ -136,11 +148,14 @@ export function startServerChild(
         send({ type: 'follow-seed', n });
         return ((await answer) as { type: 'seeded'; ids: string[] }).ids;
       },
-      async followGo() {
+      async followGo(count) {
         const answer = next('follow-drained');
-        send({ type: 'follow-go' });
+        send({ type: 'follow-go', count });
         const { seconds, commits } = (await answer) as Extract<FromChild, { type: 'follow-drained' }>;
         return { seconds, commits };
+      },
+      workerPaused(paused) {
+        send({ type: 'follow-pause', paused });
       },
       async memory() {
         const answer = next('memory');

@@ -4,6 +4,12 @@
 // one transaction with the worker paused (so subscribers can open on PENDING messages) and answers with their
 // ids; on `follow-go` it resumes the worker and, once every quote completed, answers with when each change was
 // published after its commit (the feed publishes a local change right after its transaction commits).
+// The fleet workloads (bench/fleet.ts) run it as a worker process of a fleet: BENCH_DB names the PostgreSQL
+// schema's URL (default a fresh SQLite file), BENCH_API=false leaves the HTTP server out (startRuntime as
+// src/worker-main.ts runs it), BENCH_POOL_SIZE sets DATABASE_POOL_SIZE; `follow-go` with a count then answers once
+// this process has seen that many messages completed, by itself or by another process, and `follow-pause` pauses
+// and resumes its worker (started together over IPC: a stored resumeWorker reaches each process at its next
+// heartbeat, up to a second apart).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,11 +26,13 @@ import { createMetrics } from '../../src/server/metrics.js';
 import { quotePayload } from '../quote-payloads.js';
 import { serveIpc, type ToChild } from './child.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'bench-follow-'));
+const dir = process.env.BENCH_DB ? null : mkdtempSync(join(tmpdir(), 'bench-follow-'));
+const api = process.env.BENCH_API !== 'false';
 const config = loadConfig({
   PORT: '0',
   HOST: '127.0.0.1',
-  DATABASE_URL: join(dir, 'quotes.db'),
+  DATABASE_URL: dir ? join(dir, 'quotes.db') : process.env.BENCH_DB!,
+  ...(process.env.BENCH_POOL_SIZE ? { DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE } : {}),
   WORKER_CONCURRENCY: '10',
   MAX_QUEUE_SIZE: '10000000',
   WS_MAX_CONNECTIONS_PER_CLIENT: '1000',
@@ -33,6 +41,8 @@ const config = loadConfig({
 const logger = createLogger(config.LOG_LEVEL);
 const metrics = createMetrics();
 let drain: { expect: number; completed: number; t0: number } | null = null;
+/** A fleet's drain (`follow-go` with a count): COMPLETED changes this process has seen, from any process. */
+let fleetDrain: { expect: number; completed: number; t0: number } | null = null;
 /** Index of each seeded message, and when each of its changes was published: index, version, epoch ms. */
 const indexOf = new Map<string, number>();
 let commits: number[] = [];
@@ -49,16 +59,29 @@ const onAttempt = (info: AttemptInfo) => {
     }, 200);
   }
 };
-const runtime = await startRuntime({ config, logger, onAttempt });
+const runtime = await startRuntime({
+  config,
+  logger,
+  onAttempt,
+  ...(api ? {} : { withWorker: true, api: false }),
+});
 runtime.worker?.pause();
 runtime.events.onChange((event) => {
   const index = indexOf.get(event.messageId);
   if (index !== undefined) commits.push(index, event.version, epochNow());
+  if (fleetDrain && event.message.status === 'COMPLETED' && ++fleetDrain.completed === fleetDrain.expect) {
+    const seconds = (performance.now() - fleetDrain.t0) / 1000;
+    fleetDrain = null;
+    process.send?.({ type: 'follow-drained', seconds, commits });
+    commits = [];
+  }
 });
-const server = await createServer({ runtime, config, logger, metrics, closeGraceMs: 1000 });
+const server = api ? await createServer({ runtime, config, logger, metrics, closeGraceMs: 1000 }) : null;
 
 process.on('message', (m: ToChild) => {
   if (m.type === 'follow-seed') {
+    // Paused again for a later round: its quotes wait for `follow-go`, as the first round's do.
+    runtime.worker?.pause();
     const now = new Date();
     const messages = Array.from({ length: m.n }, (_, i) => message(i, now));
     indexOf.clear();
@@ -68,15 +91,22 @@ process.on('message', (m: ToChild) => {
     });
   } else if (m.type === 'follow-go') {
     commits = [];
-    drain = { expect: indexOf.size, completed: 0, t0: performance.now() };
+    if (m.count === undefined) drain = { expect: indexOf.size, completed: 0, t0: performance.now() };
+    else fleetDrain = { expect: m.count, completed: 0, t0: performance.now() };
     runtime.worker?.resume();
     runtime.feed.nudge();
+  } else if (m.type === 'follow-pause') {
+    if (m.paused) runtime.worker?.pause();
+    else {
+      runtime.worker?.resume();
+      runtime.feed.nudge();
+    }
   }
 });
-serveIpc({ url: server.url, wsUrl: server.wsUrl }, async () => {
-  await server.close();
+serveIpc({ url: server?.url ?? '', wsUrl: server?.wsUrl ?? '' }, async () => {
+  await server?.close();
   await runtime.stop(0);
-  rmSync(dir, { recursive: true, force: true });
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 function message(n: number, now: Date): NewMessage {

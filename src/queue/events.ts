@@ -70,6 +70,7 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
   /** A nudge came: look at the change token on the next turn (once per turn, however many nudges). */
   let checkOthers = false;
   let unlisten: (() => void) | undefined;
+  let unwake: (() => void) | undefined;
 
   function publish(event: MessageEvent): void {
     position = event.seq;
@@ -183,6 +184,12 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
         for (const event of appended) local.push(event);
         schedule();
       });
+      // Another process's commit, signalled: look at the token on the next turn, not at the next poll (up to
+      // pollMs later). A burst of them costs one read in flight and one after it (drain coalesces).
+      unwake = store.onWake?.(() => {
+        checkOthers = true;
+        schedule();
+      });
       // Without local events, every nudge has to read the log.
       if (!unlisten) readLog = true;
       position = await store.lastEventSeq();
@@ -206,6 +213,7 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
       stopped = true;
       clearTimeout(timer);
       unlisten?.();
+      unwake?.();
     },
     get position() {
       return position;

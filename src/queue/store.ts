@@ -160,6 +160,12 @@ export interface QueueStore {
    * milliseconds: it tells a reader when to call `eventsAfter`, and is never itself a position.
    */
   changeToken(): Promise<number>;
+  /**
+   * Calls `listener` when the change token may have just moved (another process committed and said so), so a
+   * reader looks at once rather than at its next poll of `changeToken`. Optional: without it, readers poll.
+   * Returns the unsubscribe.
+   */
+  onWake?(listener: () => void): () => void;
   stats(now: Date, maxSize: number): Promise<QueueStats>;
   /** 1 = next to be taken, counting PENDING messages due now; null unless the message is PENDING and due. */
   queuePosition(id: string, now: Date): Promise<number | null>;

@@ -245,6 +245,11 @@ export class PostgresQueueStore implements QueueStore {
     return this.parts.wakeups.changeToken();
   }
 
+  /** Called on each other process's NOTIFY, right after the token moved. */
+  onWake(listener: () => void): () => void {
+    return this.parts.wakeups.onWake(listener);
+  }
+
   async stats(now: Date, maxSize: number): Promise<QueueStats> {
     return this.read(() => stats(this.sql, now.getTime(), maxSize));
   }

@@ -21,6 +21,7 @@ export class Wakeups {
   private closed = false;
   private retry: NodeJS.Timeout | undefined;
   private failures = 0;
+  private readonly listeners = new Set<() => void>();
   private readonly client: postgres.Sql;
 
   constructor(
@@ -49,6 +50,12 @@ export class Wakeups {
   changeToken(): number {
     if (!this.listening && Date.now() - this.lastBump >= (this.wake.slowPollMs ?? 1000)) this.bump();
     return this.token;
+  }
+
+  /** Calls `listener` after each notification from another process (the token has moved). Returns the unsubscribe. */
+  onWake(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   get isListening(): boolean {
@@ -84,7 +91,9 @@ export class Wakeups {
   }
 
   private notified(channel: string, payload: string): void {
-    if (channel === this.wake.channel && payload !== this.wake.origin) this.bump();
+    if (channel !== this.wake.channel || payload === this.wake.origin) return;
+    this.bump();
+    for (const listener of this.listeners) listener();
   }
 
   private bump(): void {

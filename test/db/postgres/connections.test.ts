@@ -3,6 +3,8 @@
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { openPostgres } from '../../../src/db/postgres/open.js';
 import { StorageUnavailableError } from '../../../src/queue/errors.js';
+import { createEventFeed, createQueueEvents } from '../../../src/queue/events.js';
+import type { MessageEvent } from '../../../src/queue/types.js';
 import { newMessage } from '../../helpers/messages.js';
 import { describePostgres, PG_URL, type TempSchema, tempSchema } from '../../helpers/postgres.js';
 import { startTcpProxy } from '../../helpers/tcp-proxy.js';
@@ -34,6 +36,30 @@ describePostgres('PostgreSQL connections', () => {
     // Notifications reach a listener in commit order: once b's has moved a's token, a's own came before it.
     await vi.waitFor(async () => expect(await a.changeToken()).not.toBe(a0), { timeout: 5000 });
     expect(await a.changeToken()).toBe(a0 + 1);
+  });
+
+  it("publishes another process's commit on its notification, not at the feed's next poll", async () => {
+    const a = await schema.open();
+    const b = await schema.open();
+    const events = createQueueEvents();
+    // A poll too far off to be what delivers it: the notification has to.
+    const feed = createEventFeed({ store: b, events, pollMs: 600_000 });
+    await feed.start();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const seen = new Promise<MessageEvent>((resolve) => events.onChange(resolve));
+      const { message } = await a.enqueue(newMessage(), { maxSize: 100 }, T0);
+      const event = await Promise.race([
+        seen,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('not published within 5 s')), 5000);
+        }),
+      ]);
+      expect(event.messageId).toBe(message.id);
+    } finally {
+      clearTimeout(timer);
+      feed.stop();
+    }
   });
 
   it('listens again by itself after its connection is cut, and moves the token so the log is read', async () => {
