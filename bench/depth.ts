@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { openSqlite } from '../src/db/sqlite/open.js';
 import { SqliteQueueStore } from '../src/db/sqlite/store.js';
 import type { NewMessage, Priority } from '../src/queue/types.js';
+import { benchMessage } from './messages.js';
 import { median, round } from './stats.js';
+import { inTurn, timeClaim } from './timing.js';
 
 const PRIORITIES: Priority[] = ['URGENT', 'HIGH', 'NORMAL', 'LOW'];
 
@@ -36,22 +38,7 @@ async function seed(depth: number): Promise<Seeded> {
     for (let done = 0; done < depth; done += chunk) {
       const batch: NewMessage[] = [];
       for (let i = done; i < Math.min(depth, done + chunk); i++) {
-        batch.push({
-          id: `m${i}`,
-          priority: PRIORITIES[i % 4]!,
-          payload: {
-            applicantName: 'Bench',
-            address: '1 Main St, Austin, TX 78701',
-            coverageAmount: 250_000,
-          },
-          useAgentic: false,
-          simulate: null,
-          maxRetries: 3,
-          timeoutSeconds: 300,
-          owner: 'bench',
-          idempotencyKey: null,
-          createdAt: now,
-        });
+        batch.push(benchMessage({ id: `m${i}`, priority: PRIORITIES[i % 4]!, createdAt: now }));
       }
       await store.enqueueMany(batch, { maxSize: depth + 1 }, now);
     }
@@ -63,14 +50,6 @@ async function seed(depth: number): Promise<Seeded> {
     await close();
     throw error;
   }
-}
-
-async function timeClaim(store: SqliteQueueStore): Promise<number> {
-  const t0 = process.hrtime.bigint();
-  const [m] = await store.claim({ workerId: 'bench', limit: 1, leaseMs: 60_000, now: new Date() });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (!m) throw new Error('queue ran dry');
-  return ms;
 }
 
 /**
@@ -90,17 +69,11 @@ export async function runDepth(quick: boolean): Promise<DepthResult> {
       const small: number[] = [];
       const large: number[] = [];
       for (let r = 0; r < rounds; r++) {
-        const a: number[] = [];
-        const b: number[] = [];
-        for (let i = 0; i < claims; i++) {
-          if (i % 2 === 0) {
-            a.push(await timeClaim(shallow.store));
-            b.push(await timeClaim(deep.store));
-          } else {
-            b.push(await timeClaim(deep.store));
-            a.push(await timeClaim(shallow.store));
-          }
-        }
+        const [a, b] = await inTurn(
+          () => timeClaim(shallow.store),
+          () => timeClaim(deep.store),
+          claims,
+        );
         small.push(median(a));
         large.push(median(b));
       }

@@ -11,6 +11,7 @@ import { SqliteQueueStore } from '../src/db/sqlite/store.js';
 import { complete } from '../src/queue/transitions.js';
 import type { Message, NewMessage } from '../src/queue/types.js';
 import { type Figure, figureOf } from './figures.js';
+import { BENCH_PAYLOAD, benchMessage } from './messages.js';
 import { percentile } from './stats.js';
 
 const A = 5000;
@@ -19,22 +20,11 @@ const CONCURRENCY = 4;
 const DONE = { result: { ok: true }, review: { required: false, reasons: [] } };
 
 function message(i: number, owner: string): NewMessage {
-  return {
+  return benchMessage({
     id: `${owner}-${i}-${Math.random().toString(36).slice(2, 8)}`,
-    priority: 'NORMAL',
-    payload: {
-      applicantName: `Caller ${i}`,
-      address: '1 Main St, Austin, TX 78701',
-      coverageAmount: 250_000,
-    },
-    useAgentic: false,
-    simulate: null,
-    maxRetries: 3,
-    timeoutSeconds: 300,
+    payload: { ...BENCH_PAYLOAD, applicantName: `Caller ${i}` },
     owner,
-    idempotencyKey: null,
-    createdAt: new Date(),
-  };
+  });
 }
 
 /** One drain; `fair`: B's messages under an owner of their own. Returns B's waits (ms) and the drain's rate. */

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { openPostgres } from '../src/db/postgres/open.js';
 import type { NewMessage } from '../src/queue/types.js';
+import { benchMessage } from './messages.js';
 
 const URL = process.argv[2] ?? 'postgres://127.0.0.1:5432/test';
 const MESSAGES = 400;
@@ -16,18 +17,11 @@ const subjects = [
   { name: 'lease end indexed (as on SQLite)', index: true },
 ].map((s) => ({ ...s, schema: `bench_${randomBytes(4).toString('hex')}`, ms: [] as number[] }));
 
-const message = (i: number): NewMessage => ({
-  id: `m-${i}-${randomBytes(4).toString('hex')}`,
-  priority: 'NORMAL',
-  payload: { applicantName: 'A. Applicant', address: '1 Main Street', coverageAmount: 250_000 + i },
-  useAgentic: false,
-  simulate: null,
-  maxRetries: 3,
-  timeoutSeconds: 300,
-  owner: 'bench',
-  idempotencyKey: null,
-  createdAt: new Date(),
-});
+const message = (i: number): NewMessage =>
+  benchMessage({
+    id: `m-${i}-${randomBytes(4).toString('hex')}`,
+    payload: { applicantName: 'A. Applicant', address: '1 Main Street', coverageAmount: 250_000 + i },
+  });
 
 const indexBytes = async (schema: string) => {
   const [row] = await admin<{ bytes: number }[]>`SELECT SUM(pg_relation_size(i.indexrelid))::int8 AS bytes

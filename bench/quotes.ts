@@ -23,6 +23,7 @@ import { runQueueWaitMicros } from './sched.js';
 import { type ServerChild, startServerChild } from './servers/child.js';
 import { percentile } from './stats.js';
 import { QUOTE_FIGURES } from './tables.js';
+import { deadline } from './timing.js';
 
 export const QUOTES = 'quotes';
 /** The rate QUOTE_FIGURES.endToEnd names. */
@@ -63,7 +64,7 @@ export async function drain(
   engine: Engine = 'sqlite',
 ): Promise<Drained> {
   const run = async (child: ServerChild) => {
-    const d = await deadline(child.seedAndDrain(n, agentic, processor), 300_000, `drain of ${n}`);
+    const d = await deadline(child.seedAndDrain(n, agentic, processor), 300_000, `quotes: drain of ${n}`);
     return { rate: n / d.seconds, cpuUs: d.cpuMicros / n };
   };
   return shared ? run(shared) : withService(run, engine);
@@ -73,11 +74,13 @@ export async function drain(
 export async function withService<T>(
   use: (child: ServerChild) => Promise<T>,
   engine: Engine = 'sqlite',
+  env: Record<string, string> = {},
 ): Promise<T> {
   if (engine === 'postgres') {
     const schema = await benchSchema('bench_svc');
     try {
       const child = await startServerChild('quote-service', {
+        ...env,
         BENCH_DB: schema.url,
         BENCH_PG_SCHEMA: schema.name,
       });
@@ -92,7 +95,7 @@ export async function withService<T>(
   }
   const dir = mkdtempSync(join(tmpdir(), 'bench-quotes-'));
   try {
-    const child = await startServerChild('quote-service', { BENCH_DB: join(dir, 'quotes.db') });
+    const child = await startServerChild('quote-service', { ...env, BENCH_DB: join(dir, 'quotes.db') });
     try {
       return await use(child);
     } finally {
@@ -308,16 +311,6 @@ export async function runQuotes(quick: boolean, rounds: number): Promise<Figure[
       value: Math.min(...e2e.map((x) => x.completed)),
     },
   ];
-}
-
-export function deadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`quotes: ${what} took over ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

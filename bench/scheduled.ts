@@ -12,7 +12,9 @@ import { SqliteQueueStore } from '../src/db/sqlite/store.js';
 import type { QueueStore } from '../src/queue/store.js';
 import type { NewMessage } from '../src/queue/types.js';
 import { type Figure, figureOf } from './figures.js';
+import { benchMessage } from './messages.js';
 import { median, round } from './stats.js';
+import { inTurn, timeClaim } from './timing.js';
 
 const PG_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://127.0.0.1:5432/test';
 const DUE = 1000;
@@ -26,19 +28,12 @@ interface Opened {
 }
 
 function message(i: number, now: Date, runAt: Date | null): NewMessage {
-  return {
+  return benchMessage({
     id: `m${i}-${randomBytes(3).toString('hex')}`,
     priority: (['URGENT', 'HIGH', 'NORMAL', 'LOW'] as const)[i % 4]!,
-    payload: { applicantName: 'Bench', address: '1 Main St, Austin, TX 78701', coverageAmount: 250_000 },
-    useAgentic: false,
-    simulate: null,
-    maxRetries: 3,
-    timeoutSeconds: 300,
-    owner: 'bench',
-    idempotencyKey: null,
     createdAt: now,
     runAt,
-  };
+  });
 }
 
 /** `scheduled` messages due tomorrow enqueued first (so they are the oldest), then DUE due now. */
@@ -90,14 +85,6 @@ async function openPgStore(admin: postgres.Sql): Promise<Opened> {
   };
 }
 
-async function timeClaim(store: QueueStore): Promise<number> {
-  const t0 = process.hrtime.bigint();
-  const [m] = await store.claim({ workerId: 'bench', limit: 1, leaseMs: 60_000, now: new Date() });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (!m) throw new Error('no due message left');
-  return ms;
-}
-
 /**
  * Both stores seeded first, then their claims timed in turn (none, scheduled, scheduled, none, ...), so a slow
  * spell of the machine falls on both alike. Each round's figure is its median claim; the ratio is the median of
@@ -114,17 +101,11 @@ async function measure(engine: string, open: () => Promise<Opened>, quick: boole
     const a: number[] = [];
     const b: number[] = [];
     for (let r = 0; r < rounds; r++) {
-      const x: number[] = [];
-      const y: number[] = [];
-      for (let i = 0; i < claims / rounds; i++) {
-        if (i % 2 === 0) {
-          x.push(await timeClaim(plain.store));
-          y.push(await timeClaim(busy.store));
-        } else {
-          y.push(await timeClaim(busy.store));
-          x.push(await timeClaim(plain.store));
-        }
-      }
+      const [x, y] = await inTurn(
+        () => timeClaim(plain.store),
+        () => timeClaim(busy.store),
+        claims / rounds,
+      );
       a.push(median(x));
       b.push(median(y));
     }

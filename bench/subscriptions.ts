@@ -28,6 +28,7 @@ import {
   type SubscriberPool,
   startSubscriberPool,
 } from './subscriber-pool.js';
+import { deadline } from './timing.js';
 
 const PER_SOCKET = 100;
 /** Processes the lean subscribers are spread over (bench/subscriber-pool.ts). */
@@ -45,16 +46,6 @@ interface Round {
   mutationMs: number;
   rssKb: number;
   heapKb: number;
-}
-
-function deadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`subscriptions: ${what} took over ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 /** Lean subscribers in the pool's processes, or graphql-ws's client library in this one. */
@@ -76,7 +67,7 @@ export async function subscriptionRound(
       ? client.lean.open(server.wsUrl, n, request, 'CANCELLED')
       : openLibrarySubscribers(server.wsUrl, n, request),
     120_000,
-    `opening ${n}`,
+    `subscriptions: opening ${n}`,
   );
   try {
     const openMs = performance.now() - t0;
@@ -91,7 +82,7 @@ export async function subscriptionRound(
     const sentAt = epochNow();
     await post(server.url, CANCEL, { id });
     const mutationMs = epochNow() - sentAt;
-    const at = await deadline(opened.delivered, 60_000, `delivering to ${n}`);
+    const at = await deadline(opened.delivered, 60_000, `subscriptions: delivering to ${n}`);
     const times = Array.from(at, (t) => t - sentAt);
     return {
       p50: percentile(times, 50),

@@ -5,14 +5,13 @@
 // the order rotating). Quotes per second from the commit of
 // the seed to the last completion; with the endpoint also calls per second until the receiver has had one call
 // per quote (from just before the seed is sent); the ratio is the median of the rounds' ratios.
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type Figure, figureOf } from './figures.js';
-import { type ServerChild, startServerChild } from './servers/child.js';
+import { withService } from './quotes.js';
+import type { ServerChild } from './servers/child.js';
 import { QUOTE_FIGURES } from './tables.js';
+import { deadline } from './timing.js';
 
 export const WEBHOOKS = 'webhooks';
 
@@ -81,7 +80,7 @@ export async function runWebhooks(
 }
 
 async function drainRate(child: ServerChild, n: number): Promise<number> {
-  const d = await deadline(child.seedAndDrain(n, false, 'quotes'), 300_000, `drain of ${n}`);
+  const d = await deadline(child.seedAndDrain(n, false, 'quotes'), 300_000, `webhooks: drain of ${n}`);
   return n / d.seconds;
 }
 
@@ -100,7 +99,7 @@ async function drainWithWebhook(child: ServerChild, n: number): Promise<{ rate: 
     if (!body.data) throw new Error(`createWebhook: ${JSON.stringify(body.errors)}`);
     const t0 = performance.now();
     const rate = await drainRate(child, n);
-    await deadline(receiver.all, 300_000, `${n} webhook calls`);
+    await deadline(receiver.all, 300_000, `webhooks: ${n} webhook calls`);
     return { rate, callRate: n / ((performance.now() - t0) / 1000) };
   } finally {
     await receiver.close();
@@ -125,9 +124,10 @@ async function drainTraced(n: number): Promise<number> {
       async (child) => {
         const rate = await drainRate(child, n);
         // Proof that the spans left the process (a batch goes as soon as 512 are waiting).
-        await deadline(first, 30_000, 'the first span export');
+        await deadline(first, 30_000, 'webhooks: the first span export');
         return rate;
       },
+      'sqlite',
       { BENCH_OTLP: `http://127.0.0.1:${port}` },
     );
   } finally {
@@ -162,33 +162,6 @@ async function startReceiver(n: number) {
         server.close(() => resolve());
       }),
   };
-}
-
-async function withService<T>(
-  use: (child: ServerChild) => Promise<T>,
-  env: Record<string, string> = {},
-): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-webhooks-'));
-  try {
-    const child = await startServerChild('quote-service', { ...env, BENCH_DB: join(dir, 'quotes.db') });
-    try {
-      return await use(child);
-    } finally {
-      await child.stop();
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function deadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`webhooks: ${what} took over ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -7,28 +7,17 @@ import type Database from 'better-sqlite3';
 import { openSqlite, type SqliteOptions } from '../../src/db/sqlite/open.js';
 import { SqliteQueueStore, type StoreOptions } from '../../src/db/sqlite/store.js';
 import { createEventFeed, createQueueEvents } from '../../src/queue/events.js';
-import { newMessageId } from '../../src/queue/ids.js';
 import type { QueueStore } from '../../src/queue/store.js';
 import type { NewMessage } from '../../src/queue/types.js';
 import { createWorker, type Worker } from '../../src/queue/worker.js';
+import { benchMessage } from '../messages.js';
 import type { BenchPayload, Instance, Subject } from './subject.js';
 
 const MAX_SIZE = 10_000_000;
 
 function newMessage(payload: BenchPayload, now: Date): NewMessage {
-  return {
-    // The id the service gives a submission (time-ordered UUIDv7).
-    id: newMessageId(),
-    priority: 'NORMAL',
-    payload,
-    useAgentic: false,
-    simulate: null,
-    maxRetries: 3,
-    timeoutSeconds: 300,
-    owner: 'bench',
-    idempotencyKey: null,
-    createdAt: now,
-  };
+  // The id the service gives a submission (time-ordered UUIDv7), benchMessage's default.
+  return benchMessage({ payload, createdAt: now });
 }
 
 /** Where bench/anatomy.ts looks in: the store and its database, and the moments around the timed work. */

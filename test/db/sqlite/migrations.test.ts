@@ -11,6 +11,7 @@ import { openSqlite } from '../../../src/db/sqlite/open.js';
 import { SqliteQueueStore } from '../../../src/db/sqlite/store.js';
 import { complete } from '../../../src/queue/transitions.js';
 import type { Message } from '../../../src/queue/types.js';
+import { newMessage } from '../../helpers/messages.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -45,18 +46,14 @@ describe('migrations over existing data', () => {
     dirs.push(dir);
     const path = join(dir, 'quotes.db');
     const base: Message = {
-      ...storedMessage({
-        id: 'old-message',
-        priority: 'HIGH',
-        payload: { applicant: 'Old Data', amount: 250_000 },
-        useAgentic: false,
-        simulate: null,
-        maxRetries: 3,
-        timeoutSeconds: 30,
-        owner: 'alice',
-        idempotencyKey: null,
-        createdAt: new Date(T0),
-      }),
+      ...storedMessage(
+        newMessage({
+          id: 'old-message',
+          priority: 'HIGH',
+          payload: { applicant: 'Old Data', amount: 250_000 },
+          createdAt: new Date(T0),
+        }),
+      ),
       seq: 1,
     };
     const v1 = base;
