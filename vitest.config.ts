@@ -15,6 +15,7 @@ const SLOW = [
   'test/server/fleet*.test.ts',
   'test/server/redis.test.ts',
   'test/server/scheduled.test.ts',
+  'test/server/workflow-crash.test.ts',
   'test/queue/processes.test.ts',
   'test/webhooks/crash.test.ts',
   'test/tracing/otlp.test.ts',

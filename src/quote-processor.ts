@@ -1,6 +1,6 @@
 // The glue between the quote domain and the queue: the processor the worker runs for each message. It validates
 // the stored submission, applies fault injection and the configured delay, then underwrites by the plain path or
-// the agentic workflow.
+// the agentic workflow, which resumes from the steps an earlier attempt finished (the message's checkpoint).
 
 import {
   type ClaimedMessage,
@@ -75,7 +75,9 @@ export function createQuoteProcessor(options: QuoteProcessorOptions = {}): Proce
         provider,
         clock: now,
         signal,
-        onProgress: (progress) => ctx.reportProgress(progress),
+        // The steps an earlier attempt finished are taken from its checkpoint, not run (or paid for) again.
+        resume: job.checkpoint,
+        onProgress: (progress, checkpoint) => ctx.reportProgress(progress, checkpoint as Json | undefined),
       });
       return outcome(decision, rating, steps);
     },

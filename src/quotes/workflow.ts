@@ -1,13 +1,15 @@
 // The agentic underwriting workflow: five steps run one after another through a provider, each
 // recorded with its timing and findings and reported as it starts and ends. It stops between steps
 // when the signal aborts, and re-applies the contract's hard rules to whatever the provider decided.
+// Each finished step's output is reported in a checkpoint; a run given an earlier run's checkpoint takes the
+// steps it holds from there instead of asking the provider again (an outside service is not paid twice).
 
 import { inSpan, tracingEnabled } from '../tracing/trace.js';
 import { BINDING_AUTHORITY_LIMIT } from './compliance.js';
 import { abortRace } from './delay.js';
 import { deterministicProvider } from './deterministic-provider.js';
 import { dollars } from './money.js';
-import type { StepName, StepOutcome, UnderwritingProvider } from './provider.js';
+import { STEP_NAMES, type StepName, type StepOutcome, type UnderwritingProvider } from './provider.js';
 import type { Rating } from './rating.js';
 import type { UnderwritingDecision } from './rules.js';
 import type { QuoteSubmission } from './submission.js';
@@ -33,9 +35,30 @@ export type WorkflowOptions = {
   clock?: () => Date;
   /** Aborts the workflow: it rejects with the signal's reason. Default: never aborted. */
   signal?: AbortSignal;
-  /** Called with a copy of every step so far, after each step starts and after it ends. */
-  onProgress?: (steps: StepRecord[]) => void;
+  /**
+   * Called with a copy of every step so far, after each step starts and after it ends; after a step finishes,
+   * also with the checkpoint of every finished step (else undefined).
+   */
+  onProgress?: (steps: StepRecord[], checkpoint?: WorkflowCheckpoint) => void;
+  /** An earlier run's last checkpoint (of this submission): its steps are taken from it, not run again. */
+  resume?: unknown;
 };
+
+/** The steps finished so far, in order, each with its record and output: JSON-ready, to be stored. */
+export type WorkflowCheckpoint = { workflow: 1; steps: { record: StepRecord; output: unknown }[] };
+
+/** The finished steps of a stored checkpoint, in order from the first; none when it is not one. */
+function finishedSteps(resume: unknown): WorkflowCheckpoint['steps'] {
+  const steps = (resume as Partial<WorkflowCheckpoint> | null | undefined)?.steps;
+  if ((resume as Partial<WorkflowCheckpoint> | null)?.workflow !== 1 || !Array.isArray(steps)) return [];
+  const usable: WorkflowCheckpoint['steps'] = [];
+  for (const [i, s] of steps.entries()) {
+    // Stored data: anything unexpected ends the resumable part, and the steps from there run again.
+    if (s?.record?.name !== STEP_NAMES[i] || s.record.status !== 'DONE' || s.output === undefined) break;
+    usable.push(s);
+  }
+  return usable;
+}
 
 export type WorkflowResult = { rating: Rating; decision: UnderwritingDecision; steps: StepRecord[] };
 
@@ -46,12 +69,22 @@ export async function runUnderwritingWorkflow(
   const { asOf, provider = deterministicProvider, clock = () => new Date(), onProgress } = options;
   const signal = options.signal ?? new AbortController().signal;
   const steps: StepRecord[] = [];
+  const earlier = finishedSteps(options.resume);
+  const done: WorkflowCheckpoint['steps'] = [];
   // A record is replaced, never changed, once reported, so each report can share the records of the one before.
-  const report = () => onProgress?.(steps.slice());
+  const report = (saved?: boolean) =>
+    onProgress?.(steps.slice(), saved ? { workflow: 1, steps: done.slice() } : undefined);
   const abort = abortRace(signal);
 
   async function step<T>(name: StepName, run: () => Promise<StepOutcome<T>>): Promise<T> {
     signal.throwIfAborted();
+    const before = earlier[steps.length];
+    if (before) {
+      // Finished by an earlier run: its record and output stand, and the provider is not asked again.
+      steps.push(before.record);
+      done.push(before);
+      return before.output as T;
+    }
     const started = clock();
     const startedAt = started.toISOString();
     const at = steps.push({
@@ -65,6 +98,7 @@ export async function runUnderwritingWorkflow(
     report();
     let status: StepStatus = 'FAILED';
     let findings: string[];
+    let output: T | undefined;
     try {
       // Each step is a span of the attempt's trace when tracing is on.
       const outcome = tracingEnabled()
@@ -72,21 +106,23 @@ export async function runUnderwritingWorkflow(
         : await abort.race(run());
       status = 'DONE';
       findings = outcome.findings;
+      output = outcome.output;
       return outcome.output;
     } catch (error) {
       findings = [`failed: ${error instanceof Error ? error.message : String(error)}`];
       throw error;
     } finally {
-      const finished = clock();
+      const ended = clock();
       steps[at - 1] = {
         name,
         status,
         startedAt,
-        finishedAt: finished.toISOString(),
-        durationMs: finished.getTime() - started.getTime(),
+        finishedAt: ended.toISOString(),
+        durationMs: ended.getTime() - started.getTime(),
         findings: [...findings!],
       };
-      report();
+      if (status === 'DONE') done.push({ record: steps[at - 1]!, output });
+      report(status === 'DONE');
     }
   }
 

@@ -4,6 +4,7 @@ import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
+import type { Processor } from '../../src/queue/processor.js';
 import { type Runtime, startRuntime } from '../../src/runtime.js';
 import { type AppServer, createServer, type ServerOptions } from '../../src/server/app.js';
 import { createMetrics } from '../../src/server/metrics.js';
@@ -42,9 +43,11 @@ export async function startTestServer(
     engine?: Engine;
     route?: (url: string) => string;
     leaseMs?: number;
+    /** What the workers run; default the quote processor (e.g. one with a fake outside service as its provider). */
+    processor?: Processor;
   } = {},
 ): Promise<TestServer> {
-  const { engine = 'SQLite', route = (url: string) => url, leaseMs, ...serverOptions } = options;
+  const { engine = 'SQLite', route = (url: string) => url, leaseMs, processor, ...serverOptions } = options;
   const db = await tempDatabase(engine);
   const config = loadConfig({
     PORT: '0',
@@ -68,6 +71,7 @@ export async function startTestServer(
     workerPollMs: 50,
     reapMs: 200,
     leaseMs,
+    processor,
   });
   const server = await createServer({
     runtime,

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { deterministicProvider } from '../../src/quotes/deterministic-provider.js';
 import { STEP_NAMES, type UnderwritingProvider } from '../../src/quotes/provider.js';
 import { underwrite } from '../../src/quotes/underwrite.js';
-import { runUnderwritingWorkflow, type StepRecord } from '../../src/quotes/workflow.js';
+import {
+  runUnderwritingWorkflow,
+  type StepRecord,
+  type WorkflowCheckpoint,
+} from '../../src/quotes/workflow.js';
 import { AS_OF, steppingClock, submission } from './fixtures.js';
 
 /** The progress reports as `name:STATUS` of the step each one is about (the last of the list). */
@@ -158,6 +162,103 @@ describe('stopping the workflow', () => {
     });
     await expect(run).rejects.toBe(failure);
     expect(progress.reports.at(-1)?.map((step) => step.status)).toEqual(['DONE', 'DONE', 'FAILED']);
+  });
+});
+
+describe('resuming from an earlier run', () => {
+  /** The deterministic provider, counting its calls per step; `failPricing` times the pricing step fails first. */
+  function counted(failPricing = 0) {
+    const calls: string[] = [];
+    let failures = failPricing;
+    const count =
+      <A extends unknown[], R>(name: string, f: (...args: A) => R) =>
+      (...args: A): R => {
+        calls.push(name);
+        return f(...args);
+      };
+    const p = deterministicProvider;
+    const provider: UnderwritingProvider = {
+      intake: count('intake', p.intake),
+      assessRisk: count('risk-assessment', p.assessRisk),
+      price: count('pricing', (i, s) =>
+        failures-- > 0 ? Promise.reject(new Error('rating service unavailable')) : p.price(i, s),
+      ),
+      checkCompliance: count('compliance', p.checkCompliance),
+      decide: count('decision', p.decide),
+    };
+    return { provider, calls };
+  }
+
+  it('reports a checkpoint after each finished step only, holding every step finished so far', async () => {
+    const checkpoints: (WorkflowCheckpoint | undefined)[] = [];
+    await runUnderwritingWorkflow(submission(), {
+      asOf: AS_OF,
+      onProgress: (_steps, checkpoint) => checkpoints.push(checkpoint),
+    });
+    expect(checkpoints.map((c) => c?.steps.map((s) => s.record.name).join())).toEqual([
+      undefined,
+      'intake',
+      undefined,
+      'intake,risk-assessment',
+      undefined,
+      'intake,risk-assessment,pricing',
+      undefined,
+      'intake,risk-assessment,pricing,compliance',
+      undefined,
+      STEP_NAMES.join(),
+    ]);
+  });
+
+  it('takes the steps a failed run finished from its checkpoint and runs only the rest, to the same result', async () => {
+    const { provider, calls } = counted(1);
+    let saved: unknown;
+    const first = runUnderwritingWorkflow(submission(), {
+      asOf: AS_OF,
+      provider,
+      // Through JSON, as the queue stores it.
+      onProgress: (_steps, checkpoint) => {
+        if (checkpoint) saved = JSON.parse(JSON.stringify(checkpoint));
+      },
+    });
+    await expect(first).rejects.toThrow('rating service unavailable');
+    expect(calls).toEqual(['intake', 'risk-assessment', 'pricing']);
+
+    calls.length = 0;
+    const progress = recordProgress();
+    const resumed = await runUnderwritingWorkflow(submission(), {
+      asOf: AS_OF,
+      provider,
+      resume: saved,
+      onProgress: progress.onProgress,
+    });
+    expect(calls).toEqual(['pricing', 'compliance', 'decision']);
+    const fresh = await runUnderwritingWorkflow(submission(), { asOf: AS_OF });
+    expect(resumed.rating).toEqual(fresh.rating);
+    expect(resumed.decision).toEqual(fresh.decision);
+    expect(resumed.steps.map((step) => [step.name, step.status])).toEqual(STEP_NAMES.map((n) => [n, 'DONE']));
+    // The first report of the resumed run already holds the steps taken from the checkpoint.
+    expect(progress.events()[0]).toBe('pricing:RUNNING');
+    expect(progress.reports[0]?.length).toBe(3);
+  });
+
+  it('runs every step again for a checkpoint that is not one, and from the first step out of order', async () => {
+    for (const [resume, expected] of [
+      [null, STEP_NAMES.length],
+      [{ workflow: 2, steps: [] }, STEP_NAMES.length],
+      ['garbage', STEP_NAMES.length],
+    ] as const) {
+      const { provider, calls } = counted();
+      await runUnderwritingWorkflow(submission(), { asOf: AS_OF, provider, resume });
+      expect(calls).toHaveLength(expected);
+    }
+    let saved: WorkflowCheckpoint | undefined;
+    await runUnderwritingWorkflow(submission(), { asOf: AS_OF, onProgress: (_s, c) => (saved = c ?? saved) });
+    // The second step's record renamed: only the first is taken.
+    const broken = structuredClone(saved!);
+    broken.steps[1]!.record.name = 'pricing';
+    const { provider, calls } = counted();
+    await runUnderwritingWorkflow(submission(), { asOf: AS_OF, provider, resume: broken });
+    expect(calls).toEqual(STEP_NAMES.slice(1));
   });
 });
 

@@ -1,0 +1,113 @@
+// The agentic workflow resumes from its last finished step on a retry, over the real API on both engines: a
+// workflow whose pricing step fails on attempt 1 runs only pricing and the steps after it on attempt 2, and the
+// steps before it are not paid for again. The "outside service" is a fake outside the product: a provider that
+// counts the calls it gets and fails the first pricing call, wrapped around the product's deterministic provider.
+import { afterEach, describe, expect, it } from 'vitest';
+import { createQuoteProcessor } from '../../src/quote-processor.js';
+import { deterministicProvider } from '../../src/quotes/deterministic-provider.js';
+import { STEP_NAMES, type UnderwritingProvider } from '../../src/quotes/provider.js';
+import { ENGINES } from '../helpers/postgres.js';
+import { collectWs, SUBMISSION, startTestServer, type TestServer } from '../helpers/server.js';
+
+/** The fake outside service: every call counted by step; `failing` pricing calls fail first, as an outage would. */
+function countingProvider(failing: number) {
+  const calls: Record<string, number> = {};
+  let failures = failing;
+  const count =
+    <A extends unknown[], R>(name: string, f: (...args: A) => R) =>
+    (...args: A): R => {
+      calls[name] = (calls[name] ?? 0) + 1;
+      return f(...args);
+    };
+  const p = deterministicProvider;
+  const provider: UnderwritingProvider = {
+    intake: count('intake', p.intake),
+    assessRisk: count('risk-assessment', p.assessRisk),
+    price: count('pricing', (input, signal) =>
+      failures-- > 0 ? Promise.reject(new Error('rating service unavailable')) : p.price(input, signal),
+    ),
+    checkCompliance: count('compliance', p.checkCompliance),
+    decide: count('decision', p.decide),
+  };
+  return { provider, calls };
+}
+
+const SUBMIT = /* GraphQL */ `
+  mutation Submit($input: SubmitQuoteInput!) { submitQuote(input: $input) { messageId } }
+`;
+const FOLLOW = /* GraphQL */ `
+  subscription Follow($id: ID!) { messageStatus(id: $id) { status retryCount steps { name status } } }
+`;
+const READ = /* GraphQL */ `
+  query Read($id: ID!) {
+    queueMessage(id: $id) {
+      status retryCount attemptCount
+      result { decision annualPremium }
+      steps { name status startedAt }
+      attempts { attempt outcome error }
+      history { kind message { steps { name status } } }
+    }
+  }
+`;
+
+type Step = { name: string; status: string; startedAt?: string };
+type Read = {
+  queueMessage: {
+    status: string;
+    retryCount: number;
+    attemptCount: number;
+    result: { decision: string; annualPremium: number | null };
+    steps: Step[];
+    attempts: { attempt: number; outcome: string; error: string | null }[];
+    history: { kind: string; message: { steps: Step[] | null } }[];
+  };
+};
+
+describe.each(ENGINES)('the agentic workflow resumes on a retry, on %s', (engine) => {
+  let t: TestServer | undefined;
+  afterEach(async () => {
+    await t?.stop();
+    t = undefined;
+  });
+
+  it('runs only pricing and the steps after it on attempt 2, when pricing failed on attempt 1', async () => {
+    const outside = countingProvider(1);
+    t = await startTestServer(
+      { WORKER_CONCURRENCY: '1' },
+      { engine, processor: createQuoteProcessor({ provider: outside.provider }) },
+    );
+    const res = await t.gql<{ submitQuote: { messageId: string } }>(SUBMIT, {
+      input: { submission: SUBMISSION, useAgentic: true, maxRetries: 2 },
+    });
+    expect(res.errors).toBeUndefined();
+    const id = res.data!.submitQuote.messageId;
+    // The subscription ends once the message is final.
+    const seen = await collectWs<{ messageStatus: { status: string } }>(t.ws(), FOLLOW, { id });
+    expect(seen.at(-1)?.messageStatus.status).toBe('COMPLETED');
+
+    expect(outside.calls).toEqual({
+      intake: 1,
+      'risk-assessment': 1,
+      pricing: 2,
+      compliance: 1,
+      decision: 1,
+    });
+    const read = (await t.gql<Read>(READ, { id })).data!.queueMessage;
+    expect(read).toMatchObject({ status: 'COMPLETED', retryCount: 1, attemptCount: 2 });
+    expect(read.attempts.map((a) => [a.attempt, a.outcome, a.error])).toEqual([
+      [1, 'FAILED', 'rating service unavailable'],
+      [2, 'COMPLETED', null],
+    ]);
+    expect(read.result.decision).toBe('APPROVED');
+    expect(read.steps.map((s) => [s.name, s.status])).toEqual(STEP_NAMES.map((n) => [n, 'DONE']));
+    expect(read.history.filter((h) => h.kind === 'claimed')).toHaveLength(2);
+    // Attempt 2's first progress report already holds intake and risk-assessment DONE, and pricing RUNNING.
+    const progress = read.history.filter((h) => h.kind === 'progress').map((h) => h.message.steps);
+    const secondAttempt = progress.filter((steps) => steps?.[2]?.status === 'RUNNING');
+    expect(secondAttempt.at(-1)?.map((s) => `${s.name}:${s.status}`)).toEqual([
+      'intake:DONE',
+      'risk-assessment:DONE',
+      'pricing:RUNNING',
+    ]);
+  });
+});
