@@ -20,7 +20,7 @@ import type { UnderwritingDecision } from './quotes/rules.js';
 import { createSubmissionParser } from './quotes/submission.js';
 import { underwrite } from './quotes/underwrite.js';
 import { runUnderwritingWorkflow, type StepRecord } from './quotes/workflow.js';
-import { inSpan, tracingEnabled } from './tracing/trace.js';
+import { inSyncSpan, tracingEnabled } from './tracing/trace.js';
 
 export type QuoteProcessorOptions = {
   /** Extra time each quote takes, standing in for a slow outside rating service. Default: 0. */
@@ -66,7 +66,7 @@ export function createQuoteProcessor(options: QuoteProcessorOptions = {}): Proce
         const rate = () => underwrite(submission, { asOf: now(), screeningList });
         // The plain path is one step: a span of the attempt's trace when tracing is on.
         const { rating, decision } = tracingEnabled()
-          ? await inSpan('underwriting', { 'quote_queue.step': 'underwrite' }, async () => rate())
+          ? inSyncSpan('underwriting', { 'quote_queue.step': 'underwrite' }, rate)
           : rate();
         return outcome(decision, rating, null);
       }
