@@ -51,7 +51,11 @@ export async function runWebhooks(
     for (const variant of [...order.slice(k), ...order.slice(0, k)]) {
       if (variant === 'plain') a = await withService((child) => drainRate(child, n));
       else if (variant === 'inline')
-        d = (await withService((child) => drainWithWebhook(child, n), { BENCH_WEBHOOK_INLINE: '1' })).rate;
+        d = (
+          await withService((child) => drainWithWebhook(child, n), 'sqlite', {
+            BENCH_WEBHOOK_INLINE: '1',
+          })
+        ).rate;
       else if (variant === 'traced') c = await drainTraced(n);
       else {
         const d = await withService((child) => drainWithWebhook(child, n));
