@@ -414,6 +414,7 @@ export function describeStoreConformance(engine: string, open: StoreFactory): vo
         const m = await enqueue();
         const id = `${m.id}\u0000`;
         expect(await store.get(id)).toBeNull();
+        expect((await store.getMany([id, m.id])).map((x) => x.id)).toEqual([m.id]);
         expect(await store.history(id, 0)).toEqual([]);
         expect(await store.attemptsOf(id)).toEqual([]);
         expect(await store.queuePosition(id, T0)).toBeNull();

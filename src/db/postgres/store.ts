@@ -211,7 +211,10 @@ export class PostgresQueueStore implements QueueStore {
   }
 
   async getMany(ids: string[]): Promise<Message[]> {
-    return this.read(() => getMessages(this.sql, ids));
+    // An id PostgreSQL cannot store names no message (a text parameter with U+0000 is an error).
+    const known = ids.filter(storable);
+    if (known.length === 0) return [];
+    return this.read(() => getMessages(this.sql, known));
   }
 
   async list(filter: MessageFilter, page: Page): Promise<Message[]> {
