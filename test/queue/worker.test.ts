@@ -191,17 +191,39 @@ describe.each(ENGINES)('worker on %s', (engine) => {
     });
 
     it('keeps the lease of a long attempt alive with heartbeats, so no one else takes it', async () => {
+      // The worker's clock is the test's: time moves only in steps shorter than the lease, each after the
+      // heartbeat has renewed it, so a loaded machine cannot let the lease run out between two heartbeats.
+      let now = Date.now();
       const m = await q.enqueue();
       let calls = 0;
+      let release: () => void = () => {};
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const claimed = q.waitFor((e) => e.messageId === m.id && e.kind === 'claimed');
       await q.startWorker({
         leaseMs: 150,
-        heartbeatMs: 40,
-        processor: processor(async (_job, ctx) => {
+        heartbeatMs: 10,
+        reapMs: 10,
+        clock: () => new Date(now),
+        processor: processor(async () => {
           calls++;
-          await abortableWait(600, ctx.signal);
+          await released;
           return DONE;
         }),
       });
+      await claimed;
+      const leaseEnd = async () => (await q.store.get(m.id))?.leaseExpiresAt?.getTime() ?? 0;
+      // Ten steps of 100 ms: without renewals the lease (150 ms) would have run out at the second.
+      for (let step = 0; step < 10; step++) {
+        now += 100;
+        const deadline = Date.now() + 10_000;
+        while ((await leaseEnd()) < now + 150) {
+          if (Date.now() > deadline) throw new Error(`the lease was not renewed at step ${step}`);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      }
+      release();
       await q.waitAllFinal([m.id]);
       expect(calls).toBe(1);
       expect(await q.store.get(m.id)).toMatchObject({ status: 'COMPLETED', attempts: 1, retryCount: 0 });
