@@ -4,11 +4,11 @@
 // store call timed, and each message's moments (submit, enqueued / claimed / completed published) recorded.
 import { openPostgres } from '../src/db/postgres/open.js';
 import { createEventFeed, createQueueEvents } from '../src/queue/events.js';
-import { newMessageId } from '../src/queue/ids.js';
 import type { QueueStore } from '../src/queue/store.js';
 import { createWorker } from '../src/queue/worker.js';
 import { BENCH_PG_URL, benchSchema } from './pg.js';
 import { percentile } from './stats.js';
+import { newMessage } from './subjects/quote-queue.js';
 import { benchPayload } from './subjects/subject.js';
 
 const n = Number(process.argv[2] ?? 1000);
@@ -74,24 +74,7 @@ for (let i = 0; i < n; i++) {
   at.submit[i] = performance.now();
   const now = new Date();
   adds.push(
-    store
-      .enqueue(
-        {
-          id: newMessageId(),
-          priority: 'NORMAL',
-          payload: benchPayload(i),
-          useAgentic: false,
-          simulate: null,
-          maxRetries: 3,
-          timeoutSeconds: 300,
-          owner: 'bench',
-          idempotencyKey: null,
-          createdAt: now,
-        },
-        { maxSize: 10_000_000 },
-        now,
-      )
-      .then(() => feed.nudge()),
+    store.enqueue(newMessage(benchPayload(i), now), { maxSize: 10_000_000 }, now).then(() => feed.nudge()),
   );
 }
 await Promise.all(adds);

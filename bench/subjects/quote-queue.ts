@@ -15,7 +15,8 @@ import type { BenchPayload, Instance, Subject } from './subject.js';
 
 const MAX_SIZE = 10_000_000;
 
-function newMessage(payload: BenchPayload, now: Date): NewMessage {
+/** A no-op bench message as the service would store a submission. */
+export function newMessage(payload: BenchPayload, now: Date): NewMessage {
   // The id the service gives a submission (time-ordered UUIDv7), benchMessage's default.
   return benchMessage({ payload, createdAt: now });
 }
