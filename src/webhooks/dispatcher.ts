@@ -75,6 +75,8 @@ export interface Dispatcher {
   /** Resolves once no pass is running or queued and no call is in flight (tests). */
   idle(): Promise<void>;
   stop(): Promise<void>;
+  /** Where calls are made: this event loop, a worker thread that is running, or none yet (no endpoint so far). */
+  readonly runsIn: 'loop' | 'thread' | 'none';
 }
 
 const KINDS = new Set<string>(DELIVERED_KINDS);
@@ -268,6 +270,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   }
 
   return {
+    runsIn: 'loop',
     start() {
       stopped = false;
       off = events?.onChange((e: MessageEvent) => {

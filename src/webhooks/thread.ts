@@ -132,6 +132,9 @@ export function createThreadDispatcher(options: ThreadDispatcherOptions): Dispat
   }
 
   return {
+    get runsIn() {
+      return thread ? 'thread' : 'none';
+    },
     start() {
       stopped = false;
       off = events.onChange((e) => {

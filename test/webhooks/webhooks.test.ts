@@ -341,6 +341,35 @@ describe.each(ENGINES)('webhooks on %s', (engine) => {
     expect(bodies.every((b) => b.type === 'message.cancelled')).toBe(true);
   });
 
+  it('starts the webhook thread only once an endpoint exists, delivers through it, and ends it at stop', async () => {
+    const db = await tempDatabase(engine);
+    cleanups.push(() => db.cleanup());
+    const r = await receiver();
+    const config = loadConfig({ ...ENV, DATABASE_URL: db.url, DATABASE_POOL_SIZE: '2', LOG_LEVEL: 'silent' });
+    const runtime = await startRuntime({
+      config,
+      logger: createLogger('silent'),
+      feedPollMs: 20,
+      workerPollMs: 20,
+    });
+    let running = true;
+    cleanups.push(async () => {
+      if (running) await runtime.stop(100);
+    });
+    const actor = { id: 'admin', name: 'admin', role: 'admin' } as const;
+    await runtime.dispatcher.idle();
+    expect(runtime.dispatcher.runsIn).toBe('none');
+    await runtime.webhooks.create(actor, { url: r.url, events: ['MESSAGE_COMPLETED'] });
+    await runtime.dispatcher.idle();
+    expect(runtime.dispatcher.runsIn).toBe('thread');
+    const id = (await runtime.service.submit(actor, { payload: SUBMISSION })).message.id;
+    const [call] = await r.waitFor(1);
+    expect((JSON.parse(call!.body) as Body).data.message.id).toBe(id);
+    running = false;
+    await runtime.stop(100);
+    expect(runtime.dispatcher.runsIn).toBe('none');
+  });
+
   it('with two processes on one database, each delivery is made once by one of them', async () => {
     const db = await tempDatabase(engine);
     cleanups.push(() => db.cleanup());
