@@ -36,8 +36,8 @@ export type WorkflowOptions = {
   /** Aborts the workflow: it rejects with the signal's reason. Default: never aborted. */
   signal?: AbortSignal;
   /**
-   * Called with a copy of every step so far, after each step starts and after it ends; after a step finishes,
-   * also with the checkpoint of every finished step (else undefined).
+   * Called with a copy of every step so far, after each step starts and after it ends; after a step finishes
+   * (but the last), also with the checkpoint of every finished step (else undefined).
    */
   onProgress?: (steps: StepRecord[], checkpoint?: WorkflowCheckpoint) => void;
   /** An earlier run's last checkpoint (of this submission): its steps are taken from it, not run again. */
@@ -122,7 +122,9 @@ export async function runUnderwritingWorkflow(
         findings: [...findings!],
       };
       if (status === 'DONE') done.push({ record: steps[at - 1]!, output });
-      report(status === 'DONE');
+      // After the last step the run is over and its result stored next, usually in the same write: a checkpoint
+      // then (the largest, ~4 KB) would cost its encoding for nothing.
+      report(status === 'DONE' && done.length < STEP_NAMES.length);
     }
   }
 

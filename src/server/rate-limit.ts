@@ -13,12 +13,7 @@ export interface RateLimiter {
 }
 
 /** The refusal, in words that say whether the request was too big or the key too fast. */
-export function rateLimitedError(
-  perSecond: number,
-  cost: number,
-  counted: number,
-  waitSeconds: number,
-): RateLimitedError {
+export function rateLimitedError(perSecond: number, counted: number, waitSeconds: number): RateLimitedError {
   return new RateLimitedError(
     // The transport spent one already: a request counted above one second's budget can never pass.
     counted > perSecond
@@ -44,7 +39,7 @@ export function createRateLimiter(
       // Counted whole: the one token the transport took may have refilled since, but the request never fits.
       if (bucket.tokens < cost || counted > perSecond) {
         const wait = Math.max(1, Math.ceil((Math.min(cost, perSecond) - bucket.tokens) / perSecond));
-        throw rateLimitedError(perSecond, cost, counted, wait);
+        throw rateLimitedError(perSecond, counted, wait);
       }
       bucket.tokens -= cost;
     },

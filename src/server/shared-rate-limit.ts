@@ -28,19 +28,14 @@ export function createSharedRateLimiter(options: SharedRateLimiterOptions): Rate
   return {
     async take(callerId, cost = 1, counted = cost) {
       // More than a window's budget can never pass: refused without spending anything.
-      if (counted > perSecond) throw rateLimitedError(perSecond, cost, counted, 1);
+      if (counted > perSecond) throw rateLimitedError(perSecond, counted, 1);
       try {
         await limiter.consume(callerId, cost);
       } catch (rejection) {
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
         // All or none: the refused request's points go back (best effort: the window ends soon anyway).
         void limiter.reward(callerId, cost).catch(() => {});
-        throw rateLimitedError(
-          perSecond,
-          cost,
-          counted,
-          Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)),
-        );
+        throw rateLimitedError(perSecond, counted, Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
       }
     },
   };

@@ -7,6 +7,7 @@ import {
   type StepRecord,
   type WorkflowCheckpoint,
 } from '../../src/quotes/workflow.js';
+import { countingProvider } from '../helpers/outside-service.js';
 import { AS_OF, steppingClock, submission } from './fixtures.js';
 
 /** The progress reports as `name:STATUS` of the step each one is about (the last of the list). */
@@ -166,30 +167,7 @@ describe('stopping the workflow', () => {
 });
 
 describe('resuming from an earlier run', () => {
-  /** The deterministic provider, counting its calls per step; `failPricing` times the pricing step fails first. */
-  function counted(failPricing = 0) {
-    const calls: string[] = [];
-    let failures = failPricing;
-    const count =
-      <A extends unknown[], R>(name: string, f: (...args: A) => R) =>
-      (...args: A): R => {
-        calls.push(name);
-        return f(...args);
-      };
-    const p = deterministicProvider;
-    const provider: UnderwritingProvider = {
-      intake: count('intake', p.intake),
-      assessRisk: count('risk-assessment', p.assessRisk),
-      price: count('pricing', (i, s) =>
-        failures-- > 0 ? Promise.reject(new Error('rating service unavailable')) : p.price(i, s),
-      ),
-      checkCompliance: count('compliance', p.checkCompliance),
-      decide: count('decision', p.decide),
-    };
-    return { provider, calls };
-  }
-
-  it('reports a checkpoint after each finished step only, holding every step finished so far', async () => {
+  it('reports a checkpoint after each finished step but the last, holding every step finished so far', async () => {
     const checkpoints: (WorkflowCheckpoint | undefined)[] = [];
     await runUnderwritingWorkflow(submission(), {
       asOf: AS_OF,
@@ -205,12 +183,13 @@ describe('resuming from an earlier run', () => {
       undefined,
       'intake,risk-assessment,pricing,compliance',
       undefined,
-      STEP_NAMES.join(),
+      // None after the last step: the run is over and its result stored next.
+      undefined,
     ]);
   });
 
   it('takes the steps a failed run finished from its checkpoint and runs only the rest, to the same result', async () => {
-    const { provider, calls } = counted(1);
+    const { provider, calls } = countingProvider(1);
     let saved: unknown;
     const first = runUnderwritingWorkflow(submission(), {
       asOf: AS_OF,
@@ -247,7 +226,7 @@ describe('resuming from an earlier run', () => {
       [{ workflow: 2, steps: [] }, STEP_NAMES.length],
       ['garbage', STEP_NAMES.length],
     ] as const) {
-      const { provider, calls } = counted();
+      const { provider, calls } = countingProvider();
       await runUnderwritingWorkflow(submission(), { asOf: AS_OF, provider, resume });
       expect(calls).toHaveLength(expected);
     }
@@ -256,7 +235,7 @@ describe('resuming from an earlier run', () => {
     // The second step's record renamed: only the first is taken.
     const broken = structuredClone(saved!);
     broken.steps[1]!.record.name = 'pricing';
-    const { provider, calls } = counted();
+    const { provider, calls } = countingProvider();
     await runUnderwritingWorkflow(submission(), { asOf: AS_OF, provider, resume: broken });
     expect(calls).toEqual(STEP_NAMES.slice(1));
   });
