@@ -1,6 +1,8 @@
 // Rate limits count work, not documents: each root field of a mutation is one request, so 100 aliased
 // `submitQuote` in one document cost 100, and a batch field (one marked with CHARGE_PER_ITEM) costs one request
-// per item of its list argument, so a `submitQuotes` of 1,000 costs 1,000. The transport has already charged
+// per item of its list argument, up to one second's budget: a `submitQuotes` of 1,000 at 200/s passes only when
+// the key's whole budget is left, and spends it (the contract allows batches of 1,000 whatever the key's rate,
+// and the parse work per key stays bounded by 5x its rate at worst). The transport has already charged
 // one for the document (HTTP in `onParams`, WebSocket at subscribe); the rest is charged here, all or nothing,
 // before anything executes.
 import {
@@ -31,6 +33,7 @@ export function mutationChargePlugin(limiter: RateLimiter): Plugin<GraphQLContex
         operation,
         args.schema.getMutationType(),
         (args.variableValues ?? {}) as Record<string, unknown>,
+        limiter.perSecond,
       );
       if (requests <= 1) return;
       try {
@@ -53,6 +56,8 @@ export function mutationRequests(
   operation: OperationDefinitionNode,
   type: GraphQLObjectType | null | undefined,
   variables: Record<string, unknown>,
+  /** A batch field counts at most this many (the key's per-second budget). */
+  batchCap = Number.POSITIVE_INFINITY,
 ): number {
   // A variable left out takes its default (a literal), as execution will.
   const defaults = new Map<string, ValueNode>();
@@ -81,7 +86,7 @@ export function mutationRequests(
     const listArg = fields?.[field.name.value]?.extensions?.[CHARGE_PER_ITEM];
     if (typeof listArg !== 'string') return 1;
     const arg = field.arguments?.find((a) => a.name.value === listArg);
-    return Math.max(1, arg ? itemCount(arg.value) : 0);
+    return Math.min(batchCap, Math.max(1, arg ? itemCount(arg.value) : 0));
   };
   // Memoised per fragment, so spreads that fan out cost their count once; a cycle (refused by validation) counts 0.
   const memo = new Map<string, number>();

@@ -4,6 +4,8 @@
 import { RateLimitedError } from '../queue/errors.js';
 
 export interface RateLimiter {
+  /** The budget per key and second; undefined when there is no limit. */
+  readonly perSecond?: number;
   /**
    * Spends `cost` tokens of `callerId` (default 1), all or none: throws RateLimitedError, spending nothing,
    * when fewer are left. A cost above one second's budget can never pass. `counted`: how many requests the
@@ -17,8 +19,8 @@ export function rateLimitedError(perSecond: number, counted: number, waitSeconds
   return new RateLimitedError(
     // The transport spent one already: a request counted above one second's budget can never pass.
     counted > perSecond
-      ? `This request counts as ${counted} requests (one per root field of a mutation and per item of a batch), more than the ${perSecond} per second this key may make; split it`
-      : `Too many requests: this key may make ${perSecond} per second${counted > 1 ? ` and this one counts as ${counted} (one per root field of a mutation and per item of a batch)` : ''}; slow down and try again shortly`,
+      ? `This request counts as ${counted} requests (one per root field of a mutation and per item of a batch up to one second's budget), more than the ${perSecond} per second this key may make; split it`
+      : `Too many requests: this key may make ${perSecond} per second${counted > 1 ? ` and this one counts as ${counted} (one per root field of a mutation and per item of a batch up to one second's budget)` : ''}; slow down and try again shortly`,
     waitSeconds,
   );
 }
@@ -30,6 +32,7 @@ export function createRateLimiter(
   if (perSecond === undefined) return { take: () => {} };
   const buckets = new Map<string, { tokens: number; at: number }>();
   return {
+    perSecond,
     take(callerId, cost = 1, counted = cost) {
       const now = clock();
       const bucket = buckets.get(callerId) ?? { tokens: perSecond, at: now };

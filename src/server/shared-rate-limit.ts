@@ -26,6 +26,7 @@ export function createSharedRateLimiter(options: SharedRateLimiterOptions): Rate
     insuranceLimiter: new RateLimiterMemory({ points: perSecond, duration: 1 }),
   });
   return {
+    perSecond,
     async take(callerId, cost = 1, counted = cost) {
       // More than a window's budget can never pass: refused without spending anything.
       if (counted > perSecond) throw rateLimitedError(perSecond, counted, 1);

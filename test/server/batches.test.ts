@@ -167,8 +167,11 @@ describe.each(ENGINES)('submitQuotes on %s', (engine) => {
     };
     const many = (n: number) => ({ input: Array.from({ length: n }, (_, i) => item(i)) });
 
-    it('refuses a batch above one second of budget whole, over HTTP with 429, creating nothing', async () => {
+    it('counts a batch above one second of budget as that budget: it passes with all of it left, and spends it', async () => {
       const s = await start(LIMITED);
+      const first = await s.gql(SUBMIT_MANY, many(51), 'k1');
+      expect(first.errors).toBeUndefined();
+      // Nothing is left: the next batch is refused whole over HTTP with 429, creating nothing.
       const res = await fetch(s.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: 'Bearer k1' },
@@ -178,11 +181,21 @@ describe.each(ENGINES)('submitQuotes on %s', (engine) => {
       expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       const body = (await res.json()) as { errors?: { message: string; extensions?: { code?: string } }[] };
       expect(body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
-      expect(body.errors?.[0]?.message).toMatch(/counts as 51 requests.*50 per second.*split it/);
+      expect(body.errors?.[0]?.message).toMatch(/slow down/);
+      expect(await active(s, 'ka')).toBe(51);
+    });
+
+    it('refuses a document counted above one second of budget whole: two batches, or a batch and more', async () => {
+      const s = await start(LIMITED);
+      const two = `mutation Two($input: [SubmitQuoteInput!]!) { a: submitQuotes(input: $input) { messageId } b: submitQuotes(input: $input) { messageId } }`;
+      const res = await s.gql(two, many(30), 'k1');
+      expect(res.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+      expect(res.errors?.[0]?.message).toMatch(/counts as 60 requests.*50 per second.*split it/);
       // An inline list is counted the same way as a variable.
-      const inline = `mutation { submitQuotes(input: [${Array.from({ length: 51 }, () => `{ submission: { applicantName: "A", address: "1 Main St", coverageAmount: 250000 } }`).join(', ')}]) { messageId } }`;
+      const inline = `mutation { a: submitQuotes(input: [${Array.from({ length: 30 }, () => `{ submission: { applicantName: "A", address: "1 Main St", coverageAmount: 250000 } }`).join(', ')}]) { messageId } b: submitQuote(input: { submission: { applicantName: "A", address: "1 Main St", coverageAmount: 250000 } }) { messageId } c: submitQuotes(input: [${Array.from({ length: 30 }, () => `{ submission: { applicantName: "A", address: "1 Main St", coverageAmount: 250000 } }`).join(', ')}]) { messageId } }`;
       const literal = await s.gql(inline, {}, 'k1');
       expect(literal.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+      expect(literal.errors?.[0]?.message).toMatch(/counts as 61 requests/);
       expect(await active(s, 'ka')).toBe(0);
     });
 
@@ -202,15 +215,22 @@ describe.each(ENGINES)('submitQuotes on %s', (engine) => {
     it('charges the same over WebSocket', async () => {
       const s = await start(LIMITED);
       const client = s.ws('k1');
-      const over = await new Promise<{ errors?: { extensions?: { code?: string } }[] }>((resolve, reject) => {
-        let got = {};
-        client.subscribe(
-          { query: SUBMIT_MANY, variables: many(51) },
-          { next: (r) => (got = r), error: reject, complete: () => resolve(got) },
-        );
-      });
-      expect(over.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
-      expect(await active(s, 'ka')).toBe(0);
+      const send = () =>
+        new Promise<{ errors?: { extensions?: { code?: string } }[] }>((resolve, reject) => {
+          let got = {};
+          client.subscribe(
+            { query: SUBMIT_MANY, variables: many(51) },
+            { next: (r) => (got = r), error: reject, complete: () => resolve(got) },
+          );
+        });
+      expect((await send()).errors).toBeUndefined();
+      // Nothing is left: the next subscribe is refused (an error message on the socket, not a result).
+      const refused = await send().then(
+        (r) => r.errors,
+        (e: unknown) => e,
+      );
+      expect(JSON.stringify(refused)).toContain('RATE_LIMITED');
+      expect(await active(s, 'ka')).toBe(51);
     });
   });
 });
