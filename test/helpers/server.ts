@@ -245,3 +245,21 @@ export function waitForEvent(
     });
   });
 }
+
+/**
+ * Records the runtime's changes from now on: started before a request, `waitFor` also finds a change published
+ * before the request's answer came back (the worker may finish a message first).
+ */
+export function recordEvents(runtime: Runtime): {
+  waitFor(predicate: (e: ChangeSeen) => boolean, timeoutMs?: number): Promise<ChangeSeen>;
+} {
+  const seen: ChangeSeen[] = [];
+  const off = runtime.events.onChange((e) => seen.push(e));
+  return {
+    waitFor(predicate, timeoutMs) {
+      off();
+      const found = seen.find(predicate);
+      return found ? Promise.resolve(found) : waitForEvent(runtime, predicate, timeoutMs);
+    },
+  };
+}
