@@ -230,28 +230,6 @@ export async function submitPaused(t: TestServer, input: Record<string, unknown>
 
 export type ChangeSeen = { messageId: string; version: number; kind: string; message: { status: string } };
 
-/**
- * Like `waitForEvent`, for a change that may already have been published when the caller starts to wait (the
- * worker can finish a quote before its submitter's response arrives): listens first, then looks in the stored log.
- */
-export function waitForStoredEvent(
-  runtime: Runtime,
-  predicate: (e: ChangeSeen) => boolean,
-  timeoutMs = 10_000,
-): Promise<ChangeSeen> {
-  const live = waitForEvent(runtime, predicate, timeoutMs);
-  const stored = (async () => {
-    for (let after = 0; ; ) {
-      const batch = await runtime.store.eventsAfter(after, 1000);
-      const found = batch.find((e) => predicate(e as unknown as ChangeSeen));
-      if (found) return found as unknown as ChangeSeen;
-      if (batch.length < 1000) return live;
-      after = batch[batch.length - 1]!.seq;
-    }
-  })();
-  return Promise.race([live, stored]);
-}
-
 /** Waits until `predicate` holds for a stored change of the runtime, and gives that change (no polling, no sleeps). */
 export function waitForEvent(
   runtime: Runtime,
@@ -270,4 +248,22 @@ export function waitForEvent(
       resolve(e);
     });
   });
+}
+
+/**
+ * Records the runtime's changes from now on: started before a request, `waitFor` also finds a change published
+ * before the request's answer came back (the worker may finish a message first).
+ */
+export function recordEvents(runtime: Runtime): {
+  waitFor(predicate: (e: ChangeSeen) => boolean, timeoutMs?: number): Promise<ChangeSeen>;
+} {
+  const seen: ChangeSeen[] = [];
+  const off = runtime.events.onChange((e) => seen.push(e));
+  return {
+    waitFor(predicate, timeoutMs) {
+      off();
+      const found = seen.find(predicate);
+      return found ? Promise.resolve(found) : waitForEvent(runtime, predicate, timeoutMs);
+    },
+  };
 }

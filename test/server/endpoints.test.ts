@@ -1,13 +1,7 @@
 // The HTTP surface around GraphQL: health, metrics, GraphiQL, the web page, queries by GET, SSE by GET.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/postgres.js';
-import {
-  SUBMISSION,
-  SUBMIT,
-  startTestServer,
-  type TestServer,
-  waitForStoredEvent,
-} from '../helpers/server.js';
+import { recordEvents, SUBMISSION, SUBMIT, startTestServer, type TestServer } from '../helpers/server.js';
 
 describe.each(ENGINES)('endpoints on %s', (engine) => {
   let t: TestServer;
@@ -26,11 +20,12 @@ describe.each(ENGINES)('endpoints on %s', (engine) => {
     });
 
     it('/metrics shows queue depth, attempts and request durations in Prometheus text', async () => {
+      const events = recordEvents(t.runtime);
       const res = await t.gql<{ submitQuote: { messageId: string } }>(SUBMIT, {
         input: { submission: SUBMISSION },
       });
       const id = res.data!.submitQuote.messageId;
-      await waitForStoredEvent(t.runtime, (e) => e.messageId === id && e.kind === 'completed');
+      await events.waitFor((e) => e.messageId === id && e.kind === 'completed');
       const text = await (await fetch(`${base}/metrics`)).text();
       expect(text).toMatch(/quote_queue_messages\{status="COMPLETED"\} [1-9]/);
       expect(text).toMatch(/quote_queue_pending\{priority="URGENT"\} 0/);

@@ -1,13 +1,7 @@
 // Every contract operation over HTTP, with the error codes each can answer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/postgres.js';
-import {
-  SUBMISSION,
-  SUBMIT,
-  startTestServer,
-  type TestServer,
-  waitForStoredEvent,
-} from '../helpers/server.js';
+import { recordEvents, SUBMISSION, SUBMIT, startTestServer, type TestServer } from '../helpers/server.js';
 
 type Submitted = {
   submitQuote: {
@@ -140,11 +134,12 @@ describe.each(ENGINES)('operations on %s', (engine) => {
     });
 
     it('reviewQuote answers a REFERRED quote; INVALID_STATE when no review is pending', async () => {
+      const events = recordEvents(t.runtime);
       const res = await t.gql<Submitted>(SUBMIT, {
         input: { submission: { ...SUBMISSION, coverageAmount: 2_000_000 } },
       });
       const id = res.data!.submitQuote.messageId;
-      await waitForStoredEvent(t.runtime, (e) => e.messageId === id && e.kind === 'completed-review-pending');
+      await events.waitFor((e) => e.messageId === id && e.kind === 'completed-review-pending');
       const review = `mutation($id: ID!, $notes: String) { reviewQuote(id: $id, action: APPROVE, notes: $notes) {
       result { decision } review { state reviewer notes decidedAt } } }`;
       const ok = await t.gql<{
