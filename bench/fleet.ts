@@ -54,7 +54,7 @@ interface Fleet {
   stop(): Promise<void>;
 }
 
-export async function startFleet(workers: number): Promise<Fleet> {
+async function startFleet(workers: number): Promise<Fleet> {
   const schema = await benchSchema('bench_fleet');
   const children: ServerChild[] = [];
   try {
@@ -84,8 +84,35 @@ export async function startFleet(workers: number): Promise<Fleet> {
   }
 }
 
+/** A quick run's one fleet (an API and 2 worker processes), shared by its workloads; see fleetFor. */
+let quickFleet: Fleet | null = null;
+
+/**
+ * A fresh fleet with `workers` worker processes on a fresh schema, or in a quick run the one shared fleet (starting
+ * processes would take longer than a quick run measures; its workloads then use its first `workers` workers, and
+ * each leaves them paused). `release` stops a fresh one.
+ */
+async function fleetFor(
+  quick: boolean,
+  workers: number,
+): Promise<{ fleet: Fleet; release(): Promise<void> }> {
+  if (!quick) {
+    const fleet = await startFleet(workers);
+    return { fleet, release: () => fleet.stop() };
+  }
+  quickFleet ??= await startFleet(2);
+  const shared = quickFleet;
+  return { fleet: { ...shared, workers: shared.workers.slice(0, workers) }, release: async () => {} };
+}
+
+/** Stops a quick run's shared fleet, if one was started. */
+export async function stopQuickFleet(): Promise<void> {
+  await quickFleet?.stop();
+  quickFleet = null;
+}
+
 /** Submits `n` real quotes through the API process, BATCH per request. */
-export async function submitMany(api: ServerChild, n: number): Promise<void> {
+async function submitMany(api: ServerChild, n: number): Promise<void> {
   for (let from = 0; from < n; from += BATCH) {
     const input = Array.from({ length: Math.min(BATCH, n - from) }, (_, i) => ({
       submission: quotePayload(from + i),
@@ -167,8 +194,13 @@ interface DrainRound {
   dbCpu: number;
 }
 
-async function drainRound(n: number, workers: number, admin: postgres.Sql): Promise<DrainRound> {
-  const fleet = await startFleet(workers);
+async function drainRound(
+  n: number,
+  workers: number,
+  admin: postgres.Sql,
+  quick: boolean,
+): Promise<DrainRound> {
+  const { fleet, release } = await fleetFor(quick, workers);
   try {
     await submitMany(fleet.api, n);
     // The local server runs with autovacuum off: the planner learns of the submitted rows from this.
@@ -201,7 +233,8 @@ async function drainRound(n: number, workers: number, admin: postgres.Sql): Prom
     );
     return round;
   } finally {
-    await fleet.stop();
+    for (const w of fleet.workers) w.workerPaused(true);
+    await release();
   }
 }
 
@@ -215,7 +248,7 @@ export async function runFleetDrain(quick: boolean, rounds: number): Promise<Fig
   try {
     for (let r = 0; r < rounds; r++) {
       for (const workers of r % 2 === 0 ? [1, 2] : [2, 1])
-        per.get(workers)!.push(await drainRound(n, workers, admin));
+        per.get(workers)!.push(await drainRound(n, workers, admin, quick));
     }
   } finally {
     await admin.end({ timeout: 1 });
@@ -292,7 +325,7 @@ interface DeliveryRound {
 export async function runFleetDelivery(quick: boolean, rounds: number): Promise<Figure[]> {
   const n = quick ? 200 : 1_000;
   const warm = quick ? 50 : 200;
-  const fleet = await startFleet(1);
+  const { fleet, release } = await fleetFor(quick, 1);
   const pool = await startSubscriberPool(2);
   const per: DeliveryRound[] = [];
   try {
@@ -339,8 +372,9 @@ export async function runFleetDelivery(quick: boolean, rounds: number): Promise<
       }
     }
   } finally {
+    fleet.workers[0]!.workerPaused(true);
     await pool.stop();
-    await fleet.stop();
+    await release();
   }
   const metric = fleetMetrics.delivery(n);
   const fig = (what: string, unit: string, pick: (r: DeliveryRound) => number) =>
@@ -370,7 +404,7 @@ async function completedCount(api: ServerChild): Promise<number> {
 export async function runFleetSubmit(quick: boolean, rounds: number): Promise<Figure[]> {
   const seconds = quick ? 1 : 5;
   const backlog = quick ? 2_000 : 40_000;
-  const fleet = await startFleet(1);
+  const { fleet, release } = await fleetFor(quick, 1);
   const per = { alone: [] as SubmitRound[], draining: [] as SubmitRound[] };
   try {
     const { api, workers } = fleet;
@@ -398,7 +432,7 @@ export async function runFleetSubmit(quick: boolean, rounds: number): Promise<Fi
       }
     }
   } finally {
-    await fleet.stop();
+    await release();
   }
   const m = fleetMetrics;
   const figures: Figure[] = [];

@@ -19,7 +19,7 @@ import { runCores } from './cores.js';
 import { runDepth } from './depth.js';
 import { runFairness } from './fairness.js';
 import type { Figure } from './figures.js';
-import { runFleetDelivery, runFleetDrain, runFleetSubmit } from './fleet.js';
+import { runFleetDelivery, runFleetDrain, runFleetSubmit, stopQuickFleet } from './fleet.js';
 import { runFollowers } from './followers.js';
 import { runGraphqlSubmit } from './graphql.js';
 import { postgresReachable } from './pg.js';
@@ -285,10 +285,12 @@ if (pgWorkloads.length > 0 && !(await postgresReachable())) {
     );
   // One round in a quick run: each drain and end-to-end run starts a service process of its own.
   if (wants(POSTGRES_SERVICE)) figures.push(...(await runPostgresService(quick, quick ? 1 : ROUNDS)));
-  // The fleet (issue 20): API and worker processes of their own on one schema. One round in a quick run.
+  // The fleet (issue 20): API and worker processes of their own on one schema. One round in a quick run, on one
+  // fleet shared by the three workloads.
   if (wants(FLEET_DRAIN)) figures.push(...(await runFleetDrain(quick, quick ? 1 : ROUNDS)));
   if (wants(FLEET_DELIVERY)) figures.push(...(await runFleetDelivery(quick, quick ? 1 : ROUNDS)));
   if (wants(FLEET_SUBMIT)) figures.push(...(await runFleetSubmit(quick, quick ? 1 : ROUNDS)));
+  await stopQuickFleet();
 }
 
 if (wants('graphql')) {

@@ -585,6 +585,12 @@ export function headlineTable(r: Results): string {
   lines.push(
     `| 10,000 subscribers each following its own quote while drained (and 1,000 on \`queueStats\`), commit to frame, p99 | ${cell(follow('commit to delivery, p99'))} | heap ${cell(follow('server heap per subscriber'))} per subscriber; one change to 10,000 on one message ${cell(oneMessage)} |`,
   );
+  const fleet = (workload: string, test: (m: string) => boolean) =>
+    r.figures.find((f) => f.workload === workload && test(f.metric));
+  const scaling = fleet(FLEET_DRAIN, (m) => m.startsWith('2 worker processes / 1'));
+  lines.push(
+    `| the fleet on PostgreSQL: 1,000 subscribers on API process A of changes committed by worker process B, p99 | ${cell(fleet(FLEET_DELIVERY, (m) => m.endsWith(', p99')))} | drain with 2 worker processes ${scaling ? `${scaling.value}x` : '-'} the drain with 1 |`,
+  );
   const met = targets(r).filter((t) => t.measured !== null);
   lines.push(
     `| targets met | ${met.filter((t) => t.met).length} of ${met.length} | [bench/README.md](bench/README.md#targets) |`,

@@ -73,6 +73,28 @@ describe('the targets are judged from the figures', () => {
     expect(judged(withFollowers(50, 10), 'heap per subscriber').met).toBe(false);
   });
 
+  it('fleet delivery across processes is met under 50 ms and missed at or above it', () => {
+    const withFleet = (p99: number): Results => {
+      const r = copy();
+      r.figures = [
+        ...r.figures.filter((f) => f.workload !== 'fleet-delivery'),
+        {
+          workload: 'fleet-delivery',
+          subject: 'quote-queue-pg',
+          metric: '1,000 subscribers on API process A, change to delivery, p99',
+          value: p99,
+          unit: 'ms',
+          better: 'lower',
+          rounds: [p99],
+        },
+      ];
+      return r;
+    };
+    expect(judged(withFleet(49.9), 'fleet:').met).toBe(true);
+    expect(judged(withFleet(50), 'fleet:').met).toBe(false);
+    expect(judged(copy(), 'fleet:').measured).toBe(null);
+  });
+
   it('the one-message fan-out is a figure, not a target', () => {
     expect(targets(copy()).some((t) => /one message/.test(t.target))).toBe(false);
   });
