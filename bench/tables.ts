@@ -71,9 +71,12 @@ export const CORES_MODES = [
 ] as const;
 /** How `npm start` runs by default (WORKER_PROCESS=false, WARM_UP_MS=3000): the mode the targets judge. */
 const CORES_DEFAULT = 'worker in the API process';
+/** The first `n` submissions after /ready (2,000 in a full run). */
+export const firstMetric = (n: number) =>
+  `first ${n.toLocaleString('en-US')} submitQuote after /ready, 50 connections, p99`;
 /** Each mode's figures are named `<mode>: <one of these>`. */
 export const CORES_METRICS = {
-  first: 'first 2,000 submitQuote after /ready, 50 connections, p99',
+  first: firstMetric(2000),
   p50: 'submitQuote, 50 connections, p50',
   p99: 'submitQuote, 50 connections, p99',
   ratio: 'submitQuote p99 / API alone, per round',

@@ -16,7 +16,10 @@ describe('loadConfig', () => {
       RETRY_BACKOFF_MS: 1000,
       PRIORITY_AGING_SECONDS: 0,
       DATABASE_POOL_SIZE: 10,
+      WARM_UP_MS: 3000,
+      WORKER_PROCESS: false,
     });
+    expect(loadConfig({ WARM_UP_MS: '0' }).WARM_UP_MS).toBe(0);
     const c = loadConfig({});
     expect([c.REDIS_URL, c.API_KEYS, c.RATE_LIMIT_PER_SECOND]).toEqual([undefined, undefined, undefined]);
   });
@@ -29,6 +32,7 @@ describe('loadConfig', () => {
     ['API_KEYS', 'k1:superuser', /API_KEYS=.*role one of submitter, reviewer, admin/],
     ['REDIS_URL', 'localhost:6379', /REDIS_URL=.*redis:\/\//],
     ['DATABASE_POOL_SIZE', '0', /DATABASE_POOL_SIZE="0": expected a whole number from 1 to 1000/],
+    ['WARM_UP_MS', '-1', /WARM_UP_MS="-1": expected a whole number from 0 to 600000/],
   ])('refuses %s=%s naming the variable and what it accepts', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);
