@@ -588,6 +588,13 @@ export function headlineTable(r: Results): string {
   lines.push(
     `| 10,000 subscribers each following its own quote while drained (and 1,000 on \`queueStats\`), commit to frame, p99 | ${cell(follow('commit to delivery, p99'))} | heap ${cell(follow('server heap per subscriber'))} per subscriber; one change to 10,000 on one message ${cell(oneMessage)} |`,
   );
+  // Issue 22's features as a broker sees them: another caller's bulk load does not hold back a few live quotes.
+  const feature = (workload: string, test: (m: string) => boolean) =>
+    r.figures.find((f) => f.workload === workload && test(f.metric));
+  const batched = feature('batch', (m) => m.startsWith('ratio batched'));
+  lines.push(
+    `| a caller's 10 quotes submitted behind another's 5,000 at the same priority, wait p99 | ${cell(feature('fairness', (m) => m.startsWith("B's wait p99, callers take turns")))} | oldest first ${cell(feature('fairness', (m) => m.startsWith("B's wait p99, one owner")))}; \`submitQuotes\` of 1,000 ${batched ? `${batched.value}x` : '-'} one at a time |`,
+  );
   const fleet = (workload: string, test: (m: string) => boolean) =>
     r.figures.find((f) => f.workload === workload && test(f.metric));
   const scaling = fleet(FLEET_DRAIN, (m) => m.startsWith('2 worker processes / 1'));
