@@ -106,6 +106,8 @@ describe.each(ENGINES)('webhooks on %s', (engine) => {
       expect.objectContaining({ id: webhook.id, url: r.url, events: ['MESSAGE_COMPLETED'] }),
     ]);
     expect(JSON.stringify(listed)).not.toContain(secret.slice(6));
+    // The receiver has answered; the dispatcher (in its own thread) records the delivery just after.
+    await t.runtime.dispatcher.idle();
     const deliveries = await t.gql<{ webhookDeliveries: Record<string, unknown>[] }>(DELIVERIES, {});
     expect(deliveries.data!.webhookDeliveries).toEqual([
       expect.objectContaining({
