@@ -10,12 +10,12 @@
 // this process has seen that many messages completed, by itself or by another process, and `follow-pause` pauses
 // and resumes its worker (started together over IPC: a stored resumeWorker reaches each process at its next
 // heartbeat, up to a second apart).
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { newMessageId } from '../../src/queue/ids.js';
 import type { Json, NewMessage } from '../../src/queue/types.js';
 import type { AttemptInfo } from '../../src/queue/worker.js';
 import { autoPriority } from '../../src/quotes/priority.js';
@@ -23,6 +23,7 @@ import { parseSubmission } from '../../src/quotes/submission.js';
 import { startRuntime } from '../../src/runtime.js';
 import { createServer } from '../../src/server/app.js';
 import { createMetrics } from '../../src/server/metrics.js';
+import { benchMessage } from '../messages.js';
 import { quotePayload } from '../quote-payloads.js';
 import { serveIpc, type ToChild } from './child.js';
 
@@ -111,16 +112,9 @@ serveIpc({ url: server?.url ?? '', wsUrl: server?.wsUrl ?? '' }, async () => {
 
 function message(n: number, now: Date): NewMessage {
   const payload = parseSubmission(quotePayload(n));
-  return {
-    id: newMessageId(),
+  return benchMessage({
     priority: autoPriority(payload.coverageAmount),
     payload: payload as unknown as Json,
-    useAgentic: false,
-    simulate: null,
-    maxRetries: 3,
-    timeoutSeconds: 300,
-    owner: 'bench',
-    idempotencyKey: null,
     createdAt: now,
-  };
+  });
 }
