@@ -1,9 +1,7 @@
 // Real service processes for fleet tests: API processes (`npm start`'s entry, with or without a worker) and
 // worker-only processes (`npm run worker`'s entry) on one DATABASE_URL, each a child process of the test.
-import { type Client, createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { type Child, spawnTs } from './child.js';
-import type { GraphQLResponse } from './server.js';
+import { type GraphQLClients, graphqlClients } from './server.js';
 
 /** The environment every fleet process starts with; a test's own variables override it. */
 export const FLEET_ENV = {
@@ -30,17 +28,7 @@ export interface FleetProcess {
   stop(): Promise<void>;
 }
 
-export interface ApiProcess extends FleetProcess {
-  url: string;
-  wsUrl: string;
-  gql<T = Record<string, unknown>>(
-    query: string,
-    variables?: Record<string, unknown>,
-    key?: string,
-  ): Promise<GraphQLResponse<T>>;
-  /** A graphql-ws client, disposed by `stop()`. */
-  ws(key?: string): Client;
-}
+export interface ApiProcess extends FleetProcess, GraphQLClients {}
 
 function wrap(child: Child): FleetProcess {
   const logs = () =>
@@ -96,33 +84,13 @@ function wrap(child: Child): FleetProcess {
 export async function startApi(env: Record<string, string>): Promise<ApiProcess> {
   const child = await spawnTs('src/main.ts', { ...FLEET_ENV, ...env }, /listening on (\S+)\n/);
   const url = /listening on (\S+)\n/.exec(child.output())![1]!;
-  const clients: Client[] = [];
   const base = wrap(child);
+  const { dispose, ...clients } = graphqlClients(url);
   return {
     ...base,
-    url,
-    wsUrl: url.replace(/^http/, 'ws'),
-    async gql(query, variables, key) {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
-        body: JSON.stringify({ query, variables }),
-      });
-      return (await res.json()) as GraphQLResponse<never>;
-    },
-    ws(key) {
-      const client = createClient({
-        url: url.replace(/^http/, 'ws'),
-        webSocketImpl: WebSocket,
-        connectionParams: key ? { authorization: `Bearer ${key}` } : {},
-        retryAttempts: 0,
-        lazy: true,
-      });
-      clients.push(client);
-      return client;
-    },
+    ...clients,
     async stop() {
-      await Promise.all(clients.map((c) => c.dispose()));
+      await dispose();
       await base.stop();
     },
   };

@@ -15,20 +15,56 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
   errors?: { message: string; path?: string[]; extensions?: { code?: string; field?: string } }[];
 }
 
-export interface TestServer {
+/** GraphQL clients of one running server: over HTTP, and over WebSocket (graphql-ws). */
+export interface GraphQLClients {
   url: string;
   wsUrl: string;
-  runtime: Runtime;
-  server: AppServer;
   /** POSTs a GraphQL operation; `key` is sent as a Bearer token. */
   gql<T = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
     key?: string,
   ): Promise<GraphQLResponse<T>>;
-  /** A graphql-ws client, closed by `stop()`. */
+  /** A graphql-ws client, closed by its owner's `stop()`. */
   ws(key?: string): Client;
+}
+
+export interface TestServer extends GraphQLClients {
+  runtime: Runtime;
+  server: AppServer;
   stop(): Promise<void>;
+}
+
+/** The clients of the server at `url` (its HTTP GraphQL endpoint); `dispose` closes the WebSocket ones. */
+export function graphqlClients(url: string): GraphQLClients & { dispose(): Promise<void> } {
+  const wsUrl = url.replace(/^http/, 'ws');
+  const clients: Client[] = [];
+  return {
+    url,
+    wsUrl,
+    async gql(query, variables, key) {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await res.json()) as GraphQLResponse<never>;
+    },
+    ws(key) {
+      const client = createClient({
+        url: wsUrl,
+        webSocketImpl: WebSocket,
+        connectionParams: key ? { authorization: `Bearer ${key}` } : {},
+        retryAttempts: 0,
+        lazy: true,
+      });
+      clients.push(client);
+      return client;
+    },
+    async dispose() {
+      await Promise.all(clients.map((c) => c.dispose()));
+    },
+  };
 }
 
 /**
@@ -81,34 +117,13 @@ export async function startTestServer(
     closeGraceMs: 1000,
     ...serverOptions,
   });
-  const clients: Client[] = [];
-
+  const { dispose, ...clients } = graphqlClients(server.url);
   return {
-    url: server.url,
-    wsUrl: server.wsUrl,
+    ...clients,
     runtime,
     server,
-    async gql(query, variables, key) {
-      const res = await fetch(server.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
-        body: JSON.stringify({ query, variables }),
-      });
-      return (await res.json()) as GraphQLResponse<never>;
-    },
-    ws(key) {
-      const client = createClient({
-        url: server.wsUrl,
-        webSocketImpl: WebSocket,
-        connectionParams: key ? { authorization: `Bearer ${key}` } : {},
-        retryAttempts: 0,
-        lazy: true,
-      });
-      clients.push(client);
-      return client;
-    },
     async stop() {
-      await Promise.all(clients.map((c) => c.dispose()));
+      await dispose();
       await server.close();
       await runtime.stop(500);
       await db.cleanup();
@@ -212,11 +227,19 @@ export const SUBMIT = /* GraphQL */ `
   }
 `;
 
+/** The part of SUBMIT's answer most tests read. */
+export type Submitted = { submitQuote: { messageId: string } };
+
 export const MESSAGE_STATUS = /* GraphQL */ `
   subscription Follow($id: ID!, $afterVersion: Int) {
     messageStatus(id: $id, afterVersion: $afterVersion) { id status version review { state } result { decision } }
   }
 `;
+
+/** The part of a MESSAGE_STATUS value most tests read. */
+export type Status = {
+  messageStatus: { id: string; status: string; version: number; review: { state: string } };
+};
 
 /** Submits with the worker paused, so a test subscribes before anything happens to the message. */
 export async function submitPaused(t: TestServer, input: Record<string, unknown> = {}): Promise<string> {

@@ -9,12 +9,12 @@ import {
   MESSAGE_STATUS,
   SUBMISSION,
   SUBMIT,
+  type Submitted,
   startTestServer,
   type TestServer,
 } from '../helpers/server.js';
 
 const KEYS = 'sub-key-1:submitter:alice,sub-key-2:submitter,rev-key:reviewer:rita,adm-key:admin:root';
-type Submitted = { submitQuote: { messageId: string } };
 
 describe.each(ENGINES)('keys and roles on %s', (engine) => {
   let t: TestServer;

@@ -12,12 +12,11 @@ import {
   collectWs,
   MESSAGE_STATUS,
   nextPayloads,
+  type Status,
   SUBMISSION,
   SUBMIT,
+  type Submitted,
 } from '../helpers/server.js';
-
-type Status = { messageStatus: { id: string; status: string; version: number } };
-type Submitted = { submitQuote: { messageId: string } };
 
 const MESSAGES = 300;
 const RATE = 50;

@@ -12,13 +12,13 @@ import {
   collectWs,
   MESSAGE_STATUS,
   nextPayloads,
+  type Status,
   SUBMISSION,
   SUBMIT,
+  type Submitted,
   startTestServer,
 } from '../helpers/server.js';
 
-type Status = { messageStatus: { id: string; status: string; version: number } };
-type Submitted = { submitQuote: { messageId: string } };
 type Proc = {
   id: string;
   host: string;

@@ -6,17 +6,16 @@ import WebSocket from 'ws';
 import { ENGINES } from '../helpers/postgres.js';
 import {
   collectWs,
+  type Status,
   SUBMISSION,
   SUBMIT,
+  type Submitted,
   startTestServer,
   submitPaused as submitPausedOn,
   type TestServer,
   waitForEvent,
 } from '../helpers/server.js';
 import { settledHeapBytes } from '../soak/gc.js';
-
-type Status = { messageStatus: { id: string; status: string; version: number } };
-type Submitted = { submitQuote: { messageId: string } };
 
 const FOLLOW = 'subscription($id: ID!) { messageStatus(id: $id) { id status version } }';
 

@@ -7,16 +7,15 @@ import {
   collectWs,
   MESSAGE_STATUS,
   nextPayloads,
+  type Status,
   SUBMISSION,
   SUBMIT,
+  type Submitted,
   startTestServer,
   submitPaused as submitPausedOn,
   type TestServer,
   waitForEvent,
 } from '../helpers/server.js';
-
-type Status = { messageStatus: { id: string; status: string; version: number; review: { state: string } } };
-type Submitted = { submitQuote: { messageId: string } };
 
 describe.each(ENGINES)('subscriptions on %s', (engine) => {
   let t: TestServer;
