@@ -1,5 +1,5 @@
 // JIT warm-up (WARM_UP_MS): right after start V8 runs the submit path unoptimised, and the first thousands of
-// submissions wait on the compiler (their p99 was ~140 ms against ~40 ms warm). So before /ready turns 200 the
+// submissions wait on the compiler. So before /ready turns 200 the
 // process runs a scratch copy of itself (runtime and server, the same code) on a temporary database of the same
 // engine, and sends it real traffic over loopback: submitQuote from many connections, reads, and subscriptions
 // over WebSocket and SSE, with the worker draining when this process runs one. The scratch copy has its own

@@ -20,8 +20,8 @@ run(async () => {
     logger,
     withWorker: true,
     api: false,
-    // Sharing a SQLite file's one write lock with an API process (npm start's, or WORKER_PROCESS's parent): 2 ms
-    // free after each settling commit let its submits in at their first retry (bench/ROUNDS.md, cores).
+    // Sharing a SQLite file's one write lock with an API process (npm start's, or WORKER_PROCESS's parent): a short
+    // gap after each settling commit lets its submits in at their first retry.
     settleGapMs: engineOf(config.DATABASE_URL) === 'sqlite' ? 2 : 0,
   });
   logger.info({ concurrency: config.WORKER_CONCURRENCY, database: config.DATABASE_URL }, 'worker started');

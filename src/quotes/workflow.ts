@@ -123,7 +123,7 @@ export async function runUnderwritingWorkflow(
       };
       if (status === 'DONE') done.push({ record: steps[at - 1]!, output });
       // After the last step the run is over and its result stored next, usually in the same write: a checkpoint
-      // then (the largest, ~4 KB) would cost its encoding for nothing.
+      // then (the largest) would cost its encoding for nothing.
       report(status === 'DONE' && done.length < STEP_NAMES.length);
     }
   }

@@ -23,7 +23,7 @@ export interface DocumentLimits {
   maxTokens: number;
   /**
    * Most fields in an operation, fragments counted where they are spread. graphql's rule that fields of the
-   * same name can merge compares them pairwise: 9,000 copies of one leaf took 10 s of event loop.
+   * same name can merge compares them pairwise, so its work grows with the square of this count.
    */
   maxFields: number;
   /**

@@ -2,7 +2,7 @@
 // `submitQuote` in one document cost 100, and a batch field (one marked with CHARGE_PER_ITEM) costs one request
 // per item of its list argument, up to one second's budget: a `submitQuotes` of 1,000 at 200/s passes only when
 // the key's whole budget is left, and spends it (the contract allows batches of 1,000 whatever the key's rate,
-// and the parse work per key stays bounded by 5x its rate at worst). The transport has already charged
+// and a key still sends at most one full batch a second). The transport has already charged
 // one for the document (HTTP in `onParams`, WebSocket at subscribe); the rest is charged here, all or nothing,
 // before anything executes.
 import {

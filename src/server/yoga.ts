@@ -86,7 +86,7 @@ export interface GraphQLHandlerOptions {
 /**
  * Subscriptions run on graphql-js's own `subscribe`: graphql-tools' executor, yoga's default, keeps several more
  * layers around every open stream (incremental delivery, abort signals) that none of our subscriptions use, and a
- * live service holds many streams open at once (bench/ROUNDS.md, issue 21). Registered before the tracker, which
+ * live service holds many streams open at once. Registered before the tracker, which
  * wraps the subscribe function it is handed.
  */
 const graphqlJsSubscribe: Plugin = {
@@ -119,7 +119,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions): GraphQLHan
       subscriptionsProtocol: 'WS',
       defaultQuery: '{\n  queueStats {\n    pendingCount\n    processingCount\n    completedCount\n  }\n}\n',
     },
-    // GraphiQL from the package's inlined assets, never a CDN; the 9 MB page is rendered once.
+    // GraphiQL from the package's inlined assets, never a CDN; the large page is rendered once.
     renderGraphiQL: (opts?: GraphiQLOptions) => {
       graphiqlPage ??= renderGraphiQL(opts);
       graphiqlPolicy ??= graphiqlCsp(graphiqlPage);

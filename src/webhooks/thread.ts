@@ -1,8 +1,7 @@
 // The webhook dispatcher in a worker thread of its own (thread-main.ts), behind the Dispatcher interface.
 //
 // An HTTP call per delivery, its share of the transactions that make, claim and settle deliveries, and the bodies
-// they carry cost the event loop they run on about as much as the quote they report (bench/ROUNDS.md, issue 23):
-// in the worker's loop they halved the drain. The dispatcher already works only from the stored log, so the thread
+// they carry cost the event loop they run on about as much as the quote they report. The dispatcher already works only from the stored log, so the thread
 // runs the same dispatcher on connections of its own and this side only tells it when to look: a wake-up at most
 // every `batchMs` while delivered kinds of change are published here (other processes' changes reach it through
 // its poll), and a kick when this process created or deleted an endpoint. Every guarantee stays the dispatcher's
