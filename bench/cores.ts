@@ -16,7 +16,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import postgres from 'postgres';
 import { openPostgres } from '../src/db/postgres/open.js';
 import { openSqlite } from '../src/db/sqlite/open.js';
@@ -27,11 +26,12 @@ import type { NewMessage } from '../src/queue/types.js';
 import { autoPriority } from '../src/quotes/priority.js';
 import { parseSubmission } from '../src/quotes/submission.js';
 import { type Figure, figureOf } from './figures.js';
+import { post } from './post.js';
 import { quotePayload } from './quote-payloads.js';
+import { submitBody, submitLoad } from './submit-load.js';
 import { CORES, CORES_METRICS, CORES_MODES, firstMetric } from './tables.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const CONNECTIONS = 50;
 /** The cold figure: as many submissions right after /ready (a quick run's fewer, so the suite's run stays short). */
 const first = (quick: boolean) => (quick ? 500 : 2000);
 
@@ -46,11 +46,7 @@ type CoresMode = (typeof CORES_MODES)[number];
 /** The mode measured for the first 2,000 only: its steady state is the warmed mode's. */
 const COLD_ONLY: CoresMode = 'worker in the API process, no warm-up';
 
-const BODY = JSON.stringify({
-  query:
-    'mutation Submit($input: SubmitQuoteInput!) { submitQuote(input: $input) { messageId status priority } }',
-  variables: { input: { submission: quotePayload(1) } },
-});
+const BODY = submitBody(quotePayload(1));
 
 interface Round {
   mode: CoresMode;
@@ -147,25 +143,12 @@ async function ready(url: string): Promise<void> {
 }
 
 async function completed(url: string): Promise<number> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: '{ queueStats { completedCount } }' }),
-  });
-  return ((await res.json()) as { data: { queueStats: { completedCount: number } } }).data.queueStats
-    .completedCount;
+  const data = await post(url, '{ queueStats { completedCount } }');
+  return (data.queueStats as { completedCount: number }).completedCount;
 }
 
 async function hit(url: string, options: { amount?: number; duration?: number }) {
-  const r = await autocannon({
-    url,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
-    body: BODY,
-    connections: CONNECTIONS,
-    pipelining: 1,
-    ...options,
-  });
+  const r = await submitLoad(url, BODY, options);
   if (r.non2xx > 0) throw new Error(`${r.non2xx} non-2xx answers`);
   return r;
 }

@@ -31,3 +31,9 @@ export function figureOf(
     rounds: rounds.map((x) => round(x, digits)),
   };
 }
+
+/** Figures of one subject from its rounds' records: each picks its value from every round's record. */
+export function figuresFrom<R>(workload: string, subject: string, rounds: R[]) {
+  return (metric: string, unit: string, better: 'higher' | 'lower', digits: number, pick: (r: R) => number) =>
+    figureOf(workload, subject, metric, unit, better, rounds.map(pick), digits);
+}

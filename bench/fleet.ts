@@ -17,14 +17,15 @@
 //     backlog of quotes, alone and while a worker process drains that backlog, alternating in each round.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import postgres from 'postgres';
-import { type Figure, figureOf } from './figures.js';
+import { type Figure, figureOf, figuresFrom } from './figures.js';
 import { commitToDelivery, FOLLOW } from './followers.js';
-import { CONNECTIONS, type Load, load } from './graphql.js';
+import { type Load, load } from './graphql.js';
 import { BENCH_PG_URL, benchSchema } from './pg.js';
 import { post } from './post.js';
 import { quotePayload } from './quote-payloads.js';
 import { type ServerChild, startServerChild } from './servers/child.js';
 import { percentile } from './stats.js';
+import { CONNECTIONS } from './submit-load.js';
 import { startSubscriberPool } from './subscriber-pool.js';
 import { FLEET_DELIVERY, FLEET_DRAIN, FLEET_SUBMIT } from './tables.js';
 
@@ -258,43 +259,12 @@ export async function runFleetDrain(quick: boolean, rounds: number): Promise<Fig
   for (const [workers, list] of per) {
     const subject = `${workers} worker process${workers > 1 ? 'es' : ''}`;
     const metric = m.drain(n, workers);
+    const fig = figuresFrom(FLEET_DRAIN, subject, list);
     figures.push(
-      figureOf(
-        FLEET_DRAIN,
-        subject,
-        metric,
-        'msg/s',
-        'higher',
-        list.map((x) => x.rate),
-        0,
-      ),
-      figureOf(
-        FLEET_DRAIN,
-        subject,
-        `${metric}, ${m.cpu('worker processes')}`,
-        'µs/msg',
-        'lower',
-        list.map((x) => x.workerCpu),
-        1,
-      ),
-      figureOf(
-        FLEET_DRAIN,
-        subject,
-        `${metric}, ${m.cpu('API process')}`,
-        'µs/msg',
-        'lower',
-        list.map((x) => x.apiCpu),
-        1,
-      ),
-      figureOf(
-        FLEET_DRAIN,
-        subject,
-        `${metric}, ${m.cpu('PostgreSQL backends')}`,
-        'µs/msg',
-        'lower',
-        list.map((x) => x.dbCpu),
-        1,
-      ),
+      fig(metric, 'msg/s', 'higher', 0, (x) => x.rate),
+      fig(`${metric}, ${m.cpu('worker processes')}`, 'µs/msg', 'lower', 1, (x) => x.workerCpu),
+      fig(`${metric}, ${m.cpu('API process')}`, 'µs/msg', 'lower', 1, (x) => x.apiCpu),
+      fig(`${metric}, ${m.cpu('PostgreSQL backends')}`, 'µs/msg', 'lower', 1, (x) => x.dbCpu),
     );
   }
   const one = per.get(1)!;
@@ -440,47 +410,13 @@ export async function runFleetSubmit(quick: boolean, rounds: number): Promise<Fi
     const list = per[draining ? 'draining' : 'alone'];
     const subject = draining ? 'API + worker process' : 'API process alone';
     const metric = m.submit(draining);
+    const fig = figuresFrom(FLEET_SUBMIT, subject, list);
     figures.push(
-      figureOf(
-        FLEET_SUBMIT,
-        subject,
-        `${metric}, p50`,
-        'ms',
-        'lower',
-        list.map((x) => x.p50),
-        2,
-      ),
-      figureOf(
-        FLEET_SUBMIT,
-        subject,
-        `${metric}, p99`,
-        'ms',
-        'lower',
-        list.map((x) => x.p99),
-        2,
-      ),
-      figureOf(
-        FLEET_SUBMIT,
-        subject,
-        `${metric}, throughput`,
-        'req/s',
-        'higher',
-        list.map((x) => x.rate),
-        0,
-      ),
+      fig(`${metric}, p50`, 'ms', 'lower', 2, (x) => x.p50),
+      fig(`${metric}, p99`, 'ms', 'lower', 2, (x) => x.p99),
+      fig(`${metric}, throughput`, 'req/s', 'higher', 0, (x) => x.rate),
     );
-    if (draining)
-      figures.push(
-        figureOf(
-          FLEET_SUBMIT,
-          subject,
-          `${metric}, drained`,
-          'msg/s',
-          'higher',
-          list.map((x) => x.drained),
-          0,
-        ),
-      );
+    if (draining) figures.push(fig(`${metric}, drained`, 'msg/s', 'higher', 0, (x) => x.drained));
   }
   figures.push(
     figureOf(

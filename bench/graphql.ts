@@ -10,27 +10,16 @@
 // flips every round, and the ratio figures are the median of the per-round ratios. Beside throughput and
 // latency, each server's CPU time per answered request (all its threads, from the child itself): on a shared
 // machine, where throughput moves with whatever else runs, it is the steadier measure of the work a request costs.
-import autocannon from 'autocannon';
-import type { Figure } from './figures.js';
-import { figureOf } from './figures.js';
+import { type Figure, figureOf, figuresFrom } from './figures.js';
 import { post } from './post.js';
 import { type ServerChild, startServerChild } from './servers/child.js';
+import { CONNECTIONS, SUBMIT, submitBody, submitLoad } from './submit-load.js';
 
-export const CONNECTIONS = 50;
-const SUBMIT =
-  'mutation Submit($input: SubmitQuoteInput!) { submitQuote(input: $input) { messageId status priority } }';
-const BODY = JSON.stringify({
-  query: SUBMIT,
-  variables: {
-    input: {
-      submission: {
-        applicantName: 'Bench Applicant',
-        address: '1 Main St, Austin, TX 78701',
-        coverageAmount: 250_000,
-        yearBuilt: 1998,
-      },
-    },
-  },
+const BODY = submitBody({
+  applicantName: 'Bench Applicant',
+  address: '1 Main St, Austin, TX 78701',
+  coverageAmount: 250_000,
+  yearBuilt: 1998,
 });
 
 export interface Load {
@@ -47,15 +36,7 @@ export async function load(server: ServerChild, seconds: number): Promise<Load> 
   const { url } = server;
   const cpu0 = await server.cpuMicros();
   const t0 = performance.now();
-  const r = await autocannon({
-    url,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
-    body: BODY,
-    connections: CONNECTIONS,
-    pipelining: 1,
-    duration: seconds,
-  });
+  const r = await submitLoad(url, BODY, { duration: seconds });
   const elapsed = (performance.now() - t0) / 1000;
   const cpuUs = ((await server.cpuMicros()) - cpu0) / r['2xx'];
   if (r.non2xx > 0 || r.errors > 0 || r.timeouts > 0) {
@@ -108,43 +89,12 @@ export async function runGraphqlSubmit(quick: boolean, rounds: number): Promise<
     const figures: Figure[] = [];
     for (const name of names) {
       const loads = per.get(name)!;
+      const fig = figuresFrom('graphql-submit', name, loads);
       figures.push(
-        figureOf(
-          'graphql-submit',
-          name,
-          metric('throughput'),
-          'req/s',
-          'higher',
-          loads.map((l) => l.rate),
-          0,
-        ),
-        figureOf(
-          'graphql-submit',
-          name,
-          metric('p50'),
-          'ms',
-          'lower',
-          loads.map((l) => l.p50),
-          2,
-        ),
-        figureOf(
-          'graphql-submit',
-          name,
-          metric('p99'),
-          'ms',
-          'lower',
-          loads.map((l) => l.p99),
-          2,
-        ),
-        figureOf(
-          'graphql-submit',
-          name,
-          metric('server CPU per request'),
-          'µs',
-          'lower',
-          loads.map((l) => l.cpuUs),
-          0,
-        ),
+        fig(metric('throughput'), 'req/s', 'higher', 0, (l) => l.rate),
+        fig(metric('p50'), 'ms', 'lower', 2, (l) => l.p50),
+        fig(metric('p99'), 'ms', 'lower', 2, (l) => l.p99),
+        fig(metric('server CPU per request'), 'µs', 'lower', 0, (l) => l.cpuUs),
       );
     }
     const ours = per.get('quote-queue')!;
