@@ -21,8 +21,7 @@ async function measure(agentic: boolean, n: number): Promise<number> {
       id: `q${i}`,
       attempt: 1,
       payload: quotePayload(i) as Json,
-      useAgentic: agentic,
-      simulate: null,
+      options: agentic ? { useAgentic: true } : null,
       checkpoint: null,
     });
   }

@@ -1,5 +1,5 @@
 // The glue between the quote domain and the queue: the processor the worker runs for each message. It validates
-// the stored submission, applies fault injection and the configured delay, then underwrites by the plain path or
+// the stored submission, applies the fault injection its options ask for and the configured delay, then underwrites by the plain path or
 // the agentic workflow, which resumes from the steps an earlier attempt finished (the message's checkpoint).
 
 import {
@@ -10,6 +10,7 @@ import {
   type Processor,
 } from './queue/processor.js';
 import type { Json } from './queue/types.js';
+import { quoteOptionsOf, type Simulation } from './quote-options.js';
 import { DEFAULT_SCREENING_LIST } from './quotes/compliance.js';
 import { delay } from './quotes/delay.js';
 import { createDeterministicProvider } from './quotes/deterministic-provider.js';
@@ -58,11 +59,12 @@ export function createQuoteProcessor(options: QuoteProcessorOptions = {}): Proce
       const { signal } = ctx;
       signal.throwIfAborted();
       const submission = parsedOrPermanent(job.payload);
-      await simulate(job, signal);
+      const { useAgentic, simulate: simulation } = quoteOptionsOf(job.options);
+      await simulate(simulation, job.attempt, signal);
       if (processingDelayMs > 0) await delay(processingDelayMs, signal);
       signal.throwIfAborted();
 
-      if (!job.useAgentic) {
+      if (!useAgentic) {
         const rate = () => underwrite(submission, { asOf: now(), screeningList });
         // The plain path is one step: a span of the attempt's trace when tracing is on.
         const { rating, decision } = tracingEnabled()
@@ -88,14 +90,14 @@ export function createQuoteProcessor(options: QuoteProcessorOptions = {}): Proce
  * Fault injection: the attempt first takes `processingMs` (so even a failing attempt takes its time, as
  * the contract says each attempt does), then the first `failAttempts` attempts of the message's life throw.
  */
-async function simulate(job: ClaimedMessage, signal: AbortSignal): Promise<void> {
-  const { processingMs, failAttempts, failPermanently } = job.simulate ?? {};
+async function simulate(simulation: Simulation | null, attempt: number, signal: AbortSignal): Promise<void> {
+  const { processingMs, failAttempts, failPermanently } = simulation ?? {};
   if (processingMs !== undefined && processingMs > 0) await delay(processingMs, signal);
-  if (failPermanently && job.attempt === 1) {
+  if (failPermanently && attempt === 1) {
     throw new PermanentFailure('simulated permanent failure: bad data found during underwriting');
   }
-  if (failAttempts !== undefined && job.attempt <= failAttempts) {
-    throw new Error(`simulated failure (attempt ${job.attempt} of ${failAttempts})`);
+  if (failAttempts !== undefined && attempt <= failAttempts) {
+    throw new Error(`simulated failure (attempt ${attempt} of ${failAttempts})`);
   }
 }
 

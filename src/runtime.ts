@@ -21,6 +21,7 @@ import { createQueueService, type QueueService } from './queue/service.js';
 import type { QueueStore } from './queue/store.js';
 import type { Json } from './queue/types.js';
 import { type AttemptInfo, createWorker, type Worker } from './queue/worker.js';
+import { quoteOptionsParser } from './quote-options.js';
 import { createQuoteProcessor } from './quote-processor.js';
 import { SubmissionError } from './quotes/errors.js';
 import { autoPriority } from './quotes/priority.js';
@@ -193,7 +194,6 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     fleet,
     maxSize: config.MAX_QUEUE_SIZE,
     maxPerOwner: config.MAX_ACTIVE_PER_OWNER,
-    allowFaultInjection: config.ALLOW_FAULT_INJECTION,
     workerCount: Math.max(1, config.WORKER_CONCURRENCY),
     parsePayload: (input) => {
       try {
@@ -203,6 +203,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         throw error;
       }
     },
+    parseOptions: quoteOptionsParser(config.ALLOW_FAULT_INJECTION),
     priorityFor: (payload) => autoPriority((payload as { coverageAmount: number }).coverageAmount),
     clock: options.clock,
     leaseMs: options.leaseMs,

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type ClaimedMessage, PermanentFailure, type ProcessContext } from '../src/queue/processor.js';
-import type { Json, Simulation } from '../src/queue/types.js';
+import type { Json } from '../src/queue/types.js';
+import type { Simulation } from '../src/quote-options.js';
 import { createQuoteProcessor } from '../src/quote-processor.js';
 import { STEP_NAMES } from '../src/quotes/provider.js';
 import { AS_OF, submissionInput } from './quotes/fixtures.js';
@@ -12,8 +13,7 @@ function job(overrides: Partial<ClaimedMessage> = {}, payload: Record<string, un
     id: 'msg-1',
     attempt: 1,
     payload: submissionInput(payload) as Json,
-    useAgentic: false,
-    simulate: null,
+    options: null,
     checkpoint: null,
     ...overrides,
   };
@@ -26,7 +26,7 @@ function context(signal: AbortSignal = new AbortController().signal) {
 }
 
 function simulated(simulate: Simulation, attempt = 1): ClaimedMessage {
-  return job({ simulate, attempt });
+  return job({ options: { simulate: simulate as Json }, attempt });
 }
 
 afterEach(() => {
@@ -91,7 +91,7 @@ describe('the plain path', () => {
   it('screens against the list it is given', async () => {
     const processor = createQuoteProcessor({ now, screeningList: ['Jane Doe'] });
     const plain = await processor.process(job(), context().ctx);
-    const agentic = await processor.process(job({ useAgentic: true }), context().ctx);
+    const agentic = await processor.process(job({ options: { useAgentic: true } }), context().ctx);
     expect(plain.result).toMatchObject({ decision: 'DECLINED' });
     expect(agentic.result).toMatchObject({ decision: 'DECLINED' });
   });
@@ -101,7 +101,10 @@ describe('the agentic path', () => {
   it('adds the five steps to the result and reports progress as they run', async () => {
     const { ctx, progress } = context();
     const processor = createQuoteProcessor({ now });
-    const outcome = await processor.process(job({ useAgentic: true }, { coverageAmount: 2_000_000 }), ctx);
+    const outcome = await processor.process(
+      job({ options: { useAgentic: true } }, { coverageAmount: 2_000_000 }),
+      ctx,
+    );
     const steps = (outcome.result as { steps: { name: string; status: string }[] }).steps;
     expect(steps.map((step) => [step.name, step.status])).toEqual(STEP_NAMES.map((name) => [name, 'DONE']));
     expect(progress).toHaveLength(10);
@@ -121,7 +124,9 @@ describe('the agentic path', () => {
         if (Array.isArray(steps) && steps.length === 2) controller.abort(reason);
       },
     };
-    await expect(createQuoteProcessor({ now }).process(job({ useAgentic: true }), ctx)).rejects.toBe(reason);
+    await expect(
+      createQuoteProcessor({ now }).process(job({ options: { useAgentic: true } }), ctx),
+    ).rejects.toBe(reason);
   });
 });
 

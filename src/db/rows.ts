@@ -8,9 +8,9 @@ import {
   type Message,
   type MessageEvent,
   PRIORITIES,
-  type Simulation,
   type Status,
 } from '../queue/types.js';
+import { FORMAT_2_KEYS, legacyOptions } from './legacy-snapshots.js';
 
 /** A `messages` row as either engine returns it (column names, integers for times and booleans, JSON as text). */
 export interface MessageRow {
@@ -34,8 +34,6 @@ export interface MessageRow {
   lease_owner: string | null;
   lease_expires_at: number | null;
   payload: string;
-  use_agentic: number;
-  simulate: string | null;
   result: string | null;
   progress: string | null;
   review_state: string;
@@ -52,8 +50,10 @@ export interface MessageRow {
    * which keeps it out of the claim index; a claim clears it once the time has come (each engine's claim.ts).
    */
   due_at: number | null;
-  /** Message.checkpoint as JSON text. Last: added by migration (ALTER TABLE appends). Left out of event snapshots. */
+  /** Message.checkpoint as JSON text. Added by migration (ALTER TABLE appends). Left out of event snapshots. */
   checkpoint: string | null;
+  /** Message.options as JSON text. Last: added by migration 0011 (SQLite) / 0006 (PostgreSQL). */
+  options: string | null;
 }
 
 // Undefined: a column a format-1 snapshot (written before the column was added) does not hold.
@@ -83,8 +83,7 @@ export function rowToMessage(r: MessageRow): Message {
     leaseOwner: r.lease_owner,
     leaseExpiresAt: date(r.lease_expires_at),
     payload: JSON.parse(r.payload) as Json,
-    useAgentic: r.use_agentic === 1,
-    simulate: json<Simulation>(r.simulate),
+    options: json<Json>(r.options ?? null),
     result: json<Json>(r.result),
     progress: json<Json>(r.progress),
     review: {
@@ -131,8 +130,6 @@ export function messageToRow(m: Message, before?: { message: Message; row: Messa
     lease_owner: m.leaseOwner,
     lease_expires_at: ms(m.leaseExpiresAt),
     payload: row && m.payload === was!.payload ? row.payload : JSON.stringify(m.payload),
-    use_agentic: m.useAgentic ? 1 : 0,
-    simulate: row && m.simulate === was!.simulate ? row.simulate : jsonText(m.simulate),
     result: row && m.result === was!.result ? row.result : jsonText(m.result),
     progress: row && m.progress === was!.progress ? row.progress : jsonText(m.progress),
     review_state: m.review.state,
@@ -147,6 +144,7 @@ export function messageToRow(m: Message, before?: { message: Message; row: Messa
     due_at: ms(dueAt(m)),
     fair_round: m.round,
     checkpoint: row && m.checkpoint === was!.checkpoint ? row.checkpoint : jsonText(m.checkpoint),
+    options: row && m.options === was!.options ? row.options : jsonText(m.options),
   };
 }
 
@@ -184,8 +182,6 @@ export function rowReader(columns: string[]): (v: unknown[]) => MessageRow {
     lease_owner: v[i.lease_owner] as MessageRow['lease_owner'],
     lease_expires_at: v[i.lease_expires_at] as MessageRow['lease_expires_at'],
     payload: v[i.payload] as MessageRow['payload'],
-    use_agentic: v[i.use_agentic] as MessageRow['use_agentic'],
-    simulate: v[i.simulate] as MessageRow['simulate'],
     result: v[i.result] as MessageRow['result'],
     progress: v[i.progress] as MessageRow['progress'],
     review_state: v[i.review_state] as MessageRow['review_state'],
@@ -199,6 +195,7 @@ export function rowReader(columns: string[]): (v: unknown[]) => MessageRow {
     due_at: v[i.due_at] as MessageRow['due_at'],
     fair_round: v[i.fair_round] as MessageRow['fair_round'],
     checkpoint: v[i.checkpoint] as MessageRow['checkpoint'],
+    options: v[i.options] as MessageRow['options'],
   });
 }
 
@@ -223,8 +220,6 @@ const ROW_KEYS: (keyof MessageRow)[] = [
   'lease_owner',
   'lease_expires_at',
   'payload',
-  'use_agentic',
-  'simulate',
   'result',
   'progress',
   'review_state',
@@ -238,25 +233,27 @@ const ROW_KEYS: (keyof MessageRow)[] = [
   'due_at',
   'fair_round',
   'checkpoint',
+  'options',
 ];
 
 /**
- * Event snapshots. Format 1 (before migration 0003) is the row as a JSON object, payload included. Format 2 is
- * a JSON array `[2, ...the row's values in SNAPSHOT_KEYS order]` without the key names, with the payload left
- * out (null): an event stores the payload in its own `payload` column only when the change set it (the first
- * version) or changed it, and a reader takes it from the nearest earlier version that stored it. The id is left
- * out too (null) in snapshots written since migration 0006: the event's message_id column holds it. Every snapshot
- * still reads back as the whole message as it stood at that version, but for its checkpoint (always null): that is
- * for the message's next attempt, not its history.
+ * Event snapshots. Format 1 (before migration 0003) is the row as a JSON object, payload included. Formats 2 and 3
+ * are a JSON array `[format, ...the row's values in key order]` without the key names, with the payload left out
+ * (null): an event stores the payload in its own `payload` column only when the change set it (the first version)
+ * or changed it, and a reader takes it from the nearest earlier version that stored it. The id is left out too
+ * (null) in snapshots written since migration 0006: the event's message_id column holds it. Format 2 follows
+ * FORMAT_2_KEYS (the columns before `options`); format 3, written since `options`, follows SNAPSHOT_KEYS. Every
+ * snapshot still reads back as the whole message as it stood at that version, but for its checkpoint (always
+ * null): that is for the message's next attempt, not its history.
  */
 const SNAPSHOT_KEYS = ROW_KEYS;
-const PAYLOAD_AT = SNAPSHOT_KEYS.indexOf('payload') + 1;
+const SNAPSHOT_FORMAT = 3;
 
 export function snapshotText(r: MessageRow): string {
   // Spelled out in SNAPSHOT_KEYS order (checked below): a literal of named loads is several times quicker than a
   // loop of keyed ones, and this runs for every event.
   return JSON.stringify([
-    2,
+    SNAPSHOT_FORMAT,
     r.seq,
     null, // id: the event's message_id
     r.status,
@@ -277,8 +274,6 @@ export function snapshotText(r: MessageRow): string {
     r.lease_owner,
     r.lease_expires_at,
     null, // payload
-    r.use_agentic,
-    r.simulate,
     r.result,
     r.progress,
     r.review_state,
@@ -292,6 +287,7 @@ export function snapshotText(r: MessageRow): string {
     r.due_at,
     r.fair_round,
     null, // checkpoint: for the next attempt only, not part of any version a caller reads
+    r.options,
   ]);
 }
 
@@ -299,24 +295,37 @@ export function snapshotText(r: MessageRow): string {
 {
   const probe = Object.fromEntries(SNAPSHOT_KEYS.map((k, i) => [k, i])) as unknown as MessageRow;
   const order = JSON.parse(snapshotText(probe)) as unknown[];
-  if (SNAPSHOT_KEYS.some((k, i) => k !== 'payload' && k !== 'id' && k !== 'checkpoint' && order[i + 1] !== i))
+  if (
+    order.length !== SNAPSHOT_KEYS.length + 1 ||
+    SNAPSHOT_KEYS.some((k, i) => k !== 'payload' && k !== 'id' && k !== 'checkpoint' && order[i + 1] !== i)
+  )
     throw new Error('snapshotText: its columns are out of SNAPSHOT_KEYS order');
 }
 
 /**
  * The row of a stored snapshot; `payload` is the version's payload (resolved by the reading statement), `id` the
- * event's message_id (format-2 snapshots written since migration 0006 leave their id out: null).
+ * event's message_id (snapshots written since migration 0006 leave their id out: null).
  */
 export function snapshotRow(text: string, payload: string | null, id: string): MessageRow {
-  const parsed = JSON.parse(text) as MessageRow | unknown[];
-  if (!Array.isArray(parsed)) return parsed;
-  if (parsed[0] !== 2) throw new Error(`unknown snapshot format ${String(parsed[0])}`);
+  const parsed = JSON.parse(text) as Record<string, unknown> | unknown[];
+  if (!Array.isArray(parsed)) return fromLegacy(parsed);
+  const format = parsed[0];
+  const keys = format === SNAPSHOT_FORMAT ? SNAPSHOT_KEYS : format === 2 ? FORMAT_2_KEYS : null;
+  if (!keys) throw new Error(`unknown snapshot format ${String(format)}`);
   const row: Record<string, unknown> = {};
   // Snapshots written before a column was added end early: the column reads as null.
-  for (let i = 0; i < SNAPSHOT_KEYS.length; i++) row[SNAPSHOT_KEYS[i]!] = parsed[i + 1] ?? null;
-  row.payload = payload ?? parsed[PAYLOAD_AT];
+  for (let i = 0; i < keys.length; i++) row[keys[i]!] = parsed[i + 1] ?? null;
+  row.payload = payload ?? parsed[keys.indexOf('payload') + 1];
   row.id ??= id;
-  return row as unknown as MessageRow;
+  return format === SNAPSHOT_FORMAT ? (row as unknown as MessageRow) : fromLegacy(row);
+}
+
+/** A row of a format-1 or format-2 snapshot, its earlier columns turned into `options` as migration 0011 does. */
+function fromLegacy(row: Record<string, unknown>): MessageRow {
+  const out: Record<string, unknown> = {};
+  for (const k of ROW_KEYS) out[k] = row[k];
+  out.options = legacyOptions(row);
+  return out as unknown as MessageRow;
 }
 
 /** The columns an UPDATE may write, in bit order for changedColumns: every column but seq, in ROW_KEYS order. */
@@ -365,21 +374,20 @@ export function changedColumns(now: MessageRow, was: MessageRow, values: unknown
     bit(now.lease_owner, was.lease_owner, 16, values) +
     bit(now.lease_expires_at, was.lease_expires_at, 17, values) +
     bit(now.payload, was.payload, 18, values) +
-    bit(now.use_agentic, was.use_agentic, 19, values) +
-    bit(now.simulate, was.simulate, 20, values) +
-    bit(now.result, was.result, 21, values) +
-    bit(now.progress, was.progress, 22, values) +
-    bit(now.review_state, was.review_state, 23, values) +
-    bit(now.review_reasons, was.review_reasons, 24, values) +
-    bit(now.reviewer, was.reviewer, 25, values) +
-    bit(now.review_notes, was.review_notes, 26, values) +
-    bit(now.review_decided_at, was.review_decided_at, 27, values) +
-    bit(now.owner, was.owner, 28, values) +
-    bit(now.idempotency_key, was.idempotency_key, 29, values) +
-    bit(now.run_at, was.run_at, 30, values) +
-    bit(now.due_at, was.due_at, 31, values) +
-    bit(now.fair_round, was.fair_round, 32, values) +
-    bit(now.checkpoint, was.checkpoint, 33, values)
+    bit(now.result, was.result, 19, values) +
+    bit(now.progress, was.progress, 20, values) +
+    bit(now.review_state, was.review_state, 21, values) +
+    bit(now.review_reasons, was.review_reasons, 22, values) +
+    bit(now.reviewer, was.reviewer, 23, values) +
+    bit(now.review_notes, was.review_notes, 24, values) +
+    bit(now.review_decided_at, was.review_decided_at, 25, values) +
+    bit(now.owner, was.owner, 26, values) +
+    bit(now.idempotency_key, was.idempotency_key, 27, values) +
+    bit(now.run_at, was.run_at, 28, values) +
+    bit(now.due_at, was.due_at, 29, values) +
+    bit(now.fair_round, was.fair_round, 30, values) +
+    bit(now.checkpoint, was.checkpoint, 31, values) +
+    bit(now.options, was.options, 32, values)
   );
 }
 

@@ -1,5 +1,5 @@
 // What the worker runs for each message: the contract between the queue and whatever does the work.
-import type { Json, Simulation } from './types.js';
+import type { Json } from './types.js';
 
 /** A message as its processor gets it for one attempt. */
 export interface ClaimedMessage {
@@ -7,8 +7,8 @@ export interface ClaimedMessage {
   /** 1-based count of attempts over the message's whole life (never reset by a manual retry). */
   attempt: number;
   payload: Json;
-  useAgentic: boolean;
-  simulate: Simulation | null;
+  /** How the message is to be handled, as its submitter set it (Message.options). */
+  options: Json | null;
   /** The checkpoint an earlier attempt of this message saved with its progress (reportProgress), else null. */
   checkpoint: Json | null;
 }

@@ -18,20 +18,19 @@ import type {
   ProcessInfo,
   QueueStats,
   ReviewAction,
-  Simulation,
 } from './types.js';
 import type { Worker } from './worker.js';
 
 export interface SubmitInput {
   /** The work itself, validated by `parsePayload`. */
   payload: unknown;
-  useAgentic?: boolean | null;
+  /** How the processor is to handle it, validated by `parseOptions`. */
+  options?: unknown;
   /** Omitted: `priorityFor(payload)`. */
   priority?: Priority | null;
   idempotencyKey?: string | null;
   maxRetries?: number | null;
   timeoutSeconds?: number | null;
-  simulate?: Simulation | null;
   /** Not taken before this moment (at most `LIMITS.runAtDays` ahead); omitted or past: now. */
   runAt?: Date | null;
 }
@@ -60,11 +59,15 @@ export interface QueueServiceOptions {
   maxSize: number;
   /** Most PENDING or PROCESSING messages one caller's submissions may hold; undefined: only `maxSize`. */
   maxPerOwner?: number;
-  allowFaultInjection: boolean;
   /** Workers assumed to share the queue, for estimates. */
   workerCount: number;
   /** Validates and normalises a submission payload; throws BadInputError naming the field (e.g. `submission.address`). */
   parsePayload: (input: unknown) => Json;
+  /**
+   * Validates a submission's options and returns what to store (null: none); throws BadInputError naming the field
+   * (e.g. `simulate.failAttempts`) or a DomainError refusing them. Default: kept as given, JSON, or null.
+   */
+  parseOptions?: (input: unknown) => Json | null;
   priorityFor: (payload: Json) => Priority;
   clock?: () => Date;
   /** How long a synchronous run's lease lasts between heartbeats of the sync worker. */
@@ -80,8 +83,6 @@ export const LIMITS = {
   maxRetries: [0, 10],
   timeoutSeconds: [1, 3600],
   idempotencyKeyLength: 200,
-  failAttempts: [0, 100],
-  processingMs: [0, 3_600_000],
   notesLength: 2000,
   runAtDays: 366,
   /** Most submissions in one submitMany. */
@@ -98,6 +99,7 @@ export type QueueService = ReturnType<typeof createQueueService>;
 export function createQueueService(options: QueueServiceOptions) {
   const { store, feed } = options;
   const clock = options.clock ?? (() => new Date());
+  const parseOptions = options.parseOptions ?? ((input: unknown) => (input ?? null) as Json | null);
 
   // The mean attempt time for estimates, read at most once a second: the full figures cost a few queries.
   let mean: { value: number | null; at: number; pending?: Promise<number | null> } = {
@@ -155,37 +157,19 @@ export function createQueueService(options: QueueServiceOptions) {
       );
     }
     if (key?.includes(NUL)) throw new BadInputError('input.idempotencyKey', NO_NUL);
-    let simulate: Simulation | null = null;
-    if (input.simulate) {
-      if (!options.allowFaultInjection) {
-        throw new ForbiddenError(
-          'input.simulate is refused: this service runs without ALLOW_FAULT_INJECTION=true',
-        );
-      }
-      simulate = {};
-      if (input.simulate.failAttempts != null) {
-        simulate.failAttempts = intIn(
-          'input.simulate.failAttempts',
-          input.simulate.failAttempts,
-          LIMITS.failAttempts,
-        );
-      }
-      if (input.simulate.failPermanently) simulate.failPermanently = true;
-      if (input.simulate.processingMs != null) {
-        simulate.processingMs = intIn(
-          'input.simulate.processingMs',
-          input.simulate.processingMs,
-          LIMITS.processingMs,
-        );
-      }
+    let messageOptions: Json | null;
+    try {
+      messageOptions = parseOptions(input.options);
+    } catch (error) {
+      if (error instanceof BadInputError) throw new BadInputError(`input.${error.field}`, error.rule);
+      throw error;
     }
     const createdAt = clock();
     return {
       id: newMessageId(),
       priority: input.priority ?? options.priorityFor(payload),
       payload,
-      useAgentic: input.useAgentic ?? false,
-      simulate,
+      options: messageOptions,
       maxRetries,
       timeoutSeconds,
       owner: actor.id,
@@ -242,7 +226,7 @@ export function createQueueService(options: QueueServiceOptions) {
     /** Processes a submission within the call, through the same processor, recording the message. */
     async run(
       actor: Actor,
-      input: Omit<SubmitInput, 'priority' | 'idempotencyKey' | 'maxRetries' | 'simulate' | 'runAt'>,
+      input: Omit<SubmitInput, 'priority' | 'idempotencyKey' | 'maxRetries' | 'runAt'>,
     ) {
       const prepared = prepare(actor, { ...input, maxRetries: 0, runAt: null }, { maxRetries: 0 });
       const { message } = await around([prepared.id], prepared.priority, () =>

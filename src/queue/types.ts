@@ -21,16 +21,6 @@ export interface Review {
   decidedAt: Date | null;
 }
 
-/** Fault injection carried by a message (only accepted with ALLOW_FAULT_INJECTION=true). */
-export interface Simulation {
-  /** The first N processing attempts of the message's life throw. */
-  failAttempts?: number;
-  /** Each attempt takes this long, honouring timeouts and cancellation. */
-  processingMs?: number;
-  /** The first attempt fails permanently (as on bad data): dead-lettered at once, no retry spent. */
-  failPermanently?: boolean;
-}
-
 export interface Message {
   id: string;
   /** Strictly increasing creation order: the FIFO tie-break within a priority. */
@@ -68,8 +58,11 @@ export interface Message {
   leaseOwner: string | null;
   leaseExpiresAt: Date | null;
   payload: Json;
-  useAgentic: boolean;
-  simulate: Simulation | null;
+  /**
+   * How the processor is to handle this message (set by whoever submits it, opaque to the queue); null when the
+   * submission asked for nothing but the defaults.
+   */
+  options: Json | null;
   result: Json | null;
   /** Progress the processor reported during the current attempt (agentic steps). */
   progress: Json | null;
@@ -112,8 +105,8 @@ export interface NewMessage {
   id: string;
   priority: Priority;
   payload: Json;
-  useAgentic: boolean;
-  simulate: Simulation | null;
+  /** Message.options. */
+  options: Json | null;
   maxRetries: number;
   timeoutSeconds: number;
   owner: string;

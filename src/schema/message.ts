@@ -2,6 +2,7 @@
 // the message as it stood (MessageSnapshot): the same state, but no history or attempts of its own, so a
 // document cannot nest histories inside histories (each level multiplied the work by a history's length).
 import type { AttemptRecord, Message, MessageEvent } from '../queue/types.js';
+import { quoteOptionsOf } from '../quote-options.js';
 import { builder } from './builder.js';
 import { LIST_ESTIMATES, listCost, STORAGE_READ_COST } from './cost.js';
 import { MessagePriority, QueueStatus } from './enums.js';
@@ -95,7 +96,10 @@ MessageStateRef.implement({
       description: '1 when created; grows by one with every change of the message.',
     }),
     payload: t.expose('payload', { type: 'JSON', description: 'The submission as accepted (trimmed).' }),
-    useAgentic: t.exposeBoolean('useAgentic', { description: 'Whether it runs the agentic workflow.' }),
+    useAgentic: t.boolean({
+      description: 'Whether it runs the agentic workflow.',
+      resolve: (m) => quoteOptionsOf(m.options).useAgentic,
+    }),
     result: t.field({
       type: QuoteResultRef,
       nullable: true,
@@ -108,7 +112,7 @@ MessageStateRef.implement({
       nullable: true,
       complexity: listCost(LIST_ESTIMATES.steps),
       description: 'Agentic runs: the workflow steps so far (live while PROCESSING); null otherwise.',
-      resolve: (m) => (m.useAgentic ? stepsOf(m.result, m.progress) : null),
+      resolve: (m) => (quoteOptionsOf(m.options).useAgentic ? stepsOf(m.result, m.progress) : null),
     }),
     attemptCount: t.exposeInt('attempts', {
       description: "Attempts started over the message's whole life (never reset).",

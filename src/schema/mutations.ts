@@ -1,5 +1,6 @@
 // Mutation fields: each maps its arguments onto one queue-service call; the service checks roles and bounds.
 import type { SubmitInput, SubmitResult } from '../queue/service.js';
+import type { QuoteOptionsInput } from '../quote-options.js';
 import { builder } from './builder.js';
 import { CHARGE_PER_ITEM, listCost } from './cost.js';
 import { MessagePriority, QueueStatus, ReviewAction } from './enums.js';
@@ -40,17 +41,12 @@ const SubmitQuotePayloadRef = builder.objectRef<SubmitResult>('SubmitQuotePayloa
 /** A SubmitQuoteInput as the queue service takes it. */
 const toSubmitInput = (input: typeof SubmitQuoteInput.$inferInput): SubmitInput => ({
   payload: input.submission,
-  useAgentic: input.useAgentic,
+  options: { useAgentic: input.useAgentic, simulate: input.simulate } satisfies QuoteOptionsInput,
   priority: input.priority,
   idempotencyKey: input.idempotencyKey,
   maxRetries: input.maxRetries,
   timeoutSeconds: input.timeoutSeconds,
   runAt: input.runAt,
-  simulate: input.simulate && {
-    failAttempts: input.simulate.failAttempts ?? undefined,
-    processingMs: input.simulate.processingMs ?? undefined,
-    failPermanently: input.simulate.failPermanently ?? undefined,
-  },
 });
 
 builder.mutationField('submitQuote', (t) =>
@@ -84,7 +80,10 @@ builder.mutationField('runQuote', (t) =>
     description: 'Processes a quote within the request (recorded as a message); it ends COMPLETED or FAILED.',
     args: { input: t.arg({ type: RunQuoteInput, required: true, description: 'What to process.' }) },
     resolve: (_root, { input }, ctx) =>
-      ctx.service.run(ctx.actor, { payload: input.submission, useAgentic: input.useAgentic }),
+      ctx.service.run(ctx.actor, {
+        payload: input.submission,
+        options: { useAgentic: input.useAgentic } satisfies QuoteOptionsInput,
+      }),
   }),
 );
 

@@ -1,6 +1,7 @@
 // The JSON body of a webhook call: `{ type, timestamp, data: { message } }`, the message with the fields
 // queueMessage shows an admin (the state at the event's version), built from the stored row without GraphQL.
 import type { Json, Message } from '../queue/types.js';
+import { quoteOptionsOf } from '../quote-options.js';
 
 const DECISIONS = new Set(['APPROVED', 'REFERRED', 'DECLINED']);
 
@@ -28,7 +29,7 @@ export function messageJson(m: Message): Record<string, unknown> {
     deadLettered: m.deadLettered,
     version: m.version,
     payload: m.payload,
-    useAgentic: m.useAgentic,
+    useAgentic: quoteOptionsOf(m.options).useAgentic,
     result: m.status === 'COMPLETED' ? quoteResult(m.result) : null,
     review: {
       state: m.review.state,

@@ -133,7 +133,7 @@ describe.each(ENGINES)('queue service on %s', (engine) => {
     it('refuses fault injection unless ALLOW_FAULT_INJECTION is on', async () => {
       const r = await start(engine, { WORKER_CONCURRENCY: '0' });
       await expect(
-        r.service.submit(alice, { payload: submission(), simulate: { failAttempts: 1 } }),
+        r.service.submit(alice, { payload: submission(), options: { simulate: { failAttempts: 1 } } }),
       ).rejects.toMatchObject({ code: 'FORBIDDEN' });
     });
 
@@ -141,7 +141,7 @@ describe.each(ENGINES)('queue service on %s', (engine) => {
       const r = await start(engine, { ALLOW_FAULT_INJECTION: 'true' });
       const { message } = await r.service.submit(alice, {
         payload: submission(),
-        simulate: { failAttempts: 2 },
+        options: { simulate: { failAttempts: 2 } },
       });
       const done = await until(r, message.id, (m) => m.status === 'COMPLETED' || m.status === 'FAILED');
       expect(done).toMatchObject({ status: 'COMPLETED', retryCount: 2 });
@@ -152,7 +152,7 @@ describe.each(ENGINES)('queue service on %s', (engine) => {
   describe('runQuote (synchronous)', () => {
     it('processes within the call through the same processor and records the message', async () => {
       const r = await start(engine, { WORKER_CONCURRENCY: '0' });
-      const m = await r.service.run(alice, { payload: submission(), useAgentic: true });
+      const m = await r.service.run(alice, { payload: submission(), options: { useAgentic: true } });
       expect(m).toMatchObject({ status: 'COMPLETED', owner: alice.id, result: { decision: 'APPROVED' } });
       expect((m.result as { steps: unknown[] }).steps).toHaveLength(5);
       const kinds = (await r.service.history(alice, m.id)).map((e) => e.kind);
@@ -226,7 +226,7 @@ describe.each(ENGINES)('queue service on %s', (engine) => {
       const { message } = await r.service.submit(alice, {
         payload: submission(),
         maxRetries: 1,
-        simulate: { failAttempts: 2 },
+        options: { simulate: { failAttempts: 2 } },
       });
       const dead = await until(r, message.id, (m) => m.status === 'FAILED');
       expect(dead).toMatchObject({

@@ -34,8 +34,6 @@ export const messages = pgTable(
     // In no index, so a heartbeat that moves it is a HOT update: no index of the row is rewritten.
     leaseExpiresAt: ms('lease_expires_at'),
     payload: text('payload').notNull(),
-    useAgentic: integer('use_agentic').notNull().default(0),
-    simulate: text('simulate'),
     result: text('result'),
     progress: text('progress'),
     reviewState: text('review_state').notNull().default('NOT_REQUIRED'),
@@ -53,6 +51,8 @@ export const messages = pgTable(
     fairRound: ms('fair_round').notNull().default(0),
     // What the processor saved for a later attempt to resume from (Message.checkpoint), as JSON text.
     checkpoint: text('checkpoint'),
+    // How the processor is to handle the message (Message.options), as JSON text; null for the defaults.
+    options: text('options'),
   },
   (t) => [
     uniqueIndex('messages_id_idx').on(t.id),

@@ -29,7 +29,7 @@ const CLAIM_SETS = [
 const CLAIM_RARE: [keyof MessageRow, string | null][] = [
   ['completed_at', null],
   ['error_message', null],
-  ['simulate', null],
+  ['options', null],
   ['result', null],
   ['review_state', 'NOT_REQUIRED'],
   ['review_reasons', '[]'],

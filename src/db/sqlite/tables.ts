@@ -39,8 +39,6 @@ export const messages = sqliteTable(
     leaseOwner: text('lease_owner'),
     leaseExpiresAt: integer('lease_expires_at'),
     payload: text('payload').notNull(),
-    useAgentic: integer('use_agentic').notNull().default(0),
-    simulate: text('simulate'),
     result: text('result'),
     progress: text('progress'),
     reviewState: text('review_state').notNull().default('NOT_REQUIRED'),
@@ -58,6 +56,8 @@ export const messages = sqliteTable(
     fairRound: integer('fair_round').notNull().default(0),
     // What the processor saved for a later attempt to resume from (Message.checkpoint), as JSON text.
     checkpoint: text('checkpoint'),
+    // How the processor is to handle the message (Message.options), as JSON text; null for the defaults.
+    options: text('options'),
   },
   (t) => [
     uniqueIndex('messages_id_idx').on(t.id),

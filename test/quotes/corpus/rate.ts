@@ -32,8 +32,7 @@ export async function rateCorpus(cases: readonly CorpusCase[]): Promise<CaseOutc
       id: `corpus-${i}`,
       attempt: 1,
       payload: c.input as Json,
-      useAgentic: c.agentic,
-      simulate: null,
+      options: c.agentic ? { useAgentic: true } : null,
       checkpoint: null,
     };
     try {
