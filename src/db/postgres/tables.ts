@@ -103,7 +103,7 @@ export const messageEvents = pgTable(
     version: integer('version').notNull(),
     at: ms('at').notNull(),
     kind: text('kind').notNull(),
-    // The message at this version: a JSON array without the payload (src/db/rows.ts, format 2).
+    // The message at this version: a JSON array without the payload (src/db/rows.ts, format 3; 2 before options).
     snapshot: text('snapshot').notNull(),
     // The payload as JSON text when this change set or changed it; null when unchanged from the version before.
     payload: text('payload'),
