@@ -81,7 +81,7 @@ export const messages = pgTable(
       .on(t.status, t.seq)
       .where(sql`status IN ('COMPLETED', 'FAILED', 'CANCELLED')`),
     index('messages_owner_idx').on(t.owner, t.seq),
-    // The review queue: only quotes waiting for a human.
+    // The review queue: only results waiting for a human.
     index('messages_review_idx').on(t.seq).where(sql`review_state = 'PENDING'`),
   ],
 );

@@ -82,7 +82,7 @@ export const messages = sqliteTable(
     // transition that finishes a message writes it; counts by status come from status_counts.
     index('messages_finished_idx').on(t.status, t.seq).where(sql.raw(FINISHED_INDEX_TERM)),
     index('messages_owner_idx').on(t.owner, t.seq),
-    // The review queue: only quotes waiting for a human.
+    // The review queue: only results waiting for a human.
     index('messages_review_idx').on(t.seq).where(sql`review_state = 'PENDING'`),
   ],
 );
