@@ -65,7 +65,7 @@ export interface QueueServiceOptions {
   parsePayload: (input: unknown) => Json;
   /**
    * Validates a submission's options and returns what to store (null: none); throws BadInputError naming the field
-   * (e.g. `simulate.failAttempts`) or a DomainError refusing them. Default: kept as given, JSON, or null.
+   * within them or a DomainError refusing them. Default: kept as given, JSON, or null.
    */
   parseOptions?: (input: unknown) => Json | null;
   priorityFor: (payload: Json) => Priority;

@@ -73,7 +73,7 @@ export interface EnqueueOptions {
    * transaction as `maxSize`; beyond it QueueFullError with scope `owner`. Undefined: no such limit.
    */
   maxPerOwner?: number;
-  /** Claim the new message for this worker in the same transaction (the synchronous runQuote path). */
+  /** Claim the new message for this worker in the same transaction (the synchronous path, service.run). */
   claimFor?: { workerId: string; leaseMs: number };
 }
 

@@ -64,7 +64,7 @@ export interface Message {
    */
   options: Json | null;
   result: Json | null;
-  /** Progress the processor reported during the current attempt (agentic steps). */
+  /** Progress the processor reported during the current attempt (e.g. workflow steps). */
   progress: Json | null;
   /**
    * What the processor saved with its progress for a later attempt to resume from (opaque to the queue): kept

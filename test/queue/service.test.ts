@@ -137,6 +137,34 @@ describe.each(ENGINES)('queue service on %s', (engine) => {
       ).rejects.toMatchObject({ code: 'FORBIDDEN' });
     });
 
+    it('checks fault injection where it is asked for, naming the field (and the item of a batch)', async () => {
+      const r = await start(engine, { WORKER_CONCURRENCY: '0', ALLOW_FAULT_INJECTION: 'true' });
+      await expect(
+        r.service.submit(alice, { payload: submission(), options: { simulate: { processingMs: -1 } } }),
+      ).rejects.toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'input.simulate.processingMs',
+        rule: 'must be a whole number from 0 to 3600000',
+      });
+      await expect(
+        r.service.submitMany(alice, [
+          { payload: submission() },
+          { payload: submission(), options: { simulate: { failAttempts: 101 } } },
+        ]),
+      ).rejects.toMatchObject({ field: 'input[1].simulate.failAttempts' });
+      // A bad payload is found first, as before the options were checked.
+      await expect(
+        r.service.submit(alice, { payload: submission({ coverageAmount: -1 }), options: { simulate: {} } }),
+      ).rejects.toMatchObject({ field: 'input.submission.coverageAmount' });
+      const { message } = await r.service.submit(alice, {
+        payload: submission(),
+        options: { useAgentic: false, simulate: { failAttempts: 1, failPermanently: false } },
+      });
+      expect(message.options).toEqual({ simulate: { failAttempts: 1 } });
+      const plain = await r.service.submit(alice, { payload: submission(), options: { useAgentic: false } });
+      expect(plain.message.options).toBeNull();
+    });
+
     it('with fault injection, fails the first attempts and completes on a retry', async () => {
       const r = await start(engine, { ALLOW_FAULT_INJECTION: 'true' });
       const { message } = await r.service.submit(alice, {

@@ -48,6 +48,31 @@ describe.each(ENGINES)('worker on %s', (engine) => {
     });
   });
 
+  describe('options', () => {
+    it("hands each attempt the message's options as stored, whatever they hold, and keeps them in its events", async () => {
+      const options = { mode: 'careful', limits: [1, 2], nested: { on: true } };
+      const m = await q.enqueue({ options, maxRetries: 1 });
+      const plain = await q.enqueue();
+      const seen: unknown[] = [];
+      await q.startWorker({
+        processor: processor(async (job) => {
+          seen.push([job.id, job.attempt, job.options]);
+          if (job.id === m.id && job.attempt === 1) throw new Error('once');
+          return DONE;
+        }),
+        backoffBaseMs: 1,
+        concurrency: 1,
+      });
+      await q.waitAllFinal([m.id, plain.id]);
+      expect(seen).toContainEqual([m.id, 1, options]);
+      expect(seen).toContainEqual([m.id, 2, options]);
+      expect(seen).toContainEqual([plain.id, 1, null]);
+      const history = await q.store.history(m.id, 0);
+      expect(history.length).toBeGreaterThan(3);
+      for (const e of history) expect(e.message.options).toEqual(options);
+    });
+  });
+
   describe('retries and the dead-letter queue', () => {
     it('retries with exponential backoff, then dead-letters with the last error', async () => {
       const m = await q.enqueue({ maxRetries: 3 });

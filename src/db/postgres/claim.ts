@@ -81,7 +81,7 @@ export function takeClaimed(tx: Tx, rows: MessageRow[], o: ClaimOptions): Messag
   });
 }
 
-/** Claims the message at `seq` if it is still PENDING (the synchronous runQuote path); null otherwise. */
+/** Claims the message at `seq` if it is still PENDING (the synchronous path, service.run); null otherwise. */
 export async function claimOne(
   tx: Tx,
   seq: number,

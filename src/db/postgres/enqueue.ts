@@ -124,7 +124,7 @@ export async function enqueueRequests(tx: Tx, requests: EnqueueRequest[]): Promi
     row.seq = fresh[i]!.message.seq = seqs.get(row.id)!;
     tx.event(row, fresh[i]!.now, 'enqueued', fresh[i]!.message, true);
   }
-  // Claims in the same transaction (the synchronous runQuote path), pipelined: each takes its own new row.
+  // Claims in the same transaction (the synchronous path, service.run), pipelined: each takes its own new row.
   await Promise.all(
     results.map(async (result, i) => {
       const { options, now } = requests[i]!;

@@ -81,7 +81,7 @@ export const messages = pgTable(
       .on(t.status, t.seq)
       .where(sql`status IN ('COMPLETED', 'FAILED', 'CANCELLED')`),
     index('messages_owner_idx').on(t.owner, t.seq),
-    // The review queue: only quotes waiting for a human.
+    // The review queue: only results waiting for a human.
     index('messages_review_idx').on(t.seq).where(sql`review_state = 'PENDING'`),
   ],
 );
@@ -103,7 +103,7 @@ export const messageEvents = pgTable(
     version: integer('version').notNull(),
     at: ms('at').notNull(),
     kind: text('kind').notNull(),
-    // The message at this version: a JSON array without the payload (src/db/rows.ts, format 2).
+    // The message at this version: a JSON array without the payload (src/db/rows.ts, format 3; 2 before options).
     snapshot: text('snapshot').notNull(),
     // The payload as JSON text when this change set or changed it; null when unchanged from the version before.
     payload: text('payload'),

@@ -5,7 +5,7 @@ import type { MessageEvent } from '../../queue/types.js';
 import { type EventRow, toEvent } from '../rows.js';
 
 /**
- * Events with the payload each stood with: a format-2 snapshot (a JSON array, see rows.ts) without a payload of
+ * Events with the payload each stood with: an array snapshot (format 2 or 3, see rows.ts) without a payload of
  * its own takes the nearest earlier version's, from that event's column or, in events written before migration
  * 0003, from its format-1 snapshot (a JSON object). The walk back uses message_events_message_seq_version_idx.
  */

@@ -82,7 +82,7 @@ export const messages = sqliteTable(
     // transition that finishes a message writes it; counts by status come from status_counts.
     index('messages_finished_idx').on(t.status, t.seq).where(sql.raw(FINISHED_INDEX_TERM)),
     index('messages_owner_idx').on(t.owner, t.seq),
-    // The review queue: only quotes waiting for a human.
+    // The review queue: only results waiting for a human.
     index('messages_review_idx').on(t.seq).where(sql`review_state = 'PENDING'`),
   ],
 );
@@ -99,8 +99,8 @@ export const messageEvents = sqliteTable(
     version: integer('version').notNull(),
     at: integer('at').notNull(),
     kind: text('kind').notNull(),
-    // The message at this version: a JSON array without the payload (format 2, see rows.ts), or in events written
-    // before migration 0003 the row as a JSON object with it.
+    // The message at this version: a JSON array without the payload (format 3, or 2 before migration 0011; see
+    // rows.ts), or in events written before migration 0003 the row as a JSON object with it.
     snapshot: text('snapshot').notNull(),
     // The payload as JSON text when this change set or changed it; null when unchanged from the version before.
     payload: text('payload'),

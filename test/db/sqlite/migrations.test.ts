@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FORMAT_2_KEYS } from '../../../src/db/legacy-snapshots.js';
 import { storedMessage } from '../../../src/db/new-message.js';
-import { type MessageRow, messageToRow, snapshotText } from '../../../src/db/rows.js';
+import { type MessageRow, messageToRow } from '../../../src/db/rows.js';
 import { applyMigrations, MIGRATIONS_FOLDER } from '../../../src/db/sqlite/migrate.js';
 import { openSqlite } from '../../../src/db/sqlite/open.js';
 import { SqliteQueueStore } from '../../../src/db/sqlite/store.js';
@@ -32,9 +33,13 @@ function migrationsUpTo(count: number): string {
 
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 
-/** Columns of the messages table before migrations 0007, 0008 and 0010 (scheduling, fairness, checkpoints). */
+/** Columns of the messages table before migrations 0007, 0008, 0010 and 0011 (scheduling, fairness, checkpoints, options). */
 const before7 = (column: string) =>
-  column !== 'run_at' && column !== 'due_at' && column !== 'fair_round' && column !== 'checkpoint';
+  column !== 'run_at' &&
+  column !== 'due_at' &&
+  column !== 'fair_round' &&
+  column !== 'checkpoint' &&
+  column !== 'options';
 
 function version(base: Message, v: number, over: Partial<Message>): Message {
   return { ...base, ...over, version: v };
@@ -120,9 +125,16 @@ describe('migrations over existing data', () => {
       mid
         .prepare(`UPDATE messages SET ${columns.map((c) => `${c} = @${c}`).join(', ')} WHERE seq = @seq`)
         .run(row);
-      // Written then with the id in the snapshot (slot 2); since 0006 it is left out, and read from message_id.
-      const snapshot = JSON.parse(snapshotText(row)) as unknown[];
-      snapshot[2] = m.id;
+      // Format 2, written then with the id in the snapshot (slot 2); since 0006 it is left out, and read from
+      // message_id. The columns options replaced held their defaults.
+      const old: Record<string, unknown> = {
+        ...row,
+        id: m.id,
+        payload: null,
+        use_agentic: 0,
+        simulate: null,
+      };
+      const snapshot = [2, ...FORMAT_2_KEYS.map((k) => old[k] ?? null)];
       formatTwo.run(m.id, m.version, at, kind, JSON.stringify(snapshot), payloadChanged ? row.payload : null);
     };
     write(v4, T0 + 30, 'payload', true);
