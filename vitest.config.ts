@@ -8,12 +8,13 @@ const require = createRequire(import.meta.url);
 
 /** Files that start browsers or child processes, wait on real timeouts, or search long. */
 const SLOW = [
-  'test/web/{fallback,quotes,review,fleet,schedule,batch,dead-letters}.test.ts',
+  'test/web/{fallback,quotes,review,fleet,schedule,batch,dead-letters,graphiql,webhooks}.test.ts',
   'test/server/security-headers.test.ts',
   'test/server/process.test.ts',
+  'test/server/key-logging.test.ts',
   'test/server/warm-up.test.ts',
   'test/server/fleet*.test.ts',
-  'test/server/redis.test.ts',
+  'test/redis/redis.test.ts',
   'test/server/scheduled.test.ts',
   'test/server/workflow-crash.test.ts',
   'test/queue/processes.test.ts',

@@ -539,38 +539,27 @@ export function headlineTable(r: Results): string {
     const x = ours && peer ? pairedRatio(ours.rounds, peer.rounds) : null;
     return x === null ? '-' : `${round(x, 2)}x ${name} (${number(peer!.value)} ${peer!.unit})`;
   };
-  // Real quotes as users run them first (bench/quotes.ts, bench/underwriting.ts); the engine's no-op ceiling after.
+  // Real quotes as users run them first (bench/quotes.ts); the engine's no-op ceiling after.
   const quote = (workload: string, test: (m: string) => boolean) =>
     r.figures.find((f) => f.workload === workload && f.subject === 'quote-queue' && test(f.metric));
   const served = (kind: string) => quote('quotes', (m) => m.includes(` ${kind} quotes, service process`));
   const cpu = (f: Figure | undefined) =>
     f ? quote('quotes', (m) => m === `${f.metric}, CPU per message, service process`) : undefined;
   const ratio = quote('quotes', (m) => m === QUOTE_FIGURES.drainRatio);
-  for (const kind of ['plain', 'agentic']) {
-    const f = served(kind);
-    const beside =
-      kind === 'plain' && ratio ? `${ratio.value}x the same service with a no-op processor` : '-';
-    lines.push(
-      `| ${kind} quotes drained by the service (\`npm start\`, \`WORKER_CONCURRENCY=10\`) | ${cell(f)}, ${cell(cpu(f))} of CPU each | ${beside} |`,
-    );
-  }
+  const plain = served('plain');
+  const agentic = served('agentic');
+  lines.push(
+    `| plain / agentic quotes drained by the service (\`npm start\`, \`WORKER_CONCURRENCY=10\`) | ${cell(plain)} / ${cell(agentic)} | CPU each ${cell(cpu(plain))} / ${cell(cpu(agentic))}; plain ${ratio ? `${ratio.value}x` : '-'} the same service with a no-op processor |`,
+  );
   const e2e = (what: string) =>
     quote('quotes', (m) => m.includes(QUOTE_FIGURES.endToEnd) && m.endsWith(`, ${what}`));
   const completed = e2e('completed');
   lines.push(
-    `| \`submitQuote\` at 500/s, each followed over WebSocket to COMPLETED, p99 | ${cell(e2e('p99'))} | p50 ${cell(e2e('p50'))}; ${completed ? `${completed.value} of ${completed.metric.split(' ')[0]}` : '-'} completed |`,
-  );
-  const uw = (metric: string) => quote('underwriting', (m) => m === metric);
-  lines.push(
-    `| underwriting alone, CPU per plain / agentic quote | ${cell(uw(QUOTE_FIGURES.underwritingPlain))} / ${cell(uw(QUOTE_FIGURES.underwritingAgentic))} | deterministic provider, no queue |`,
+    `| \`submitQuote\` at 500/s, each followed over WebSocket to COMPLETED, p99 | ${cell(e2e('p99'))} | p50 ${cell(e2e('p50'))}; ${completed ? `${number(completed.value)} of ${completed.metric.split(' ')[0]}` : '-'} completed |`,
   );
   const drain = (subject: string) => find(r, 'drain', subject, (m) => m.endsWith('concurrency 10'));
   lines.push(
     `| queue drain, no-op processor, concurrency 10 (the engine's ceiling) | ${cell(drain('quote-queue'))} | ${versus(drain('quote-queue'), drain('bullmq'), 'BullMQ')} |`,
-  );
-  const p99 = (subject: string) => find(r, 'latency', subject, (m) => m.endsWith(', p99'));
-  lines.push(
-    `| submit to completed at 500/s, p99 | ${cell(p99('quote-queue'))} | BullMQ ${cell(p99('bullmq'))} |`,
   );
   const submit = (subject: string, what: string) =>
     find(r, 'graphql-submit', subject, (m) => m.endsWith(`, ${what}`));
@@ -587,13 +576,6 @@ export function headlineTable(r: Results): string {
   );
   lines.push(
     `| 10,000 subscribers each following its own quote while drained (and 1,000 on \`queueStats\`), commit to frame, p99 | ${cell(follow('commit to delivery, p99'))} | heap ${cell(follow('server heap per subscriber'))} per subscriber; one change to 10,000 on one message ${cell(oneMessage)} |`,
-  );
-  // Issue 22's features as a broker sees them: another caller's bulk load does not hold back a few live quotes.
-  const feature = (workload: string, test: (m: string) => boolean) =>
-    r.figures.find((f) => f.workload === workload && test(f.metric));
-  const batched = feature('batch', (m) => m.startsWith('ratio batched'));
-  lines.push(
-    `| a caller's 10 quotes submitted behind another's 5,000 at the same priority, wait p99 | ${cell(feature('fairness', (m) => m.startsWith("B's wait p99, callers take turns")))} | oldest first ${cell(feature('fairness', (m) => m.startsWith("B's wait p99, one owner")))}; \`submitQuotes\` of 1,000 ${batched ? `${batched.value}x` : '-'} one at a time |`,
   );
   const fleet = (workload: string, test: (m: string) => boolean) =>
     r.figures.find((f) => f.workload === workload && test(f.metric));

@@ -1,6 +1,7 @@
 // The README's benchmark tables are bench/results.json's (rendered by bench/readme.ts), never hand-copied figures.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { Figure } from '../bench/figures.js';
 import { PAGES, README, readResults, renderPage } from '../bench/readme.js';
 import { CORES_METRICS, QUOTE_FIGURES, type Results, targets, targetsTable } from '../bench/tables.js';
 
@@ -9,6 +10,18 @@ const readmeBlocks = PAGES.find((p) => p.path === README)!.blocks;
 const renderReadme = (page: string, r: Results) => renderPage(page, r, readmeBlocks);
 const results = readResults();
 const copy = (): Results => structuredClone(results);
+
+/** Adds a lower-is-better figure, `value` in each of its rounds, to `r`; returns it for the test to change. */
+function addFigure(
+  r: Results,
+  named: Pick<Figure, 'workload' | 'subject' | 'metric' | 'unit'>,
+  value: number,
+  rounds = 1,
+): Figure {
+  const figure: Figure = { ...named, value, better: 'lower', rounds: Array(rounds).fill(value) };
+  r.figures.push(figure);
+  return figure;
+}
 
 describe('the README shows the last full bench run', () => {
   it.each(PAGES.map((p) => [p.path.replace(/.*\/(bench\/)?/, '$1'), p] as const))(
@@ -46,20 +59,16 @@ describe('the targets are judged from the figures', () => {
   const withFollowers = (p99: number, heapKb: number): Results => {
     const r = copy();
     const label = '10,000 each on its own quote while the worker drains them, 1,000 on queueStats';
-    const figure = (what: string, value: number, unit: string) => ({
-      workload: 'followers',
-      subject: 'quote-queue',
-      metric: `${label}, ${what}`,
-      value,
-      unit,
-      better: 'lower' as const,
-      rounds: [value, value, value],
-    });
-    r.figures = [
-      ...r.figures.filter((f) => f.workload !== 'followers'),
-      figure('commit to delivery, p99', p99, 'ms'),
-      figure('server heap per subscriber', heapKb, 'KB'),
-    ];
+    const figure = (what: string, value: number, unit: string) =>
+      addFigure(
+        r,
+        { workload: 'followers', subject: 'quote-queue', metric: `${label}, ${what}`, unit },
+        value,
+        3,
+      );
+    r.figures = r.figures.filter((f) => f.workload !== 'followers');
+    figure('commit to delivery, p99', p99, 'ms');
+    figure('server heap per subscriber', heapKb, 'KB');
     return r;
   };
 
@@ -76,18 +85,9 @@ describe('the targets are judged from the figures', () => {
   it('fleet delivery across processes is met under 50 ms and missed at or above it', () => {
     const withFleet = (p99: number): Results => {
       const r = copy();
-      r.figures = [
-        ...r.figures.filter((f) => f.workload !== 'fleet-delivery'),
-        {
-          workload: 'fleet-delivery',
-          subject: 'quote-queue-pg',
-          metric: '1,000 subscribers on API process A, change to delivery, p99',
-          value: p99,
-          unit: 'ms',
-          better: 'lower',
-          rounds: [p99],
-        },
-      ];
+      r.figures = r.figures.filter((f) => f.workload !== 'fleet-delivery');
+      const metric = '1,000 subscribers on API process A, change to delivery, p99';
+      addFigure(r, { workload: 'fleet-delivery', subject: 'quote-queue-pg', metric, unit: 'ms' }, p99);
       return r;
     };
     expect(judged(withFleet(49.9), 'fleet:').met).toBe(true);
@@ -126,19 +126,8 @@ describe('the targets are judged from the figures', () => {
   it('the quote targets: underwriting ceilings, the drain against its no-op, all completed with p99 under 25 ms', () => {
     const r = copy();
     r.figures = r.figures.filter((f) => f.workload !== 'quotes' && f.workload !== 'underwriting');
-    const add = (workload: string, metric: string, value: number, unit: string) => {
-      const f = {
-        workload,
-        subject: 'quote-queue',
-        metric,
-        value,
-        unit,
-        better: 'lower' as const,
-        rounds: [value],
-      };
-      r.figures.push(f);
-      return f;
-    };
+    const add = (workload: string, metric: string, value: number, unit: string) =>
+      addFigure(r, { workload, subject: 'quote-queue', metric, unit }, value);
     const plain = add('underwriting', QUOTE_FIGURES.underwritingPlain, 15, 'µs');
     const agentic = add('underwriting', QUOTE_FIGURES.underwritingAgentic, 100, 'µs');
     const ratio = add('quotes', QUOTE_FIGURES.drainRatio, 0.75, 'x');
@@ -172,19 +161,8 @@ describe('the targets are judged from the figures', () => {
   it('both cores: the default within 1.25x of the API alone, and the first 2,000 after /ready under 100 ms', () => {
     const r = copy();
     r.figures = r.figures.filter((f) => f.workload !== 'cores');
-    const add = (mode: string, metric: string, value: number, unit: string) => {
-      const f = {
-        workload: 'cores',
-        subject: 'quote-queue',
-        metric: `${mode}: ${metric}`,
-        value,
-        unit,
-        better: 'lower' as const,
-        rounds: [value],
-      };
-      r.figures.push(f);
-      return f;
-    };
+    const add = (mode: string, metric: string, value: number, unit: string) =>
+      addFigure(r, { workload: 'cores', subject: 'quote-queue', metric: `${mode}: ${metric}`, unit }, value);
     const ratio = add('worker in the API process', CORES_METRICS.ratio, 1.25, 'x');
     add('worker in a child process', CORES_METRICS.ratio, 3, 'x');
     const first = add('worker in the API process', CORES_METRICS.first, 99, 'ms');

@@ -1,6 +1,7 @@
 // A real service in this process for tests: temp SQLite file, runtime, HTTP/WebSocket server on port 0,
 // and small clients for GraphQL over HTTP, WebSocket (graphql-ws) and SSE.
 import { type Client, createClient } from 'graphql-ws';
+import { afterEach } from 'vitest';
 import WebSocket from 'ws';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
@@ -33,6 +34,22 @@ export interface TestServer extends GraphQLClients {
   runtime: Runtime;
   server: AppServer;
   stop(): Promise<void>;
+}
+
+/**
+ * For a describe block whose tests each start their own server: gives startTestServer's twin, whose server is
+ * stopped after the test that started it.
+ */
+export function serverPerTest(): typeof startTestServer {
+  let running: TestServer | undefined;
+  afterEach(async () => {
+    await running?.stop();
+    running = undefined;
+  });
+  return async (...args) => {
+    running = await startTestServer(...args);
+    return running;
+  };
 }
 
 /** The clients of the server at `url` (its HTTP GraphQL endpoint); `dispose` closes the WebSocket ones. */

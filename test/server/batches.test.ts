@@ -1,8 +1,8 @@
 // submitQuotes over the real API on both engines: all or nothing, errors naming the item, capacity and idempotency
 // per item, answers in input order, and a batch charged one request of the rate limit per item.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/postgres.js';
-import { SUBMISSION, startTestServer, type TestServer } from '../helpers/server.js';
+import { SUBMISSION, serverPerTest, type TestServer } from '../helpers/server.js';
 
 const SUBMIT_MANY = /* GraphQL */ `
   mutation Many($input: [SubmitQuoteInput!]!) {
@@ -25,16 +25,11 @@ const item = (i: number, over: Record<string, unknown> = {}) => ({
 });
 
 describe.each(ENGINES)('submitQuotes on %s', (engine) => {
-  let t: TestServer | undefined;
-  afterEach(async () => {
-    await t?.stop();
-    t = undefined;
-  });
+  const startServer = serverPerTest();
 
   const start = async (env: Record<string, string> = {}) => {
     // No worker: what a batch created stays PENDING, to be counted.
-    t = await startTestServer({ WORKER_CONCURRENCY: '0', ...env }, { engine });
-    return t;
+    return startServer({ WORKER_CONCURRENCY: '0', ...env }, { engine });
   };
   const active = async (s: TestServer, key?: string) => {
     const res = await s.gql<{ queueStats: { pendingCount: number; processingCount: number } }>(

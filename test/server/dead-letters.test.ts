@@ -1,9 +1,9 @@
 // Dead letters over the real API on both engines: a permanent failure goes straight to FAILED with its reason and
 // no retry spent; retryMessages sends back every dead letter a filter matches (priority, error text, time range),
 // more than one transaction's worth, and says how many; only admins may.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/postgres.js';
-import { SUBMISSION, startTestServer, type TestServer } from '../helpers/server.js';
+import { SUBMISSION, serverPerTest, type TestServer } from '../helpers/server.js';
 
 const SUBMIT_MANY = /* GraphQL */ `
   mutation Many($input: [SubmitQuoteInput!]!) { submitQuotes(input: $input) { messageId } }
@@ -45,14 +45,10 @@ const failing = (i: number, over: Record<string, unknown> = {}) => ({
 });
 
 describe.each(ENGINES)('dead letters on %s', (engine) => {
-  let t: TestServer | undefined;
-  afterEach(async () => {
-    await t?.stop();
-    t = undefined;
-  });
+  const startServer = serverPerTest();
 
   it('a permanent failure is dead-lettered at once with its reason, no retry spent', async () => {
-    t = await startTestServer({ ALLOW_FAULT_INJECTION: 'true' }, { engine });
+    const t = await startServer({ ALLOW_FAULT_INJECTION: 'true' }, { engine });
     const res = await t.gql<{ submitQuotes: { messageId: string }[] }>(SUBMIT_MANY, {
       input: [{ submission: SUBMISSION, maxRetries: 5, simulate: { failPermanently: true } }],
     });
@@ -73,7 +69,7 @@ describe.each(ENGINES)('dead letters on %s', (engine) => {
   });
 
   it('retryMessages sends back what the filter matches and says how many', async () => {
-    t = await startTestServer({ ALLOW_FAULT_INJECTION: 'true' }, { engine });
+    const t = await startServer({ ALLOW_FAULT_INJECTION: 'true' }, { engine });
     const before = new Date();
     await t.gql(SUBMIT_MANY, {
       input: [
@@ -85,7 +81,7 @@ describe.each(ENGINES)('dead letters on %s', (engine) => {
     });
     await statsUntil(t, (s) => s.deadLetterCount === 4);
     const count = async (filter: Record<string, unknown>) => {
-      const res = await t!.gql<{ retryMessages: number }>(RETRY_MANY, { filter });
+      const res = await t.gql<{ retryMessages: number }>(RETRY_MANY, { filter });
       expect(res.errors).toBeUndefined();
       return res.data!.retryMessages;
     };
@@ -103,7 +99,7 @@ describe.each(ENGINES)('dead letters on %s', (engine) => {
   });
 
   it('sends back more than one transaction holds, and only for admins', async () => {
-    t = await startTestServer(
+    const t = await startServer(
       {
         ALLOW_FAULT_INJECTION: 'true',
         API_KEYS: 'a1:admin:ops,s1:submitter:alice',

@@ -1,8 +1,8 @@
 // Fairness between callers over the real API on both engines: caller A queues 5,000 at NORMAL, then caller B 10 at
 // NORMAL; with the worker at concurrency 4, B's 10 are all taken before A's next 30.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/postgres.js';
-import { SUBMISSION, startTestServer, type TestServer } from '../helpers/server.js';
+import { SUBMISSION, serverPerTest } from '../helpers/server.js';
 
 const SUBMIT_MANY = /* GraphQL */ `
   mutation Many($input: [SubmitQuoteInput!]!) { submitQuotes(input: $input) { messageId } }
@@ -14,14 +14,10 @@ const batch = (n: number, who: string) =>
   }));
 
 describe.each(ENGINES)('fairness between callers on %s', (engine) => {
-  let t: TestServer | undefined;
-  afterEach(async () => {
-    await t?.stop();
-    t = undefined;
-  });
+  const startServer = serverPerTest();
 
   it("takes all of B's 10 before A's next 30, though A queued 5,000 first", async () => {
-    t = await startTestServer(
+    const server = await startServer(
       {
         API_KEYS: 'ka:submitter:A,kb:submitter:B',
         // Each item of a batch is one request: five batches of 1,000 back to back need this budget.
@@ -31,7 +27,6 @@ describe.each(ENGINES)('fairness between callers on %s', (engine) => {
       },
       { engine },
     );
-    const server = t;
     // Nothing is taken until both have queued, so the order below is the claim's alone.
     server.runtime.worker?.pause();
     for (let i = 0; i < 5; i++) {

@@ -1,12 +1,12 @@
 // Scheduled submissions over the real API: runAt waits PENDING, shows in queueStats, can be cancelled, and survives
 // a restart of a real server process on the same database, taken on time by the server started after it.
 import { createClient } from 'graphql-ws';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { spawnTs } from '../helpers/child.js';
 import { tempDatabase } from '../helpers/databases.js';
 import { ENGINES } from '../helpers/postgres.js';
-import { SUBMISSION, startTestServer, type TestServer } from '../helpers/server.js';
+import { SUBMISSION, serverPerTest } from '../helpers/server.js';
 
 const SUBMIT = /* GraphQL */ `
   mutation Submit($input: SubmitQuoteInput!) {
@@ -26,14 +26,10 @@ type Submitted = {
 };
 
 describe.each(ENGINES)('scheduled submissions (runAt) on %s', (engine) => {
-  let t: TestServer | undefined;
-  afterEach(async () => {
-    await t?.stop();
-    t = undefined;
-  });
+  const startServer = serverPerTest();
 
   it('wait PENDING with their runAt, count in queueStats as scheduled, and can be cancelled', async () => {
-    t = await startTestServer({}, { engine });
+    const t = await startServer({}, { engine });
     const runAt = new Date(Date.now() + 3_600_000).toISOString();
     const res = await t.gql<Submitted>(SUBMIT, { input: { submission: SUBMISSION, runAt } });
     expect(res.errors).toBeUndefined();
@@ -58,7 +54,7 @@ describe.each(ENGINES)('scheduled submissions (runAt) on %s', (engine) => {
   });
 
   it('refuse a runAt more than 366 days ahead naming the field; a past runAt is now', async () => {
-    t = await startTestServer({}, { engine });
+    const t = await startServer({}, { engine });
     const far = new Date(Date.now() + 367 * 86_400_000).toISOString();
     const refused = await t.gql(SUBMIT, { input: { submission: SUBMISSION, runAt: far } });
     expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');

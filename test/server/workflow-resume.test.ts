@@ -2,12 +2,12 @@
 // workflow whose pricing step fails on attempt 1 runs only pricing and the steps after it on attempt 2, and the
 // steps before it are not paid for again. The "outside service" is a fake outside the product
 // (test/helpers/outside-service.ts): a provider that lists the calls it gets and fails the first pricing call.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createQuoteProcessor } from '../../src/quote-processor.js';
 import { STEP_NAMES } from '../../src/quotes/provider.js';
 import { countingProvider } from '../helpers/outside-service.js';
 import { ENGINES } from '../helpers/postgres.js';
-import { collectWs, SUBMISSION, startTestServer, type TestServer } from '../helpers/server.js';
+import { collectWs, SUBMISSION, serverPerTest } from '../helpers/server.js';
 
 const SUBMIT = /* GraphQL */ `
   mutation Submit($input: SubmitQuoteInput!) { submitQuote(input: $input) { messageId } }
@@ -41,15 +41,11 @@ type Read = {
 };
 
 describe.each(ENGINES)('the agentic workflow resumes on a retry, on %s', (engine) => {
-  let t: TestServer | undefined;
-  afterEach(async () => {
-    await t?.stop();
-    t = undefined;
-  });
+  const startServer = serverPerTest();
 
   it('runs only pricing and the steps after it on attempt 2, when pricing failed on attempt 1', async () => {
     const outside = countingProvider(1);
-    t = await startTestServer(
+    const t = await startServer(
       { WORKER_CONCURRENCY: '1' },
       { engine, processor: createQuoteProcessor({ provider: outside.provider }) },
     );

@@ -4,8 +4,11 @@ import type { CombinedError } from '@urql/core';
 
 import type { introspection } from '../../graphql-env.d.ts';
 
-/** The schema's closed set of error codes (`enum ErrorCode` in schema.graphql), plus the page's own NETWORK. */
-export type ErrorCode = introspection['types']['ErrorCode']['enumValues'] | 'NETWORK';
+/** The schema's closed set of error codes (`enum ErrorCode` in schema.graphql). */
+export type ContractCode = introspection['types']['ErrorCode']['enumValues'];
+
+/** The contract's codes plus the page's own NETWORK. */
+export type ErrorCode = ContractCode | 'NETWORK';
 
 // Typed by the schema's list: a code added there fails the build until it has words here.
 const WORDS: Record<ErrorCode, string> = {

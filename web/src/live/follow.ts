@@ -4,6 +4,7 @@
 //
 // Never disposes a stream from inside its own callbacks (see deferred-dispose.ts): a stream that reached
 // its end is left for the server to complete; only a mode change or the view going away disposes.
+import type { ContractCode } from '../api/errors.js';
 import type { LiveLink } from './link.js';
 import {
   type GraphQLErrorShape,
@@ -34,7 +35,11 @@ export interface FollowOptions {
 const MAX_BACKOFF_MS = 15_000;
 
 /** WebSocket close codes by which the service refuses a caller (graphql-ws: 4401, 4403, 4429). */
-const REFUSALS: Record<number, string> = { 4401: 'UNAUTHENTICATED', 4403: 'FORBIDDEN', 4429: 'RATE_LIMITED' };
+const REFUSALS: Record<number, ContractCode> = {
+  4401: 'UNAUTHENTICATED',
+  4403: 'FORBIDDEN',
+  4429: 'RATE_LIMITED',
+};
 
 function refusalOf(error: unknown): GraphQLErrorShape[] | null {
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;

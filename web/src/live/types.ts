@@ -1,5 +1,6 @@
 // The shapes the live layer passes around. Kept free of DOM and library types so the follow logic can be
 // tested in Node with a fake transport.
+import type { ContractCode } from '../api/errors.js';
 
 /** How live updates travel: WebSocket, Server-Sent Events, or a query every few seconds. */
 export type Mode = 'ws' | 'sse' | 'poll';
@@ -44,7 +45,11 @@ export function isGraphQLErrorList(error: unknown): error is readonly GraphQLErr
   );
 }
 
-const TRANSIENT = new Set(['RATE_LIMITED', 'STORAGE_UNAVAILABLE', 'INTERNAL_SERVER_ERROR']);
+const TRANSIENT: ReadonlySet<string> = new Set<ContractCode>([
+  'RATE_LIMITED',
+  'STORAGE_UNAVAILABLE',
+  'INTERNAL_SERVER_ERROR',
+]);
 
 /** An error worth retrying later rather than showing as the end of the view. */
 export function isTransient(error: GraphQLErrorShape | null): boolean {
