@@ -68,7 +68,7 @@ export function createQuoteProcessor(options: QuoteProcessorOptions = {}): Proce
         const rate = () => underwrite(submission, { asOf: now(), screeningList });
         // The plain path is one step: a span of the attempt's trace when tracing is on.
         const { rating, decision } = tracingEnabled()
-          ? inSyncSpan('underwriting', { 'quote_queue.step': 'underwrite' }, rate)
+          ? inSyncSpan('underwriting', { 'quote_queue.step': 'underwrite' }, rate, ctx.trace)
           : rate();
         return outcome(decision, rating, null);
       }
@@ -80,6 +80,7 @@ export function createQuoteProcessor(options: QuoteProcessorOptions = {}): Proce
         // The steps an earlier attempt finished are taken from its checkpoint, not run (or paid for) again.
         resume: job.checkpoint,
         onProgress: (progress, checkpoint) => ctx.reportProgress(progress, checkpoint as Json | undefined),
+        trace: ctx.trace,
       });
       return outcome(decision, rating, steps);
     },

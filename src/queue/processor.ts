@@ -1,4 +1,5 @@
 // What the worker runs for each message: the contract between the queue and whatever does the work.
+import type { Context } from '@opentelemetry/api';
 import type { Json } from './types.js';
 
 /** A message as its processor gets it for one attempt. */
@@ -22,6 +23,8 @@ export interface ProcessContext {
    * (e.g. the outputs of the steps finished so far, so they are not run, or paid for, again).
    */
   reportProgress(progress: Json, checkpoint?: Json): void;
+  /** The attempt's trace context (OpenTelemetry), parent of the spans the processor starts; absent untraced. */
+  readonly trace?: Context;
 }
 
 export interface ProcessOutcome {

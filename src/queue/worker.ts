@@ -11,7 +11,9 @@
 // start, when a message becomes due, on the fallback poll, and when a settlement could not claim.
 // Leases are renewed every `heartbeatMs` while an attempt runs; a reaper in every worker process turns
 // expired leases (a dead worker) into failed attempts, so the message is taken again within seconds.
+
 import { randomUUID } from 'node:crypto';
+import type { Context } from '@opentelemetry/api';
 import { backoffMs } from './backoff.js';
 import { dueAt } from './due.js';
 import type { EventFeed, QueueEvents } from './events.js';
@@ -48,8 +50,11 @@ export interface WorkerOptions {
   onError?: (error: unknown, context: string) => void;
   /** Called when an attempt ends, for metrics and logs. */
   onAttempt?: (info: AttemptInfo) => void;
-  /** Runs around each attempt's processing (tracing's span); default: none. */
-  aroundAttempt?: <T>(message: Message, work: () => Promise<T>) => Promise<T>;
+  /**
+   * Runs around each attempt's processing (tracing's span), handing `work` the trace context the processor gets
+   * as `trace`; default: none.
+   */
+  aroundAttempt?: <T>(message: Message, work: (trace?: Context) => Promise<T>) => Promise<T>;
 }
 
 export interface AttemptInfo {
@@ -295,7 +300,7 @@ export function createWorker(options: WorkerOptions): Worker {
     try {
       const outcome = await new Promise<ProcessOutcome>((resolve, reject) => {
         self.reject = reject;
-        const attempt = () =>
+        const attempt = (trace?: Context) =>
           processor.process(
             {
               id: message.id,
@@ -304,7 +309,7 @@ export function createWorker(options: WorkerOptions): Worker {
               options: message.options,
               checkpoint: message.checkpoint,
             },
-            new AttemptContext(self, settler),
+            new AttemptContext(self, settler, trace),
           );
         const work = options.aroundAttempt ? options.aroundAttempt(message, attempt) : attempt();
         // A processor that ignores the abort may still settle later; that is not news.
@@ -476,6 +481,7 @@ class AttemptContext implements ProcessContext {
   constructor(
     private readonly self: Running,
     private readonly settler: Settler,
+    readonly trace: Context | undefined,
   ) {}
 
   get signal(): AbortSignal {

@@ -4,6 +4,7 @@
 // Each finished step's output is reported in a checkpoint; a run given an earlier run's checkpoint takes the
 // steps it holds from there instead of asking the provider again (an outside service is not paid twice).
 
+import type { Context } from '@opentelemetry/api';
 import { inSpan, tracingEnabled } from '../tracing/trace.js';
 import { BINDING_AUTHORITY_LIMIT } from './compliance.js';
 import { abortRace } from './delay.js';
@@ -42,6 +43,8 @@ export type WorkflowOptions = {
   onProgress?: (steps: StepRecord[], checkpoint?: WorkflowCheckpoint) => void;
   /** An earlier run's last checkpoint (of this submission): its steps are taken from it, not run again. */
   resume?: unknown;
+  /** The attempt's trace context, parent of the steps' spans. Default: the active context. */
+  trace?: Context;
 };
 
 /** The steps finished so far, in order, each with its record and output: JSON-ready, to be stored. */
@@ -102,7 +105,12 @@ export async function runUnderwritingWorkflow(
     try {
       // Each step is a span of the attempt's trace when tracing is on.
       const outcome = tracingEnabled()
-        ? await inSpan(`underwriting ${name}`, { 'quote_queue.step': name }, () => abort.race(run()))
+        ? await inSpan(
+            `underwriting ${name}`,
+            { 'quote_queue.step': name },
+            () => abort.race(run()),
+            options.trace,
+          )
         : await abort.race(run());
       status = 'DONE';
       findings = outcome.findings;

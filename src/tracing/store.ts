@@ -3,8 +3,8 @@
 export interface TraceStore {
   /** Keeps `traceparent` for each message id (ids already known keep theirs). */
   save(messageIds: string[], traceparent: string, now: Date): Promise<void>;
-  /** The traceparent a message was submitted under, or null. */
-  get(messageId: string): Promise<string | null>;
+  /** The traceparents the messages were submitted under, by message id (those without one left out). */
+  getMany(messageIds: string[]): Promise<Map<string, string>>;
   /** Removes what was kept before `before`; how many. */
   purge(before: Date): Promise<number>;
 }

@@ -67,8 +67,13 @@ export function currentTraceId(): string | undefined {
  * (AsyncLocalStorage's `run`) and no promise, which on Node 20 cost more than the span. For work that starts no
  * span of its own and logs nothing (the plain underwriting step).
  */
-export function inSyncSpan<T>(name: string, attributes: Attributes, work: () => T): T {
-  const span = tracer().startSpan(name, { attributes }, context.active());
+export function inSyncSpan<T>(
+  name: string,
+  attributes: Attributes,
+  work: () => T,
+  parent: Context = context.active(),
+): T {
+  const span = tracer().startSpan(name, { attributes }, parent);
   try {
     return work();
   } catch (error) {
@@ -99,6 +104,27 @@ export async function inSpan<T>(
       span.end();
     }
   });
+}
+
+/**
+ * Runs `work` in a new span under `parent` without making it the active one: `work` gets the span's context to
+ * pass on explicitly. No AsyncLocalStorage run across `work`'s promises (on Node 20 they cost more than the span).
+ */
+export async function inPassedSpan<T>(
+  name: string,
+  attributes: Attributes,
+  parent: Context,
+  work: (span: Span, context: Context) => Promise<T>,
+): Promise<T> {
+  const span = tracer().startSpan(name, { attributes }, parent);
+  try {
+    return await work(span, trace.setSpan(parent, span));
+  } catch (error) {
+    failed(span, error);
+    throw error;
+  } finally {
+    span.end();
+  }
 }
 
 /** Marks `span` as ended by `error`. */

@@ -30,7 +30,15 @@ export interface ThreadData {
   concurrency?: number;
   /** Whether delivered calls are reported too (debug logging); failed ones always are. */
   reportDelivered: boolean;
+  /** The thread's nice value (THREAD_NICE). */
+  nice: number;
 }
+
+/**
+ * The webhook thread's nice value, above the process's 0: deliveries are background work, so when the cores are
+ * busy the threads processing quotes go first and the calls catch up once they are not (the log keeps them).
+ */
+export const THREAD_NICE = 10;
 
 export type ToThread =
   | { type: 'wake' }
@@ -44,8 +52,9 @@ export type FromThread =
   | { type: 'error'; message: string; stack?: string }
   | { type: 'call'; info: Parameters<NonNullable<DispatcherOptions['onCall']>>[0] };
 
-export interface ThreadDispatcherOptions extends Omit<ThreadData, 'poolSize'> {
+export interface ThreadDispatcherOptions extends Omit<ThreadData, 'poolSize' | 'nice'> {
   poolSize?: number;
+  nice?: number;
   events: QueueEvents;
   /** Whether any endpoint exists (read on this side before the thread is started). */
   hasEndpoints: () => Promise<boolean>;
@@ -63,7 +72,7 @@ const ENTRY = new URL(
 
 export function createThreadDispatcher(options: ThreadDispatcherOptions): Dispatcher {
   const { events, hasEndpoints, batchMs = 20, onError = () => {}, onCall, ...rest } = options;
-  const data: ThreadData = { ...rest, poolSize: options.poolSize ?? 2 };
+  const data: ThreadData = { ...rest, poolSize: options.poolSize ?? 2, nice: options.nice ?? THREAD_NICE };
   const pollMs = options.pollMs ?? 1000;
   let thread: { worker: Worker; ready: Promise<boolean>; exited: Promise<void> } | null = null;
   let checking: Promise<void> | null = null;

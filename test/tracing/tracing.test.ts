@@ -80,6 +80,43 @@ describe.each(ENGINES)('tracing on %s', (engine) => {
     for (const step of steps) expect(step.parentSpanContext?.spanId).toBe(attempt.spanContext().spanId);
   });
 
+  it("puts each attempt of a batch claimed together in its own caller's trace, its step under it", async () => {
+    const admin = { id: 'admin', name: 'admin', role: 'admin' } as const;
+    await t.runtime.service.pause(admin);
+    exporter.reset();
+    // Three callers' traces; the paused worker then claims their messages together (its traceparents read at once).
+    const callers = ['a', 'b', 'c'].map((c) => ({ traceId: c.repeat(32), parent: `${c.repeat(15)}1` }));
+    const ids: string[] = [];
+    for (const c of callers) {
+      const res = await post(
+        t,
+        SUBMIT,
+        { input: { submission: SUBMISSION } },
+        `00-${c.traceId}-${c.parent}-01`,
+      );
+      ids.push(res.data!.submitQuote!.messageId);
+    }
+    const done = new Set<string>();
+    const all = waitForEvent(t.runtime, (e) => {
+      if (e.kind === 'completed' && ids.includes(e.messageId)) done.add(e.messageId);
+      return done.size === ids.length;
+    });
+    await t.runtime.service.resume(admin);
+    await all;
+    const spans = exporter.getFinishedSpans();
+    ids.forEach((id, i) => {
+      const attempt = spans.find(
+        (s) => s.name === 'attempt' && s.attributes['quote_queue.message.id'] === id,
+      )!;
+      expect(attempt.spanContext().traceId).toBe(callers[i]!.traceId);
+      const steps = spans.filter(
+        (s) => s.name === 'underwriting' && s.parentSpanContext?.spanId === attempt.spanContext().spanId,
+      );
+      expect(steps).toHaveLength(1);
+      expect(steps[0]!.spanContext().traceId).toBe(callers[i]!.traceId);
+    });
+  });
+
   it('starts a trace of its own for a request without a traceparent, and runQuote joins the caller too', async () => {
     exporter.reset();
     const run = await post(

@@ -1,6 +1,7 @@
 // Webhooks as the contract says, on both engines, against a real HTTP receiver on 127.0.0.1 (private networks
 // allowed for it): signed calls that the standardwebhooks package verifies, retries under one webhook-id, the
 // admin-only API, SSRF refusals, redelivery, and deliveries made from the stored log by any process.
+import { readdirSync, readFileSync } from 'node:fs';
 import { Webhook as Verifier } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
@@ -9,6 +10,7 @@ import { createLogger } from '../../src/logger.js';
 import { startRuntime } from '../../src/runtime.js';
 import { createDispatcher } from '../../src/webhooks/dispatcher.js';
 import type { CallResult } from '../../src/webhooks/send.js';
+import { THREAD_NICE } from '../../src/webhooks/thread.js';
 import { tempDatabase } from '../helpers/databases.js';
 import { ENGINES } from '../helpers/postgres.js';
 import { type Receiver, startReceiver } from '../helpers/receiver.js';
@@ -361,9 +363,16 @@ describe.each(ENGINES)('webhooks on %s', (engine) => {
     const actor = { id: 'admin', name: 'admin', role: 'admin' } as const;
     await runtime.dispatcher.idle();
     expect(runtime.dispatcher.runsIn).toBe('none');
+    const niceBefore = threadNices();
     await runtime.webhooks.create(actor, { url: r.url, events: ['MESSAGE_COMPLETED'] });
     await runtime.dispatcher.idle();
     expect(runtime.dispatcher.runsIn).toBe('thread');
+    if (process.platform === 'linux') {
+      // One more thread of this process runs at the webhook thread's lower priority.
+      expect(threadNices().filter((n) => n === THREAD_NICE).length).toBe(
+        niceBefore.filter((n) => n === THREAD_NICE).length + 1,
+      );
+    }
     const id = (await runtime.service.submit(actor, { payload: SUBMISSION })).message.id;
     const [call] = await r.waitFor(1);
     expect((JSON.parse(call!.body) as Body).data.message.id).toBe(id);
@@ -399,3 +408,20 @@ describe.each(ENGINES)('webhooks on %s', (engine) => {
     expect(new Set(calls.map((c) => c.signed['webhook-id'])).size).toBe(40);
   });
 });
+
+/** The nice value of every thread of this process (Linux). */
+function threadNices(): number[] {
+  return readdirSync('/proc/self/task').flatMap((tid) => {
+    try {
+      return [niceOf(`/proc/self/task/${tid}/stat`)];
+    } catch {
+      return []; // ended meanwhile
+    }
+  });
+}
+
+/** Field 19 of a /proc stat line (after the command's closing parenthesis: field 3 is the first). */
+function niceOf(statFile: string): number {
+  const stat = readFileSync(statFile, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}

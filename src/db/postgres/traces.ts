@@ -14,12 +14,13 @@ export class PostgresTraceStore implements TraceStore {
     );
   }
 
-  async get(messageId: string): Promise<string | null> {
-    const [row] = await this.run(
-      () => this.sql<{ traceparent: string }[]>`SELECT traceparent FROM message_traces
-        WHERE message_id = ${messageId}`,
+  async getMany(messageIds: string[]): Promise<Map<string, string>> {
+    if (messageIds.length === 0) return new Map();
+    const rows = await this.run(
+      () => this.sql<{ message_id: string; traceparent: string }[]>`SELECT message_id, traceparent
+        FROM message_traces WHERE message_id = ANY(${messageIds}::text[])`,
     );
-    return row?.traceparent ?? null;
+    return new Map(rows.map((r) => [r.message_id, r.traceparent]));
   }
 
   async purge(before: Date): Promise<number> {

@@ -15,7 +15,11 @@ export class SqliteTraceStore implements TraceStore {
     this.saveTx = db.transaction((ids: string[], traceparent: string, now: number) => {
       for (const id of ids) insert.run(id, traceparent, now);
     });
-    this.read = db.prepare('SELECT traceparent FROM message_traces WHERE message_id = ?').pluck();
+    this.read = db
+      .prepare(
+        'SELECT message_id, traceparent FROM message_traces WHERE message_id IN (SELECT value FROM json_each(?))',
+      )
+      .raw(true);
     this.remove = db.prepare('DELETE FROM message_traces WHERE created_at < ?');
   }
 
@@ -23,8 +27,9 @@ export class SqliteTraceStore implements TraceStore {
     guard(() => this.saveTx.immediate(messageIds, traceparent, now.getTime()));
   }
 
-  async get(messageId: string): Promise<string | null> {
-    return guard(() => (this.read.get(messageId) as string | undefined) ?? null);
+  async getMany(messageIds: string[]): Promise<Map<string, string>> {
+    if (messageIds.length === 0) return new Map();
+    return guard(() => new Map(this.read.all(JSON.stringify(messageIds)) as [string, string][]));
   }
 
   async purge(before: Date): Promise<number> {
