@@ -106,11 +106,12 @@ export function start(
   mode: CoresMode,
   databaseUrl: string,
   warmUpMs: string,
-  extra: { nodeArgs?: string[]; env?: Record<string, string> } = {},
+  /** `root`: another checkout of the service to start (an A/B against older code). */
+  extra: { nodeArgs?: string[]; env?: Record<string, string>; root?: string } = {},
 ): Promise<{ proc: ChildProcess; url: string }> {
   const args = ['--max-semi-space-size=64', ...(extra.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts'];
   const proc = spawn(process.execPath, args, {
-    cwd: ROOT,
+    cwd: extra.root ?? ROOT,
     env: {
       ...process.env,
       PORT: '0',

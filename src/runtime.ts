@@ -148,15 +148,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const syncWorker = createWorker({ ...common, concurrency: 0 });
   await syncWorker.start();
   const withWorker = options.withWorker ?? config.WORKER_CONCURRENCY > 0;
-  const accepts = createAcceptWatch(Number(process.env.ACCEPT_HOLD ?? 50));
-  // Off the switch for bench/probe/first.ts's A/B only.
-  const holdOnAccept = process.env.ACCEPT_HOLD !== '0';
+  const accepts = createAcceptWatch();
   const worker = withWorker
     ? createWorker({
         ...common,
         concurrency: config.WORKER_CONCURRENCY,
         settleGapMs: options.settleGapMs,
-        hold: holdOnAccept ? accepts.hold : undefined,
+        hold: accepts.hold,
       })
     : undefined;
   const fleet = createFleetMember({

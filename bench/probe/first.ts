@@ -49,9 +49,11 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 };
 
-// Variants: "mode" or "mode|KEY=V,KEY=V" separated by ';'.
+// Variants, separated by ';': "mode", "mode|KEY=V,KEY=V", or with "@/path/to/checkout" after the mode to start another
+// checkout of the service (its node_modules linked to this one's), an A/B against older code.
 const variants = values.modes!.split(';').map((v) => {
-  const [mode, env] = v.split('|');
+  const [modeAt, env] = v.split('|');
+  const [mode, root] = modeAt!.split('@');
   const extra: Record<string, string> = {};
   for (const kv of (env ?? '').split(',').filter(Boolean)) {
     const [k, val] = kv.split('=');
@@ -61,7 +63,7 @@ const variants = values.modes!.split(';').map((v) => {
     const [k, val] = kv.split('=');
     extra[k!] ??= val!;
   }
-  return { name: v, mode: mode as CoresMode, env: extra };
+  return { name: v, mode: mode as CoresMode, env: extra, root };
 });
 
 for (let r = 0; r < Number(values.rounds); r++) {

@@ -10,7 +10,8 @@ export interface AcceptWatch {
   hold(): Promise<void> | undefined;
 }
 
-export function createAcceptWatch(maxHoldMs = 50): AcceptWatch {
+/** `maxHoldMs` bounds the worker's wait when connections keep coming, so a flood of them cannot stop it. */
+export function createAcceptWatch(maxHoldMs = 200): AcceptWatch {
   let count = 0;
   let seen = 0;
   /** One immediate queued from inside another runs in the next turn's check phase, after its poll phase. */
