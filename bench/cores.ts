@@ -42,7 +42,7 @@ const MODES: Record<CoresMode, Record<string, string>> = {
   'worker in a child process': { WORKER_CONCURRENCY: '4', WORKER_PROCESS: 'true' },
   'worker in the API process, no warm-up': { WORKER_CONCURRENCY: '4', WARM_UP_MS: '0' },
 };
-type CoresMode = (typeof CORES_MODES)[number];
+export type CoresMode = (typeof CORES_MODES)[number];
 /** The mode measured for the first 2,000 only: its steady state is the warmed mode's. */
 const COLD_ONLY: CoresMode = 'worker in the API process, no warm-up';
 
@@ -97,13 +97,16 @@ async function preload(store: QueueStore, count: number): Promise<void> {
   }
 }
 
-function start(
+export function start(
   mode: CoresMode,
   databaseUrl: string,
   warmUpMs: string,
+  /** `root`: another checkout of the service to start (an A/B against older code). */
+  extra: { nodeArgs?: string[]; env?: Record<string, string>; root?: string } = {},
 ): Promise<{ proc: ChildProcess; url: string }> {
-  const proc = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
+  const args = ['--max-semi-space-size=64', ...(extra.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts'];
+  const proc = spawn(process.execPath, args, {
+    cwd: extra.root ?? ROOT,
     env: {
       ...process.env,
       PORT: '0',
@@ -116,6 +119,7 @@ function start(
       // The service's default unless the mode says otherwise (the test suite's processes inherit 0).
       WARM_UP_MS: warmUpMs,
       ...MODES[mode],
+      ...extra.env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -131,7 +135,7 @@ function start(
 }
 
 /** Polls /ready every 20 ms, as a load balancer's health check would (faster), until it answers 200. */
-async function ready(url: string): Promise<void> {
+export async function ready(url: string): Promise<void> {
   const probe = url.replace(/\/graphql$/, '/ready');
   for (;;) {
     const res = await fetch(probe);
@@ -153,7 +157,7 @@ async function hit(url: string, options: { amount?: number; duration?: number })
 }
 
 /** A fresh database with the backlog: a SQLite file, or a PostgreSQL schema; `drop` removes it. */
-async function database(
+export async function database(
   pgUrl: string | undefined,
   backlog: number,
 ): Promise<{ url: string; drop(): Promise<void> }> {

@@ -33,6 +33,11 @@ export interface SettlerOptions {
    * their first retry instead of waiting ever longer while the worker takes the lock back-to-back.
    */
   gapMs?: number;
+  /**
+   * Asked before each turn of batches: a promise to wait for before writing (the process's server accepting a
+   * burst of connections, see accept-watch.ts), or undefined to write at once.
+   */
+  hold?: () => Promise<void> | undefined;
 }
 
 export interface Settler {
@@ -61,6 +66,8 @@ export function createSettler(options: SettlerOptions): Settler {
   const gapMs = options.gapMs ?? 0;
   /** In a gap after a commit (gapMs): what is submitted meanwhile waits for its end, in one batch. */
   let pausing = false;
+  /** Waiting for `hold`: what is submitted meanwhile joins the turn that follows. */
+  let holding = false;
   let queue: Queued[] = [];
   let immediate: NodeJS.Immediate | undefined;
   let inFlight: Promise<void> = Promise.resolve();
@@ -96,14 +103,24 @@ export function createSettler(options: SettlerOptions): Settler {
   }
 
   function schedule(): void {
-    if (immediate || pausing) return;
+    if (immediate || pausing || holding) return;
     immediate = setImmediate(() => {
       immediate = undefined;
-      const now = performance.now();
-      const budget = Math.min(maxTurnMs, Math.max(minTurnMs, (now - lastTurnEnded) * turnShare));
-      turnEnds = now + budget;
-      writeQueued();
+      const held = options.hold?.();
+      if (!held) return turn();
+      holding = true;
+      void held.then(() => {
+        holding = false;
+        turn();
+      });
     });
+  }
+
+  function turn(): void {
+    const now = performance.now();
+    const budget = Math.min(maxTurnMs, Math.max(minTurnMs, (now - lastTurnEnded) * turnShare));
+    turnEnds = now + budget;
+    writeQueued();
   }
 
   function writeQueued(): void {
@@ -157,12 +174,12 @@ export function createSettler(options: SettlerOptions): Settler {
     async flush() {
       // A batch's follow-up may start another write: done once a write in flight is the last one.
       for (;;) {
-        while (queue.length > 0 || immediate) {
+        while (queue.length > 0 || immediate || holding) {
           await new Promise((r) => setImmediate(r));
         }
         const last = inFlight;
         await last;
-        if (last === inFlight && queue.length === 0 && !immediate) return;
+        if (last === inFlight && queue.length === 0 && !immediate && !holding) return;
       }
     },
   };
