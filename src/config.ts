@@ -129,7 +129,7 @@ const schema = z.object({
    * (a process beats every second, or every third of this when shorter).
    */
   FLEET_LEASE_SECONDS: int(1, 3600).default(10),
-  /** Beyond the contract: SQLite `synchronous`; NORMAL loses nothing on a process crash (see README). */
+  /** Beyond the contract: SQLite `synchronous`; NORMAL loses nothing on a process crash (docs/guarantees.md). */
   SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL'], { message: 'NORMAL or FULL' }).default('NORMAL'),
   /** Beyond the contract: seconds running attempts get to finish on SIGTERM before they go back to PENDING. */
   SHUTDOWN_GRACE_SECONDS: int(0, 3600).default(10),

@@ -11,10 +11,6 @@
 // and resumes its worker (started together over IPC: a stored resumeWorker reaches each process at its next
 // heartbeat, up to a second apart).
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { Json, NewMessage } from '../../src/queue/types.js';
 import type { AttemptInfo } from '../../src/queue/worker.js';
@@ -26,19 +22,10 @@ import { createMetrics } from '../../src/server/metrics.js';
 import { benchMessage } from '../messages.js';
 import { quotePayload } from '../quote-payloads.js';
 import { serveIpc, type ToChild } from './child.js';
+import { benchServiceConfig } from './service-config.js';
 
-const dir = process.env.BENCH_DB ? null : mkdtempSync(join(tmpdir(), 'bench-follow-'));
 const api = process.env.BENCH_API !== 'false';
-const config = loadConfig({
-  PORT: '0',
-  HOST: '127.0.0.1',
-  DATABASE_URL: dir ? join(dir, 'quotes.db') : process.env.BENCH_DB!,
-  ...(process.env.BENCH_POOL_SIZE ? { DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE } : {}),
-  WORKER_CONCURRENCY: '10',
-  MAX_QUEUE_SIZE: '10000000',
-  WS_MAX_CONNECTIONS_PER_CLIENT: '1000',
-  LOG_LEVEL: 'silent',
-});
+const { config, cleanup } = benchServiceConfig('bench-follow-', 10);
 const logger = createLogger(config.LOG_LEVEL);
 const metrics = createMetrics();
 let drain: { expect: number; completed: number; t0: number } | null = null;
@@ -107,7 +94,7 @@ process.on('message', (m: ToChild) => {
 serveIpc({ url: server?.url ?? '', wsUrl: server?.wsUrl ?? '' }, async () => {
   await server?.close();
   await runtime.stop(0);
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  cleanup();
 });
 
 function message(n: number, now: Date): NewMessage {

@@ -5,7 +5,7 @@
 // the socket closes under every other live subscription. So: the sink is silenced at once, the library's
 // dispose runs on a later task (by then a `complete` in the same read has been handled and makes it a
 // no-op), and nothing is disposed after the stream ended by itself.
-import type { StreamSink } from './types.js';
+import type { StreamRequest, StreamResult, StreamSink, StreamTransport } from './types.js';
 
 export function guardedSubscribe(start: (sink: StreamSink) => () => void, sink: StreamSink): () => void {
   let finished = false;
@@ -28,5 +28,31 @@ export function guardedSubscribe(start: (sink: StreamSink) => () => void, sink: 
     if (finished) return;
     finished = true;
     setTimeout(dispose, 0);
+  };
+}
+
+/** A library client with graphql-ws's and graphql-sse's `subscribe` (an operation and a sink; gives a dispose). */
+interface SubscribingClient {
+  subscribe(
+    request: StreamRequest,
+    sink: { next(value: StreamResult): void; error(error: unknown): void; complete(): void },
+  ): () => void;
+  dispose(): unknown;
+}
+
+/** The client as a transport whose every stream is guarded as above. */
+export function guardedTransport(client: SubscribingClient): StreamTransport {
+  return {
+    subscribe: (request, sink) =>
+      guardedSubscribe(
+        (guarded) =>
+          client.subscribe(request, {
+            next: (value) => guarded.next(value),
+            error: (error) => guarded.error(error),
+            complete: () => guarded.complete(),
+          }),
+        sink,
+      ),
+    dispose: () => void client.dispose(),
   };
 }

@@ -3,7 +3,7 @@
 // link hands out a few stream slots and views beyond them poll until a slot frees.
 import { createClient } from 'graphql-sse';
 import { authHeaders } from '../auth/api-key.js';
-import { guardedSubscribe } from './deferred-dispose.js';
+import { guardedTransport } from './deferred-dispose.js';
 import type { StreamTransport } from './types.js';
 
 export interface SseTransportOptions {
@@ -17,17 +17,5 @@ export function createSseTransport(options: SseTransportOptions): StreamTranspor
     headers: () => authHeaders(options.apiKey),
     retryAttempts: 0,
   });
-  return {
-    subscribe: (request, sink) =>
-      guardedSubscribe(
-        (guarded) =>
-          client.subscribe(request, {
-            next: (value) => guarded.next(value),
-            error: (error) => guarded.error(error),
-            complete: () => guarded.complete(),
-          }),
-        sink,
-      ),
-    dispose: () => client.dispose(),
-  };
+  return guardedTransport(client);
 }

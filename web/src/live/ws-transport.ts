@@ -2,7 +2,7 @@
 // The client does not retry by itself: the live layer resubscribes each view with `afterVersion`, so a
 // reconnect resumes where the view stood instead of replaying from the start.
 import { createClient } from 'graphql-ws';
-import { guardedSubscribe } from './deferred-dispose.js';
+import { guardedTransport } from './deferred-dispose.js';
 import type { StreamTransport } from './types.js';
 
 export interface WsTransportOptions {
@@ -27,17 +27,5 @@ export function createWsTransport(options: WsTransportOptions): StreamTransport 
       closed: () => options.onConnected?.(false),
     },
   });
-  return {
-    subscribe: (request, sink) =>
-      guardedSubscribe(
-        (guarded) =>
-          client.subscribe(request, {
-            next: (value) => guarded.next(value),
-            error: (error) => guarded.error(error),
-            complete: () => guarded.complete(),
-          }),
-        sink,
-      ),
-    dispose: () => void client.dispose(),
-  };
+  return guardedTransport(client);
 }
