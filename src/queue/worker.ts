@@ -11,7 +11,6 @@
 // start, when a message becomes due, on the fallback poll, and when a settlement could not claim.
 // Leases are renewed every `heartbeatMs` while an attempt runs; a reaper in every worker process turns
 // expired leases (a dead worker) into failed attempts, so the message is taken again within seconds.
-
 import { randomUUID } from 'node:crypto';
 import type { Context } from '@opentelemetry/api';
 import { backoffMs } from './backoff.js';

@@ -28,9 +28,13 @@ const scope = new AsyncLocalStorage<true>();
 
 export const tracingEnabled = (): boolean => enabled && scope.getStore() === undefined;
 
-/** Runs `fn`, and everything asynchronous it starts, with tracing off whatever the SDK. */
+/**
+ * Runs `fn`, and everything asynchronous it starts, with tracing off whatever the SDK. With tracing off already it
+ * just runs `fn`: a first AsyncLocalStorage `run` turns on Node 20's async hooks for the rest of the process's life,
+ * a cost on every promise that an untraced service should not pay.
+ */
 export function untraced<T>(fn: () => T): T {
-  return scope.run(true, fn);
+  return enabled ? scope.run(true, fn) : fn();
 }
 
 let cached: Tracer | null = null;
