@@ -4,8 +4,8 @@ import { randomFillSync } from 'node:crypto';
 let lastMs = -1;
 let counter = 0;
 
-// Random bits come from a pool refilled 4 KB at a time (as node's randomUUID caches its entropy): two
-// randomBytes calls per id cost ~8 us, the largest item of a submission outside the store.
+// Random bits come from a pool refilled 4 KB at a time (as node's randomUUID caches its entropy): a randomBytes
+// call per id was the largest cost of a submission outside the store (bench/ROUNDS.md).
 const pool = Buffer.alloc(4096);
 let used = pool.length;
 

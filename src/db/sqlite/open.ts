@@ -21,9 +21,9 @@ export interface SqliteOptions {
 }
 
 /**
- * 4 MB: the hot pages of a write fit many times over. Not more: a commit that split or merged b-tree pages walks the
- * whole page cache to drop pages past the end of the file, so a larger cache slows such commits (`npm run bench`,
- * drain anatomy, measures both sizes; see bench/ROUNDS.md, "Store layout").
+ * The hot pages of a write fit many times over. Not more: a commit that split or merged b-tree pages walks the
+ * whole page cache to drop pages past the end of the file, so a larger cache slows such commits (measured by the
+ * drain anatomy in `npm run bench`).
  */
 export const DEFAULT_CACHE_KIB = 4000;
 
