@@ -12,7 +12,6 @@ import {
   webhookStoreOf,
 } from './db/open-store.js';
 import type { Logger } from './logger.js';
-import { type AcceptWatch, createAcceptWatch } from './queue/accept-watch.js';
 import { BadInputError } from './queue/errors.js';
 import { createEventFeed, createQueueEvents, type EventFeed, type QueueEvents } from './queue/events.js';
 import { createFleetMember, type FleetMember } from './queue/fleet.js';
@@ -72,8 +71,6 @@ export interface Runtime {
   service: QueueService;
   worker: Worker | undefined;
   syncWorker: Worker;
-  /** The connections the process's server accepts; the claiming worker holds its batches while a burst lasts. */
-  accepts: AcceptWatch;
   maintenance: Maintenance;
   fleet: FleetMember;
   /** The Redis connection for commands (REDIS_URL), shared with the server's rate limits; undefined without it. */
@@ -149,14 +146,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const syncWorker = createWorker({ ...common, concurrency: 0 });
   await syncWorker.start();
   const withWorker = options.withWorker ?? config.WORKER_CONCURRENCY > 0;
-  const accepts = createAcceptWatch();
   const worker = withWorker
-    ? createWorker({
-        ...common,
-        concurrency: config.WORKER_CONCURRENCY,
-        settleGapMs: options.settleGapMs,
-        hold: accepts.hold,
-      })
+    ? createWorker({ ...common, concurrency: config.WORKER_CONCURRENCY, settleGapMs: options.settleGapMs })
     : undefined;
   const fleet = createFleetMember({
     store,
@@ -283,7 +274,6 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     service,
     worker,
     syncWorker,
-    accepts,
     maintenance,
     fleet,
     redis,

@@ -33,11 +33,6 @@ export interface SettlerOptions {
    * their first retry instead of waiting ever longer while the worker takes the lock back-to-back.
    */
   gapMs?: number;
-  /**
-   * Asked before each turn of batches: a promise to wait for before writing (the process's server accepting a
-   * burst of connections, see accept-watch.ts), or undefined to write at once.
-   */
-  hold?: () => Promise<void> | undefined;
 }
 
 export interface Settler {
@@ -66,8 +61,6 @@ export function createSettler(options: SettlerOptions): Settler {
   const gapMs = options.gapMs ?? 0;
   /** In a gap after a commit (gapMs): what is submitted meanwhile waits for its end, in one batch. */
   let pausing = false;
-  /** Waiting for `hold`: what is submitted meanwhile joins the turn that follows. */
-  let holding = false;
   let queue: Queued[] = [];
   let immediate: NodeJS.Immediate | undefined;
   let inFlight: Promise<void> = Promise.resolve();
@@ -103,24 +96,14 @@ export function createSettler(options: SettlerOptions): Settler {
   }
 
   function schedule(): void {
-    if (immediate || pausing || holding) return;
+    if (immediate || pausing) return;
     immediate = setImmediate(() => {
       immediate = undefined;
-      const held = options.hold?.();
-      if (!held) return turn();
-      holding = true;
-      void held.then(() => {
-        holding = false;
-        turn();
-      });
+      const now = performance.now();
+      const budget = Math.min(maxTurnMs, Math.max(minTurnMs, (now - lastTurnEnded) * turnShare));
+      turnEnds = now + budget;
+      writeQueued();
     });
-  }
-
-  function turn(): void {
-    const now = performance.now();
-    const budget = Math.min(maxTurnMs, Math.max(minTurnMs, (now - lastTurnEnded) * turnShare));
-    turnEnds = now + budget;
-    writeQueued();
   }
 
   function writeQueued(): void {
@@ -174,12 +157,12 @@ export function createSettler(options: SettlerOptions): Settler {
     async flush() {
       // A batch's follow-up may start another write: done once a write in flight is the last one.
       for (;;) {
-        while (queue.length > 0 || immediate || holding) {
+        while (queue.length > 0 || immediate) {
           await new Promise((r) => setImmediate(r));
         }
         const last = inFlight;
         await last;
-        if (last === inFlight && queue.length === 0 && !immediate && !holding) return;
+        if (last === inFlight && queue.length === 0 && !immediate) return;
       }
     },
   };

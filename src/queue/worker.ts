@@ -32,8 +32,6 @@ export interface WorkerOptions {
   concurrency: number;
   /** Least ms between two of its settling transactions (the settler's gapMs); default 0. */
   settleGapMs?: number;
-  /** Asked before each turn of its settling batches (the settler's hold): while it resolves, the worker waits. */
-  hold?: () => Promise<void> | undefined;
   /** The first retry waits about this long, doubling each time (RETRY_BACKOFF_MS). */
   backoffBaseMs: number;
   /** Default: a random id. */
@@ -168,7 +166,6 @@ export function createWorker(options: WorkerOptions): Worker {
     store,
     clock,
     gapMs: options.settleGapMs,
-    hold: options.hold,
     onStored: () => feed?.nudge(),
     onError,
     claim(batch) {

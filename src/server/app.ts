@@ -202,7 +202,6 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
   server.on('clientError', answerClientError);
   // Past this many open TCP connections new ones are closed at once (Node drops them), before any memory is spent.
   server.maxConnections = config.MAX_CONNECTIONS;
-  server.on('connection', () => runtime.accepts.accepted());
 
   const ws = attachWebSocket({
     server,
