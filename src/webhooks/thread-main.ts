@@ -1,8 +1,6 @@
 // The webhook thread's body (thread.ts starts it): a dispatcher on connections of its own, so that making the
 // deliveries, calling them and recording how they went never take the process's event loop from the worker.
 // Its host wakes it when a delivered kind of change is published and asks it to stop.
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openWebhookConnection } from '../db/open-store.js';
 import { createDispatcher } from './dispatcher.js';
@@ -16,8 +14,6 @@ const errorOf = (error: unknown): FromThread => ({
   message: error instanceof Error ? error.message : String(error),
   stack: error instanceof Error ? error.stack : undefined,
 });
-
-lowerPriority();
 
 try {
   const connection = await openWebhookConnection(data.store, data.poolSize);
@@ -55,14 +51,4 @@ try {
 } catch (error) {
   post(errorOf(error));
   port.close();
-}
-
-/** This thread's nice value to `data.nice` (thread.ts says why). Linux only: a thread's own id is read from /proc. */
-function lowerPriority(): void {
-  try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (Number.isInteger(tid) && tid > 0) setPriority(tid, data.nice);
-  } catch {
-    // No /proc, or not allowed: the same priority as the rest of the process.
-  }
 }

@@ -88,7 +88,7 @@ export function createThreadDispatcher(options: ThreadDispatcherOptions): Dispat
   }
 
   function spawn(): void {
-    const worker = new Worker(bootstrap(ENTRY), { eval: true, workerData: data });
+    const worker = new Worker(bootstrap(ENTRY, data.nice), { eval: true, workerData: data });
     // Like the checkpointer's, the thread never keeps the process alive: calls it abandons are leased, and
     // called again once the leases run out.
     worker.unref();
@@ -184,16 +184,19 @@ export function createThreadDispatcher(options: ThreadDispatcherOptions): Dispat
 }
 
 /**
- * The thread's first code: imports the entry, through tsx's loader when it is TypeScript (the service runs from
- * source; a thread does not inherit the loader a test runner or `--import tsx` gave this one).
+ * The thread's first code: lowers its priority to `nice` (Linux: the thread's own id from /proc; elsewhere it keeps
+ * the process's), first so that the threads it starts inherit it too (tsx's loader thread), then imports the entry, through tsx's loader when it is TypeScript
+ * (the service runs from source; a thread does not inherit the loader a test runner or `--import tsx` gave this
+ * one).
  */
-function bootstrap(entry: URL): string {
-  if (!entry.pathname.endsWith('.ts')) return `import(${JSON.stringify(entry.href)});`;
+function bootstrap(entry: URL, nice: number): string {
+  const lower = `try { const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop()); if (tid > 0) require('node:os').setPriority(tid, ${Number(nice)}); } catch {}\n`;
+  if (!entry.pathname.endsWith('.ts')) return `${lower}import(${JSON.stringify(entry.href)});`;
   // tsx's ESM entry of its API, found from here (its `require` resolution names the CommonJS twin beside it).
   const api = pathToFileURL(
     createRequire(import.meta.url)
       .resolve('tsx/esm/api')
       .replace(/\.cjs$/, '.mjs'),
   ).href;
-  return `import(${JSON.stringify(api)}).then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); });`;
+  return `${lower}import(${JSON.stringify(api)}).then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); });`;
 }
