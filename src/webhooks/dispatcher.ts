@@ -12,6 +12,8 @@
 //      process at a time) and call them in the background.
 // Passes never overlap; a wake-up during one runs another after it. Batching keeps the dispatcher's share of a
 // busy process small: a few transactions per batch of calls rather than several per call.
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import type { QueueEvents } from '../queue/events.js';
 import type { QueueStore } from '../queue/store.js';
 import type { MessageEvent } from '../queue/types.js';
@@ -20,7 +22,7 @@ import { RETRY_WINDOW_MS, webhookBackoffMs } from './backoff.js';
 import { deliveryId } from './ids.js';
 import { DELIVERED_KINDS, WIRE_TYPES, webhookEventsOf } from './kinds.js';
 import { webhookBody } from './payload.js';
-import { type CallResult, callWebhook, Pools } from './send.js';
+import { type CallResult, callWebhook } from './send.js';
 import type {
   ClaimedDelivery,
   DeliveryOutcome,
@@ -90,7 +92,10 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const leaseMs = options.leaseMs ?? 15_000;
   const batch = options.batch ?? 1000;
   const onError = options.onError ?? (() => {});
-  const pools = new Pools(concurrency);
+  const agents = {
+    http: new HttpAgent({ keepAlive: true, maxSockets: concurrency }),
+    https: new HttpsAgent({ keepAlive: true, maxSockets: concurrency }),
+  };
   let endpoints: Endpoint[] | null = null;
   let endpointsReadAt = 0;
   let running: Promise<void> | null = null;
@@ -181,7 +186,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     let result: CallResult;
     try {
       const target = await resolveTarget(delivery.url, options.allowPrivate);
-      result = await callWebhook(target, delivery, pools, clock());
+      result = await callWebhook(target, delivery, agents, clock());
     } catch (error) {
       if (!(error instanceof TargetRefused)) throw error;
       result = { ok: false, statusCode: null, error: `refused: ${error.message}` };
@@ -291,7 +296,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       await running;
       await Promise.allSettled([...inFlight]);
       await recordOutcomes().catch(onError);
-      await pools.destroy();
+      agents.http.destroy();
+      agents.https.destroy();
     },
   };
 }
