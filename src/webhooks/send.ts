@@ -69,7 +69,9 @@ export function callWebhook(
     });
     req.on('error', (error: Error & { code?: string }) => {
       const reason =
-        error.name === 'AbortError' || error.name === 'TimeoutError' ? 'timed out' : error.message;
+        error instanceof CallTimeout || error.name === 'AbortError' || error.name === 'TimeoutError'
+          ? 'timed out'
+          : error.message;
       resolve({ ok: false, statusCode: null, error: `${error.code ? `${error.code}: ` : ''}${reason}` });
     });
     req.end(delivery.body);
