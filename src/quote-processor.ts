@@ -36,7 +36,7 @@ export type QuoteProcessorOptions = {
 
 /**
  * The processor for quote messages. Its result is `{ decision, annualPremium, reasons, basePremium,
- * factors, steps? }` (steps only for agentic jobs); a REFERRED quote requires review for its referral reasons.
+ * factors, steps? }` (steps only for agentic quotes); a REFERRED quote requires review for its referral reasons.
  */
 export function createQuoteProcessor(options: QuoteProcessorOptions = {}): Processor {
   const now = options.now ?? (() => new Date());
@@ -55,12 +55,12 @@ export function createQuoteProcessor(options: QuoteProcessorOptions = {}): Proce
   };
 
   return {
-    async process(job: ClaimedMessage, ctx: ProcessContext): Promise<ProcessOutcome> {
+    async process(message: ClaimedMessage, ctx: ProcessContext): Promise<ProcessOutcome> {
       const { signal } = ctx;
       signal.throwIfAborted();
-      const submission = parsedOrPermanent(job.payload);
-      const { useAgentic, simulate: simulation } = quoteOptionsOf(job.options);
-      await simulate(simulation, job.attempt, signal);
+      const submission = parsedOrPermanent(message.payload);
+      const { useAgentic, simulate: simulation } = quoteOptionsOf(message.options);
+      await simulate(simulation, message.attempt, signal);
       if (processingDelayMs > 0) await delay(processingDelayMs, signal);
       signal.throwIfAborted();
 
@@ -78,7 +78,7 @@ export function createQuoteProcessor(options: QuoteProcessorOptions = {}): Proce
         clock: now,
         signal,
         // The steps an earlier attempt finished are taken from its checkpoint, not run (or paid for) again.
-        resume: job.checkpoint,
+        resume: message.checkpoint,
         onProgress: (progress, checkpoint) => ctx.reportProgress(progress, checkpoint as Json | undefined),
         trace: ctx.trace,
       });

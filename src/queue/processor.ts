@@ -49,5 +49,5 @@ export class PermanentFailure extends Error {
 }
 
 export interface Processor {
-  process(job: ClaimedMessage, ctx: ProcessContext): Promise<ProcessOutcome>;
+  process(message: ClaimedMessage, ctx: ProcessContext): Promise<ProcessOutcome>;
 }

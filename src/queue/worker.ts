@@ -475,7 +475,7 @@ export function createWorker(options: WorkerOptions): Worker {
   };
 }
 
-/** What the processor gets with a job: the attempt's signal (made on first use) and progress reports. */
+/** What the processor gets with a message: the attempt's signal (made on first use) and progress reports. */
 class AttemptContext implements ProcessContext {
   constructor(
     private readonly self: Running,
