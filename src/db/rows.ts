@@ -248,6 +248,9 @@ const ROW_KEYS: (keyof MessageRow)[] = [
  */
 const SNAPSHOT_KEYS = ROW_KEYS;
 const SNAPSHOT_FORMAT = 3;
+// Where each format holds the payload (after its leading format number), looked up once rather than per read.
+const PAYLOAD_AT = SNAPSHOT_KEYS.indexOf('payload') + 1;
+const FORMAT_2_PAYLOAD_AT = FORMAT_2_KEYS.indexOf('payload') + 1;
 
 export function snapshotText(r: MessageRow): string {
   // Spelled out in SNAPSHOT_KEYS order (checked below): a literal of named loads is several times quicker than a
@@ -312,10 +315,11 @@ export function snapshotRow(text: string, payload: string | null, id: string): M
   const format = parsed[0];
   const keys = format === SNAPSHOT_FORMAT ? SNAPSHOT_KEYS : format === 2 ? FORMAT_2_KEYS : null;
   if (!keys) throw new Error(`unknown snapshot format ${String(format)}`);
+  const payloadAt = format === SNAPSHOT_FORMAT ? PAYLOAD_AT : FORMAT_2_PAYLOAD_AT;
   const row: Record<string, unknown> = {};
   // Snapshots written before a column was added end early: the column reads as null.
   for (let i = 0; i < keys.length; i++) row[keys[i]!] = parsed[i + 1] ?? null;
-  row.payload = payload ?? parsed[keys.indexOf('payload') + 1];
+  row.payload = payload ?? parsed[payloadAt];
   row.id ??= id;
   return format === SNAPSHOT_FORMAT ? (row as unknown as MessageRow) : fromLegacy(row);
 }

@@ -1,9 +1,6 @@
 // Messages stored before `options` (migration 0011 on SQLite, 0006 on PostgreSQL) held two columns of their own for
 // the processor; after the migration their rows and their events already in the log read back with those values in
 // `options`, and new events carry it.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -17,27 +14,14 @@ import {
 } from '../../src/db/sqlite/migrate.js';
 import type { QueueStore } from '../../src/queue/store.js';
 import type { Json } from '../../src/queue/types.js';
+import { migrationsUpTo } from '../helpers/migrations.js';
 import { ENGINES, tempSchema } from '../helpers/postgres.js';
 import { tempDb } from '../helpers/sqlite.js';
 
-const dirs: string[] = [];
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-
-/** A copy of a migrations folder that knows only its first `count` migrations. */
-function migrationsUpTo(folder: string, count: number): string {
-  const dir = mkdtempSync(join(tmpdir(), 'quotes-migrations-'));
-  dirs.push(dir);
-  cpSync(folder, dir, { recursive: true });
-  const journalPath = join(dir, 'meta', '_journal.json');
-  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: unknown[] };
-  journal.entries = journal.entries.slice(0, count);
-  writeFileSync(journalPath, JSON.stringify(journal));
-  return dir;
-}
 
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 const PAYLOAD = '{"applicantName":"Old Data","coverageAmount":250000}';

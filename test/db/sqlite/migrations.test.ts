@@ -1,5 +1,5 @@
 // Data written by earlier versions of the schema still reads back whole after the later migrations run.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -13,23 +13,12 @@ import { SqliteQueueStore } from '../../../src/db/sqlite/store.js';
 import { complete } from '../../../src/queue/transitions.js';
 import type { Message } from '../../../src/queue/types.js';
 import { newMessage } from '../../helpers/messages.js';
+import { migrationsUpTo } from '../../helpers/migrations.js';
 
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-
-/** A copy of the migrations folder that knows only the first `count` migrations. */
-function migrationsUpTo(count: number): string {
-  const dir = mkdtempSync(join(tmpdir(), 'quotes-migrations-'));
-  dirs.push(dir);
-  cpSync(MIGRATIONS_FOLDER, dir, { recursive: true });
-  const journalPath = join(dir, 'meta', '_journal.json');
-  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: unknown[] };
-  journal.entries = journal.entries.slice(0, count);
-  writeFileSync(journalPath, JSON.stringify(journal));
-  return dir;
-}
 
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 
@@ -77,7 +66,7 @@ describe('migrations over existing data', () => {
     // The schema before migration 0003: snapshots are the row as a JSON object, payload included.
     const old = new Database(path);
     old.pragma('journal_mode = WAL');
-    applyMigrations(old, migrationsUpTo(3));
+    applyMigrations(old, migrationsUpTo(MIGRATIONS_FOLDER, 3));
     const insert = (m: Message) => {
       const row = messageToRow(m) as unknown as Record<string, unknown>;
       const columns = Object.keys(row).filter(before7);
@@ -115,7 +104,7 @@ describe('migrations over existing data', () => {
 
     // After 0003: array snapshots without the payload, which is in its own column only when it changed.
     const mid = new Database(path);
-    applyMigrations(mid, migrationsUpTo(4));
+    applyMigrations(mid, migrationsUpTo(MIGRATIONS_FOLDER, 4));
     const formatTwo = mid.prepare(
       'INSERT INTO message_events (message_id, version, at, kind, snapshot, payload) VALUES (?, ?, ?, ?, ?, ?)',
     );
