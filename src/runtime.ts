@@ -60,6 +60,8 @@ export interface RuntimeOptions {
   webhookPollMs?: number;
   /** Webhook calls in a worker thread of their own where the database allows (default true). */
   webhookThread?: boolean;
+  /** Where the webhook thread's bundled entry is cached (default: thread-entry.ts's); null: from source. */
+  webhookBundle?: string | null;
   /** Test hook for storage-fault tests (see openStore). */
   onSqliteOpen?: OpenStoreOptions['onSqliteOpen'];
 }
@@ -257,6 +259,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           events,
           hasEndpoints: async () => (await webhookStore.endpoints()).length > 0,
           reportDelivered: logger.isLevelEnabled('debug'),
+          bundleFile: options.webhookBundle,
         })
       : createDispatcher({ ...dispatching, store, webhooks: webhookStore, events, clock: options.clock });
   dispatcher.start();

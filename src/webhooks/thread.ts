@@ -8,7 +8,8 @@
 // and the store's: the cursor, the leases, the calls' checks, timeout and signature are the same code.
 //
 // The thread starts once an endpoint exists (a process with none pays nothing), and again after it died (an
-// error logged; leases it held run out and are called again).
+// error logged; leases it held run out and are called again). It starts from a bundled entry (thread-entry.ts),
+// or from source when there is none or the bundle failed to start it.
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -16,6 +17,7 @@ import type { StoreConfig } from '../db/open-store.js';
 import type { QueueEvents } from '../queue/events.js';
 import type { Dispatcher, DispatcherOptions } from './dispatcher.js';
 import { DELIVERED_KINDS } from './kinds.js';
+import { DEFAULT_BUNDLE, type EntryKind, threadEntry } from './thread-entry.js';
 
 /** What the thread is started with (structured-cloned: data only). */
 export interface ThreadData {
@@ -62,19 +64,38 @@ export interface ThreadDispatcherOptions extends Omit<ThreadData, 'poolSize' | '
   batchMs?: number;
   onError?: (error: unknown) => void;
   onCall?: DispatcherOptions['onCall'];
+  /** Where the thread's bundled entry is cached (thread-entry.ts); null: always from source. */
+  bundleFile?: string | null;
+}
+
+export interface ThreadDispatcher extends Dispatcher {
+  /** What the running thread was started from (null while none runs). */
+  readonly entry: EntryKind | null;
 }
 
 const KINDS = new Set<string>(DELIVERED_KINDS);
-const ENTRY = new URL(
-  import.meta.url.endsWith('.ts') ? './thread-main.ts' : './thread-main.js',
-  import.meta.url,
-);
 
-export function createThreadDispatcher(options: ThreadDispatcherOptions): Dispatcher {
-  const { events, hasEndpoints, batchMs = 20, onError = () => {}, onCall, ...rest } = options;
+export function createThreadDispatcher(options: ThreadDispatcherOptions): ThreadDispatcher {
+  const {
+    events,
+    hasEndpoints,
+    batchMs = 20,
+    onError = () => {},
+    onCall,
+    bundleFile = DEFAULT_BUNDLE,
+    ...rest
+  } = options;
   const data: ThreadData = { ...rest, poolSize: options.poolSize ?? 2, nice: options.nice ?? THREAD_NICE };
   const pollMs = options.pollMs ?? 1000;
-  let thread: { worker: Worker; ready: Promise<boolean>; exited: Promise<void> } | null = null;
+  let thread: {
+    worker: Worker;
+    entry: EntryKind;
+    ready: Promise<boolean>;
+    exited: Promise<void>;
+  } | null = null;
+  // A bundle that failed to start the thread is not tried again by this process: the source entry is.
+  let bundleFailed = false;
+  let bundleErrorReported = false;
   let checking: Promise<void> | null = null;
   let stopped = true;
   let wakeTimer: NodeJS.Timeout | undefined;
@@ -87,22 +108,26 @@ export function createThreadDispatcher(options: ThreadDispatcherOptions): Dispat
     thread?.worker.postMessage(message);
   }
 
-  function spawn(): void {
-    const worker = new Worker(bootstrap(ENTRY, data.nice), { eval: true, workerData: data });
+  function spawn(entry: URL, kind: EntryKind): void {
+    const worker = new Worker(bootstrap(entry, data.nice), { eval: true, workerData: data });
     // Like the checkpointer's, the thread never keeps the process alive: calls it abandons are leased, and
     // called again once the leases run out.
     worker.unref();
     let ready!: (ok: boolean) => void;
+    let started = false;
     const current = {
       worker,
+      entry: kind,
       ready: new Promise<boolean>((resolve) => {
         ready = resolve;
       }),
       exited: new Promise<void>((resolve) => worker.once('exit', () => resolve())),
     };
     worker.on('message', (m: FromThread) => {
-      if (m.type === 'ready') ready(true);
-      else if (m.type === 'idle') {
+      if (m.type === 'ready') {
+        started = true;
+        ready(true);
+      } else if (m.type === 'idle') {
         idles.get(m.id)?.();
         idles.delete(m.id);
       } else if (m.type === 'error') onError(Object.assign(new Error(m.message), { stack: m.stack }));
@@ -110,6 +135,7 @@ export function createThreadDispatcher(options: ThreadDispatcherOptions): Dispat
     });
     worker.on('error', onError);
     void current.exited.then(() => {
+      if (!started && kind === 'bundle') bundleFailed = true;
       ready(false);
       if (thread === current) thread = null;
       for (const resolve of idles.values()) resolve();
@@ -122,9 +148,13 @@ export function createThreadDispatcher(options: ThreadDispatcherOptions): Dispat
   function check(): Promise<void> {
     checking ??= (async () => {
       if (thread || stopped) return;
-      if (await hasEndpoints()) {
-        if (!thread && !stopped) spawn();
+      if (!(await hasEndpoints())) return;
+      const entry = await threadEntry(bundleFailed ? null : bundleFile);
+      if (entry.error && !bundleErrorReported) {
+        bundleErrorReported = true;
+        onError(new Error(`webhook thread: no bundled entry, starting from source: ${String(entry.error)}`));
       }
+      if (!thread && !stopped) spawn(entry.url, entry.kind);
     })()
       .catch(onError)
       .finally(() => {
@@ -142,6 +172,9 @@ export function createThreadDispatcher(options: ThreadDispatcherOptions): Dispat
   return {
     get runsIn() {
       return thread ? 'thread' : 'none';
+    },
+    get entry() {
+      return thread?.entry ?? null;
     },
     start() {
       stopped = false;
@@ -185,9 +218,9 @@ export function createThreadDispatcher(options: ThreadDispatcherOptions): Dispat
 
 /**
  * The thread's first code: lowers its priority to `nice` (Linux: the thread's own id from /proc; elsewhere it keeps
- * the process's), first so that the threads it starts inherit it too (tsx's loader thread), then imports the entry, through tsx's loader when it is TypeScript
- * (the service runs from source; a thread does not inherit the loader a test runner or `--import tsx` gave this
- * one).
+ * the process's), first so that the threads it starts inherit it too (tsx's loader thread), then imports the
+ * entry, through tsx's loader when it is TypeScript (a thread does not inherit the loader a test runner or
+ * `--import tsx` gave this one).
  */
 function bootstrap(entry: URL, nice: number): string {
   const lower = `try { const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop()); if (tid > 0) require('node:os').setPriority(tid, ${Number(nice)}); } catch {}\n`;

@@ -10,7 +10,7 @@ import { createLogger } from '../../src/logger.js';
 import { startRuntime } from '../../src/runtime.js';
 import { createDispatcher } from '../../src/webhooks/dispatcher.js';
 import type { CallResult } from '../../src/webhooks/send.js';
-import { THREAD_NICE } from '../../src/webhooks/thread.js';
+import { THREAD_NICE, type ThreadDispatcher } from '../../src/webhooks/thread.js';
 import { tempDatabase } from '../helpers/databases.js';
 import { ENGINES } from '../helpers/postgres.js';
 import { type Receiver, startReceiver } from '../helpers/receiver.js';
@@ -367,8 +367,10 @@ describe.each(ENGINES)('webhooks on %s', (engine) => {
     await runtime.webhooks.create(actor, { url: r.url, events: ['MESSAGE_COMPLETED'] });
     await runtime.dispatcher.idle();
     expect(runtime.dispatcher.runsIn).toBe('thread');
+    // Started from its bundle (thread-entry.ts), not through tsx's loader.
+    expect((runtime.dispatcher as ThreadDispatcher).entry).toBe('bundle');
     if (process.platform === 'linux') {
-      // The webhook thread (and a loader thread it started, running from source) at its lower priority.
+      // The webhook thread at its lower priority.
       expect(threadNices().filter((n) => n === THREAD_NICE).length).toBeGreaterThan(
         niceBefore.filter((n) => n === THREAD_NICE).length,
       );
