@@ -90,6 +90,7 @@ export async function openWebhookConnection(config: StoreConfig, poolSize = 2): 
   const db = openSqlite(config.DATABASE_URL, {
     synchronous: config.SQLITE_SYNCHRONOUS,
     maxPageCount: config.SQLITE_MAX_PAGES,
+    migrate: false,
   });
   // The store's checkpointer bounds the log; a checkpoint inside this connection's commits would only compete.
   db.pragma('wal_autocheckpoint = 0');

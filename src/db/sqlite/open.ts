@@ -18,6 +18,11 @@ export interface SqliteOptions {
   maxPageCount?: number;
   /** The page cache, in KiB (PRAGMA cache_size = -n). Default DEFAULT_CACHE_KIB; see there before raising it. */
   cacheKiB?: number;
+  /**
+   * Apply the migrations (default true). A further connection to a file its store opened already skips them:
+   * their write transaction would wait for, or fail beside, the store's writes.
+   */
+  migrate?: boolean;
 }
 
 /**
@@ -46,7 +51,7 @@ export function openSqlite(url: string, options: SqliteOptions = {}): Database.D
   db.pragma('wal_autocheckpoint = 1000');
   db.pragma('temp_store = MEMORY');
   db.pragma(`cache_size = -${Math.trunc(options.cacheKiB ?? DEFAULT_CACHE_KIB)}`);
-  applyMigrations(db);
+  if (options.migrate !== false) applyMigrations(db);
   // After the migrations, so a cap below the schema's own size still lets the file open (SQLite raises a
   // cap below the current size to the current size).
   if (options.maxPageCount !== undefined) db.pragma(`max_page_count = ${Math.trunc(options.maxPageCount)}`);

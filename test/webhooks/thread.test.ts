@@ -1,12 +1,14 @@
-// The webhook thread's entry: a bundle built once and kept while the files in it are unchanged, rebuilt when one
-// changed, and the TypeScript entry when no bundle can be written or the bundle fails to start the thread, which
-// still delivers.
+// The webhook thread's start: its entry, a bundle built once and kept while the files in it are unchanged, rebuilt
+// when one changed, and the TypeScript entry when no bundle can be written or the bundle fails to start the thread,
+// which still delivers; and its SQLite connection, opened without a write transaction.
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { openStore, openWebhookConnection } from '../../src/db/open-store.js';
 import { startRuntime } from '../../src/runtime.js';
 import type { ThreadDispatcher } from '../../src/webhooks/thread.js';
 import { isFresh, threadEntry } from '../../src/webhooks/thread-entry.js';
@@ -106,5 +108,25 @@ describe('the webhook thread’s entry', () => {
     expect((JSON.parse(call!.body) as { data: { message: { id: string } } }).data.message.id).toBe(id);
     expect((runtime.dispatcher as ThreadDispatcher).entry).toBe('source');
     expect(errors.some((line) => line.includes('broken bundle'))).toBe(true);
+  });
+});
+
+describe('the webhook thread’s SQLite connection', () => {
+  it('opens beside a writer holding the lock: the store applied the migrations, it takes no write transaction', async () => {
+    const db = await tempDatabase('SQLite');
+    cleanups.push(() => db.cleanup());
+    const config = loadConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent' });
+    const store = await openStore(config);
+    cleanups.push(() => store.close());
+    const writer = new Database(db.url);
+    writer.exec('BEGIN IMMEDIATE');
+    cleanups.push(() => {
+      writer.exec('ROLLBACK');
+      writer.close();
+    });
+    // With a write transaction of its own, this would wait out the 5 s busy timeout, then fail "database is locked".
+    const connection = await openWebhookConnection(config);
+    cleanups.push(() => connection.close());
+    expect(await connection.webhooks.endpoints()).toEqual([]);
   });
 });
