@@ -2,7 +2,8 @@
 // standard OTEL_BSP_* limits. The SDK's BatchSpanProcessor does the same but runs each export inside
 // `context.with(...)`, whose first call turns Node 20's async hooks on for the whole process (a cost on every
 // promise of every quote after it); this one calls the exporter as it is. That context only suppressed spans of
-// instrumented libraries (http, ...) during the export, and the service registers no instrumentation.
+// instrumented libraries (http, ...) during the export, and the service registers no instrumentation. Nor does it
+// wait for a resource's asynchronous attributes as the SDK's does: the service's resource is synchronous (sdk.ts).
 import { type Context, diag, TraceFlags } from '@opentelemetry/api';
 import { ExportResultCode, getNumberFromEnv, globalErrorHandler } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
