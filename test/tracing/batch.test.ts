@@ -1,11 +1,13 @@
 // The service's span processor (src/tracing/batch.ts) with spans of the real SDK: batches within the limits, a
 // full queue drops (and says so), everything queued is exported on flush and shutdown, a failing or hanging
-// exporter is reported and passed over, never thrown, and nothing is lost while the queue has room.
+// exporter is reported and passed over, never thrown, and nothing is lost while the queue has room; and an
+// export leaves Node's async hooks off (in a child process, beside the SDK's processor, which turns them on).
 import { type DiagLogger, DiagLogLevel, diag } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode, setGlobalErrorHandler } from '@opentelemetry/core';
 import { BasicTracerProvider, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type BatchLimits, BatchProcessor } from '../../src/tracing/batch.js';
+import { spawnTs } from '../helpers/child.js';
 
 /** An exporter that records each batch and answers when the test says (or at once with `auto`). */
 class HeldExporter implements SpanExporter {
@@ -162,4 +164,16 @@ describe('export failures', () => {
       'Error: span export timed out after 20 ms',
     ]);
   });
+});
+
+describe("the process's async hooks", () => {
+  it('stay off through an export (the SDK processor turns them on: the probe can tell)', async () => {
+    const run = async (which: string) => {
+      const child = await spawnTs('test/helpers/hooks-probe.ts', {}, /hooks (on|off)/, [which]);
+      await child.exited;
+      return /exported \d+, hooks (on|off)/.exec(child.output())![0];
+    };
+    expect(await run('ours')).toBe('exported 1, hooks off');
+    expect(await run('sdk')).toBe('exported 1, hooks on');
+  }, 30_000);
 });
