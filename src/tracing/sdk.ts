@@ -1,9 +1,10 @@
-// The OpenTelemetry SDK of a process, started only when OTEL_EXPORTER_OTLP_ENDPOINT is set: spans batched and
-// exported over OTLP/HTTP (the exporter reads the standard OTEL_EXPORTER_OTLP_* variables itself), W3C trace
-// context as the propagator, async-hooks context across awaits.
+// The OpenTelemetry SDK of a process, started only when OTEL_EXPORTER_OTLP_ENDPOINT is set: spans batched
+// (batch.ts, under the standard OTEL_BSP_* limits) and exported over OTLP/HTTP (the exporter reads the standard
+// OTEL_EXPORTER_OTLP_* variables itself), W3C trace context as the propagator, async-hooks context across awaits.
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { BatchProcessor } from './batch.js';
 import { enableTracing } from './trace.js';
 
 export interface Tracing {
@@ -14,7 +15,7 @@ export interface Tracing {
 export function startTracing(serviceName: string): Tracing {
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': serviceName }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())],
+    spanProcessors: [new BatchProcessor(new OTLPTraceExporter())],
   });
   provider.register();
   enableTracing();
