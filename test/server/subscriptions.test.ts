@@ -197,8 +197,9 @@ describe.each(ENGINES)('subscriptions on %s', (engine) => {
     });
   });
 
-  async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-    // Server-side counts have no event to await from the test; poll them briefly.
+  async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+    // Server-side counts have no event to await from the test; poll them. The bound is generous: on a loaded CI
+    // machine the server's side of a closed stream (a PostgreSQL read in flight) can take seconds to unwind.
     const until = Date.now() + timeoutMs;
     while (!condition()) {
       if (Date.now() > until) throw new Error('condition not reached');
