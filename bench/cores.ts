@@ -39,7 +39,8 @@ const first = (quick: boolean) => (quick ? 500 : 2000);
 const MODES: Record<CoresMode, Record<string, string>> = {
   'API alone': { WORKER_CONCURRENCY: '0' },
   'worker in the API process': { WORKER_CONCURRENCY: '4' },
-  'worker in a child process': { WORKER_CONCURRENCY: '4', WORKER_PROCESS: 'true' },
+  'worker in a child process': { WORKER_CONCURRENCY: '4', WORKER_PROCESS: 'true', WORKER_NICE: '0' },
+  'worker in a niced child process': { WORKER_CONCURRENCY: '4', WORKER_PROCESS: 'true', WORKER_NICE: '10' },
   'worker in the API process, no warm-up': { WORKER_CONCURRENCY: '4', WARM_UP_MS: '0' },
 };
 export type CoresMode = (typeof CORES_MODES)[number];

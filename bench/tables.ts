@@ -67,6 +67,7 @@ export const CORES_MODES = [
   'API alone',
   'worker in the API process',
   'worker in a child process',
+  'worker in a niced child process',
   'worker in the API process, no warm-up',
 ] as const;
 /** How `npm start` runs by default (WORKER_PROCESS=false, WARM_UP_MS=3000): the mode the targets judge. */

@@ -92,6 +92,11 @@ const schema = z.object({
    */
   WORKER_PROCESS: bool.default(false),
   /**
+   * Beyond the contract: the CPU priority (nice value) of the worker child process that `npm start` starts with
+   * WORKER_PROCESS, above the API's 0: when both want a core the kernel runs the API first. 0: the same as the API.
+   */
+  WORKER_NICE: int(0, 19).default(10),
+  /**
    * Beyond the contract: how long `npm start` warms the JIT before /ready turns 200, in ms: a scratch copy of the
    * service on a temporary database of the same engine takes real traffic over loopback meanwhile (docs/runtime.md).
    * 0: ready at once.

@@ -8,7 +8,7 @@ import { createServer } from './server/app.js';
 import { createMetrics } from './server/metrics.js';
 import { startTracing } from './tracing/sdk.js';
 import { startWarmUp } from './warm-up.js';
-import { startWorkerProcess } from './worker-process.js';
+import { startWorkerProcess, type WorkerProcess } from './worker-process.js';
 
 run(async () => {
   const config = configOrExit();
@@ -17,14 +17,16 @@ run(async () => {
   const tracing = config.OTEL_EXPORTER_OTLP_ENDPOINT ? startTracing(config.OTEL_SERVICE_NAME) : null;
   const metrics = createMetrics();
   const workerChild = config.WORKER_PROCESS && config.WORKER_CONCURRENCY > 0;
+  let worker: WorkerProcess | undefined;
   const runtime = await startRuntime({
     config,
     logger,
     onAttempt: metrics.onAttempt,
     withWorker: config.WORKER_CONCURRENCY > 0 && !workerChild,
+    onEnqueue: () => worker?.writing(),
   });
   // Started once this process has migrated the database, so the two never race to create it.
-  const worker = workerChild ? startWorkerProcess(logger) : undefined;
+  worker = workerChild ? startWorkerProcess(logger) : undefined;
   await worker?.started;
   let warming = config.WARM_UP_MS > 0;
   const server = await createServer({ runtime, config, logger, metrics, warmingUp: () => warming });

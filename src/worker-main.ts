@@ -2,13 +2,22 @@
 // HTTP server. Stops like the service on SIGTERM/SIGINT (running attempts get SHUTDOWN_GRACE_SECONDS).
 import { engineOf } from './db/open-store.js';
 import { createLogger } from './logger.js';
+import { lowerProcessPriority } from './nice.js';
 import { configOrExit, run, stopOnSignals } from './process.js';
 import { startRuntime } from './runtime.js';
 import { startTracing } from './tracing/sdk.js';
 
+/** SQLite: the gap after each settling commit while an API process may be writing, and how long a word holds. */
+const SQLITE_GAP_MS = 2;
+const WRITING_HOLD_MS = 500;
+
 run(async () => {
   const config = configOrExit();
   const logger = createLogger(config.LOG_LEVEL);
+  // The child of `npm start` (WORKER_PROCESS): underwriting yields the cores to the API's requests, first of all.
+  if (process.send && config.WORKER_NICE > 0 && !lowerProcessPriority(config.WORKER_NICE)) {
+    logger.warn({ nice: config.WORKER_NICE }, 'could not lower the worker process priority');
+  }
   // The SDK only with a collector to send to: without one, @opentelemetry/api's calls are no-ops.
   const tracing = config.OTEL_EXPORTER_OTLP_ENDPOINT ? startTracing(config.OTEL_SERVICE_NAME) : null;
   if (config.WORKER_CONCURRENCY === 0) {
@@ -20,9 +29,7 @@ run(async () => {
     logger,
     withWorker: true,
     api: false,
-    // Sharing a SQLite file's one write lock with an API process (npm start's, or WORKER_PROCESS's parent): a short
-    // gap after each settling commit lets its submits in at their first retry.
-    settleGapMs: engineOf(config.DATABASE_URL) === 'sqlite' ? 2 : 0,
+    settleGapMs: engineOf(config.DATABASE_URL) === 'sqlite' ? sqliteGap() : 0,
   });
   logger.info({ concurrency: config.WORKER_CONCURRENCY, database: config.DATABASE_URL }, 'worker started');
   console.log(`worker started (concurrency ${config.WORKER_CONCURRENCY})`);
@@ -38,3 +45,18 @@ run(async () => {
     await tracing?.shutdown();
   });
 });
+
+/**
+ * Sharing a SQLite file's one write lock with an API process: a short gap after each settling commit lets its
+ * submits in at their first retry. As `npm start`'s child, whose parent says when it submits, only while it does
+ * (for WRITING_HOLD_MS after the last word), so with no submissions the worker drains at full speed; otherwise
+ * (beside an API process it cannot hear) always.
+ */
+function sqliteGap(): number | (() => number) {
+  if (!process.send) return SQLITE_GAP_MS;
+  let lastWriting = -Infinity;
+  process.on('message', (message: unknown) => {
+    if ((message as { writing?: boolean } | null)?.writing) lastWriting = performance.now();
+  });
+  return () => (performance.now() - lastWriting < WRITING_HOLD_MS ? SQLITE_GAP_MS : 0);
+}

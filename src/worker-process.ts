@@ -13,7 +13,12 @@ export interface WorkerProcess {
   started: Promise<void>;
   /** SIGTERM to the child; resolves when it exited (SIGKILL after `graceMs` more). */
   stop(graceMs: number): Promise<void>;
+  /** This process is writing to the database (a submission): the child leaves SQLite's write lock gaps meanwhile. */
+  writing(): void;
 }
+
+/** At most one `writing` message per this many ms (the child keeps its gaps for 500 ms after each). */
+const WRITING_EVERY_MS = 100;
 
 export function startWorkerProcess(logger: Logger): WorkerProcess {
   let child: ChildProcess | undefined;
@@ -21,6 +26,7 @@ export function startWorkerProcess(logger: Logger): WorkerProcess {
   let failures = 0;
   let restart: NodeJS.Timeout | undefined;
   let onStarted: () => void = () => {};
+  let lastWriting = -Infinity;
   const started = new Promise<void>((resolve) => {
     onStarted = resolve;
   });
@@ -49,6 +55,12 @@ export function startWorkerProcess(logger: Logger): WorkerProcess {
   launch();
   return {
     started,
+    writing() {
+      const now = performance.now();
+      if (now - lastWriting < WRITING_EVERY_MS || !child?.connected) return;
+      lastWriting = now;
+      child.send({ writing: true });
+    },
     async stop(graceMs) {
       stopping = true;
       clearTimeout(restart);
