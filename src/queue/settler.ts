@@ -112,10 +112,12 @@ export function createSettler(options: SettlerOptions): Settler {
     const batch = queue;
     queue = [];
     // Batches are written one after another so two changes of one message keep their order.
-    inFlight = inFlight.then(() => write(batch)).then(() => {
-      const ms = gapMs();
-      return ms > 0 ? gap(ms) : followUp();
-    });
+    inFlight = inFlight
+      .then(() => write(batch))
+      .then(() => {
+        const ms = gapMs();
+        return ms > 0 ? gap(ms) : followUp();
+      });
   }
 
   /** After a commit, gapMs with no write of this settler's; then what was submitted meanwhile, as one batch. */
