@@ -26,7 +26,7 @@ run(async () => {
     onEnqueue: () => worker?.writing(),
   });
   // Started once this process has migrated the database, so the two never race to create it.
-  worker = workerChild ? startWorkerProcess(logger) : undefined;
+  worker = workerChild ? startWorkerProcess(logger, metrics.onAttempt) : undefined;
   await worker?.started;
   let warming = config.WARM_UP_MS > 0;
   const server = await createServer({ runtime, config, logger, metrics, warmingUp: () => warming });

@@ -4,12 +4,15 @@ import { engineOf } from './db/open-store.js';
 import { createLogger } from './logger.js';
 import { lowerProcessPriority } from './nice.js';
 import { configOrExit, run, stopOnSignals } from './process.js';
+import type { AttemptInfo } from './queue/worker.js';
 import { startRuntime } from './runtime.js';
 import { startTracing } from './tracing/sdk.js';
+import type { AttemptTuple } from './worker-process.js';
 
 /** SQLite: the gap after each settling commit while an API process may be writing, and how long a word holds. */
 const SQLITE_GAP_MS = 2;
 const WRITING_HOLD_MS = 500;
+const ATTEMPTS_EVERY_MS = 200;
 
 run(async () => {
   const config = configOrExit();
@@ -24,11 +27,13 @@ run(async () => {
     process.stderr.write('WORKER_CONCURRENCY=0: a worker process needs at least 1\n');
     process.exit(1);
   }
+  const relay = process.send ? attemptRelay() : undefined;
   const runtime = await startRuntime({
     config,
     logger,
     withWorker: true,
     api: false,
+    onAttempt: relay?.onAttempt,
     settleGapMs: engineOf(config.DATABASE_URL) === 'sqlite' ? sqliteGap() : 0,
   });
   logger.info({ concurrency: config.WORKER_CONCURRENCY, database: config.DATABASE_URL }, 'worker started');
@@ -42,6 +47,7 @@ run(async () => {
 
   stopOnSignals(logger, async () => {
     await runtime.stop();
+    relay?.stop();
     await tracing?.shutdown();
   });
 });
@@ -59,4 +65,24 @@ function sqliteGap(): number | (() => number) {
     if ((message as { writing?: boolean } | null)?.writing) lastWriting = performance.now();
   });
   return () => (performance.now() - lastWriting < WRITING_HOLD_MS ? SQLITE_GAP_MS : 0);
+}
+
+/** As `npm start`'s child: its attempts go to the parent's /metrics, batched every ATTEMPTS_EVERY_MS. */
+function attemptRelay() {
+  let batch: AttemptTuple[] = [];
+  const flush = () => {
+    if (batch.length > 0 && process.connected) process.send!({ attempts: batch });
+    batch = [];
+  };
+  const timer = setInterval(flush, ATTEMPTS_EVERY_MS);
+  timer.unref();
+  return {
+    onAttempt(info: AttemptInfo) {
+      batch.push([info.outcome, info.durationMs, info.stored?.status ?? null]);
+    },
+    stop() {
+      clearInterval(timer);
+      flush();
+    },
+  };
 }

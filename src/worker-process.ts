@@ -5,6 +5,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from './logger.js';
+import type { AttemptInfo } from './queue/worker.js';
+import type { AttemptFigures } from './server/metrics.js';
 
 const ENTRY = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
 
@@ -20,7 +22,14 @@ export interface WorkerProcess {
 /** At most one `writing` message per this many ms (the child keeps its gaps for 500 ms after each). */
 const WRITING_EVERY_MS = 100;
 
-export function startWorkerProcess(logger: Logger): WorkerProcess {
+/** The child's attempts as it sends them: outcome, duration in ms, status as stored (null: not stored). */
+export type AttemptTuple = [AttemptInfo['outcome'], number, string | null];
+
+/** `onAttempt`: the child's attempts, for this process's /metrics (the child has no server of its own). */
+export function startWorkerProcess(
+  logger: Logger,
+  onAttempt?: (info: AttemptFigures) => void,
+): WorkerProcess {
   let child: ChildProcess | undefined;
   let stopping = false;
   let failures = 0;
@@ -39,9 +48,13 @@ export function startWorkerProcess(logger: Logger): WorkerProcess {
     });
     child = proc;
     proc.on('message', (message: unknown) => {
-      if ((message as { started?: boolean } | null)?.started) {
+      const m = message as { started?: boolean; attempts?: AttemptTuple[] } | null;
+      if (m?.started) {
         failures = 0;
         onStarted();
+      }
+      for (const [outcome, durationMs, status] of m?.attempts ?? []) {
+        onAttempt?.({ outcome, durationMs, stored: status === null ? null : { status } });
       }
     });
     proc.once('exit', (code, signal) => {

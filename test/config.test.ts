@@ -18,6 +18,7 @@ describe('loadConfig', () => {
       DATABASE_POOL_SIZE: 10,
       WARM_UP_MS: 3000,
       WORKER_PROCESS: false,
+      WORKER_NICE: 10,
     });
     expect(loadConfig({ WARM_UP_MS: '0' }).WARM_UP_MS).toBe(0);
     const c = loadConfig({});
@@ -33,6 +34,7 @@ describe('loadConfig', () => {
     ['REDIS_URL', 'localhost:6379', /REDIS_URL=.*redis:\/\//],
     ['DATABASE_POOL_SIZE', '0', /DATABASE_POOL_SIZE="0": expected a whole number from 1 to 1000/],
     ['WARM_UP_MS', '-1', /WARM_UP_MS="-1": expected a whole number from 0 to 600000/],
+    ['WORKER_NICE', '20', /WORKER_NICE="20": expected a whole number from 0 to 19/],
   ])('refuses %s=%s naming the variable and what it accepts', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);

@@ -2,7 +2,8 @@
 // worker-only process (`npm run worker`) and a process with both (`npm start`). What a subscriber on the API
 // process sees is made by the others: every version in order over WebSocket and SSE, queueStats counting their
 // work, and a cancel through the API aborting the attempt another process runs.
-import { hostname } from 'node:os';
+import { readdirSync } from 'node:fs';
+import { getPriority, hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Engine, tempDatabase } from '../helpers/databases.js';
 import { type ApiProcess, type FleetProcess, startApi, startWorker } from '../helpers/fleet.js';
@@ -268,10 +269,21 @@ describe('npm start with WORKER_PROCESS=true', () => {
       const worker = list.find((p) => p.pid !== service.child.proc.pid);
       expect(api).toMatchObject({ api: true, concurrency: 0 });
       expect(worker).toMatchObject({ api: false, concurrency: 3, host: hostname() });
+      // Every thread of the child at WORKER_NICE (default 10), below the API process's priority.
+      const threads = readdirSync(`/proc/${worker!.pid}/task`).map(Number);
+      expect(threads.length).toBeGreaterThan(1);
+      expect(threads.map((tid) => getPriority(tid))).toEqual(threads.map(() => 10));
+      expect(getPriority(service.child.proc.pid!)).toBe(getPriority());
       const res = await service.gql<Submitted>(SUBMIT, { input: { submission: SUBMISSION } });
       const id = res.data!.submitQuote.messageId;
       const values = await collectWs<Status>(service.ws(), MESSAGE_STATUS, { id, afterVersion: 0 });
       expect(values.at(-1)!.messageStatus.status).toBe('COMPLETED');
+      // The child's attempts are counted in the service's /metrics.
+      const metricsUrl = service.url.replace(/\/graphql$/, '/metrics');
+      await until(
+        async () => (await fetch(metricsUrl)).text(),
+        (text) => /quote_queue_attempts_total\{outcome="COMPLETED"\} 1\b/.test(text),
+      );
       service.child.proc.kill('SIGTERM');
       expect(await service.child.exited).toBe(0);
       // The worker child is gone too.
