@@ -17,10 +17,15 @@ describe('loadConfig', () => {
       PRIORITY_AGING_SECONDS: 0,
       DATABASE_POOL_SIZE: 10,
       WARM_UP_MS: 3000,
-      WORKER_PROCESS: false,
+      WORKER_PROCESS: true,
       WORKER_NICE: 10,
     });
     expect(loadConfig({ WARM_UP_MS: '0' }).WARM_UP_MS).toBe(0);
+    // The worker in a child process by default; in the API process with :memory: (one process's database) or when
+    // asked, and refused in a child with :memory:.
+    expect(loadConfig({ DATABASE_URL: ':memory:' }).WORKER_PROCESS).toBe(false);
+    expect(loadConfig({ WORKER_PROCESS: 'false' }).WORKER_PROCESS).toBe(false);
+    expect(() => loadConfig({ DATABASE_URL: ':memory:', WORKER_PROCESS: 'true' })).toThrow(/not :memory:/);
     const c = loadConfig({});
     expect([c.REDIS_URL, c.API_KEYS, c.RATE_LIMIT_PER_SECOND]).toEqual([undefined, undefined, undefined]);
   });
