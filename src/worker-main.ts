@@ -38,7 +38,7 @@ run(async () => {
   });
   logger.info({ concurrency: config.WORKER_CONCURRENCY, database: config.DATABASE_URL }, 'worker started');
   console.log(`worker started (concurrency ${config.WORKER_CONCURRENCY})`);
-  // Started by `npm start` with WORKER_PROCESS=true (worker-process.ts): tell it over the IPC channel, and stop
+  // Started by `npm start` (worker-process.ts): tell it over the IPC channel, and stop
   // (draining, as on SIGTERM) should that process go away, even by kill -9.
   if (process.send) {
     process.send({ started: true });

@@ -1,5 +1,6 @@
-// The worker as a child process of the service (WORKER_PROCESS=true): `npm start` on one machine then uses a second
-// core for underwriting, so the API's event loop never waits behind an attempt. The child is `src/worker-main.ts`
+// The worker as a child process of the service (WORKER_PROCESS, the default): `npm start` on one machine uses a
+// second core for underwriting, so the API's event loop never waits behind an attempt, and the child runs at a
+// lower CPU priority (WORKER_NICE) so the API goes first when both want a core. The child is `src/worker-main.ts`
 // with the same environment and Node flags; it is started again after an unexpected exit (with backoff), and
 // stopped with SIGTERM (it drains like any worker process) when the service stops.
 import { type ChildProcess, spawn } from 'node:child_process';
