@@ -1,6 +1,7 @@
 // The service process: configuration, storage and worker (a worker child process at a lower CPU priority by
 // default, or with WORKER_PROCESS=false the runtime's own), the HTTP/WebSocket server, and an orderly stop on SIGTERM/SIGINT (refuse new work, end subscriptions,
 // drain the worker, close storage). Before /ready turns 200 it warms its JIT for WARM_UP_MS (src/warm-up.ts).
+import { engineOf } from './db/open-store.js';
 import { createLogger } from './logger.js';
 import { configOrExit, run, stopOnSignals } from './process.js';
 import { startRuntime } from './runtime.js';
@@ -23,7 +24,8 @@ run(async () => {
     logger,
     onAttempt: metrics.onAttempt,
     withWorker: config.WORKER_CONCURRENCY > 0 && !workerChild,
-    onEnqueue: () => worker?.writing(),
+    // SQLite: the child leaves the file's write lock gaps while this process submits (worker-main.ts).
+    onEnqueue: engineOf(config.DATABASE_URL) === 'sqlite' ? () => worker?.writing() : undefined,
   });
   // Started once this process has migrated the database, so the two never race to create it.
   worker = workerChild ? startWorkerProcess(logger, metrics.onAttempt) : undefined;
