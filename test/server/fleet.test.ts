@@ -256,10 +256,10 @@ describe('the fleet with keys', () => {
   });
 });
 
-describe('npm start with WORKER_PROCESS=true', () => {
-  it('runs its worker in a child process on the same database, and stops both on SIGTERM', async () => {
+describe('npm start', () => {
+  it('by default runs its worker in a niced child process on the same database, and stops both on SIGTERM', async () => {
     const db = await tempDatabase('SQLite');
-    const service = await startApi({ DATABASE_URL: db.url, WORKER_CONCURRENCY: '3', WORKER_PROCESS: 'true' });
+    const service = await startApi({ DATABASE_URL: db.url, WORKER_CONCURRENCY: '3' });
     try {
       const list = await until(
         async () => (await service.gql<{ workers: Proc[] }>(WORKERS)).data?.workers ?? [],
@@ -288,6 +288,28 @@ describe('npm start with WORKER_PROCESS=true', () => {
       expect(await service.child.exited).toBe(0);
       // The worker child is gone too.
       expect(() => process.kill(worker!.pid, 0)).toThrow();
+    } finally {
+      await service.stop();
+      await db.cleanup();
+    }
+  });
+
+  it('with WORKER_PROCESS=false runs its worker in the API process', async () => {
+    const db = await tempDatabase('SQLite');
+    const service = await startApi({
+      DATABASE_URL: db.url,
+      WORKER_CONCURRENCY: '3',
+      WORKER_PROCESS: 'false',
+    });
+    try {
+      const res = await service.gql<Submitted>(SUBMIT, { input: { submission: SUBMISSION } });
+      const id = res.data!.submitQuote.messageId;
+      const values = await collectWs<Status>(service.ws(), MESSAGE_STATUS, { id, afterVersion: 0 });
+      expect(values.at(-1)!.messageStatus.status).toBe('COMPLETED');
+      const list = (await service.gql<{ workers: Proc[] }>(WORKERS)).data?.workers ?? [];
+      expect(list).toEqual([
+        expect.objectContaining({ pid: service.child.proc.pid, api: true, concurrency: 3 }),
+      ]);
     } finally {
       await service.stop();
       await db.cleanup();
