@@ -1,5 +1,6 @@
 // A mix of real processes on one database, on each engine: an API-only process (WORKER_CONCURRENCY=0), a
-// worker-only process (`npm run worker`) and a process with both (`npm start`). What a subscriber on the API
+// worker-only process (`npm run worker`) and a process with both (`WORKER_PROCESS=false npm start`; npm start's
+// default, the worker in a child process, is tested at the end). What a subscriber on the API
 // process sees is made by the others: every version in order over WebSocket and SSE, queueStats counting their
 // work, and a cancel through the API aborting the attempt another process runs.
 import { readdirSync } from 'node:fs';
@@ -60,7 +61,7 @@ describe.each(ENGINES)('a fleet of processes on one %s database', (engine: Engin
     api = await startApi({ ...env, WORKER_CONCURRENCY: '0' });
     [worker, both] = await Promise.all([
       startWorker({ ...env, WORKER_CONCURRENCY: '2' }),
-      startApi({ ...env, WORKER_CONCURRENCY: '2' }),
+      startApi({ ...env, WORKER_CONCURRENCY: '2', WORKER_PROCESS: 'false' }),
     ]);
   }, 60_000);
   afterAll(async () => {
