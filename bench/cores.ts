@@ -1,6 +1,7 @@
 // The `cores` workload (issue 20, one machine on both cores): `submitQuote` latency while the service's worker
-// drains a backlog at full speed, with the worker in the API's event loop (npm start) and in a child process of it
-// (WORKER_PROCESS=true), beside the API alone (WORKER_CONCURRENCY=0), in one run; and the first 2,000 submissions
+// drains a backlog at full speed, with the worker in a child process at a lower CPU priority (npm start's default:
+// WORKER_PROCESS=true, WORKER_NICE=10), in a child at the API's priority (WORKER_NICE=0) and in the API's event loop
+// (WORKER_PROCESS=false), beside the API alone (WORKER_CONCURRENCY=0), in one run; and the first 2,000 submissions
 // after /ready with the JIT warm-up (WARM_UP_MS, default) and without it. Each mode starts the real `src/main.ts`
 // (npm start's flags) on a SQLite file holding a backlog of real quotes (stored before the start), waits for
 // /ready as a load balancer would, then:
@@ -38,13 +39,19 @@ const first = (quick: boolean) => (quick ? 500 : 2000);
 /** Each mode's environment over the service's defaults; bench/tables.ts lists them in this order. */
 const MODES: Record<CoresMode, Record<string, string>> = {
   'API alone': { WORKER_CONCURRENCY: '0' },
-  'worker in the API process': { WORKER_CONCURRENCY: '4' },
-  'worker in a child process': { WORKER_CONCURRENCY: '4', WORKER_PROCESS: 'true' },
-  'worker in the API process, no warm-up': { WORKER_CONCURRENCY: '4', WARM_UP_MS: '0' },
+  'worker in the API process': { WORKER_CONCURRENCY: '4', WORKER_PROCESS: 'false' },
+  'worker in a child process': { WORKER_CONCURRENCY: '4', WORKER_PROCESS: 'true', WORKER_NICE: '0' },
+  'worker in a niced child process': { WORKER_CONCURRENCY: '4', WORKER_PROCESS: 'true', WORKER_NICE: '10' },
+  'worker in a niced child process, no warm-up': {
+    WORKER_CONCURRENCY: '4',
+    WORKER_PROCESS: 'true',
+    WORKER_NICE: '10',
+    WARM_UP_MS: '0',
+  },
 };
 export type CoresMode = (typeof CORES_MODES)[number];
 /** The mode measured for the first 2,000 only: its steady state is the warmed mode's. */
-const COLD_ONLY: CoresMode = 'worker in the API process, no warm-up';
+const COLD_ONLY: CoresMode = 'worker in a niced child process, no warm-up';
 
 const BODY = submitBody(quotePayload(1));
 

@@ -338,7 +338,7 @@ const results: Results & Record<string, unknown> = {
       "graphql-submit only: bare-yoga without yoga's request-body cap (maxRequestBodySize: false), the ceiling with no body cap at all",
   },
   coresWorkload:
-    'cores: src/main.ts as npm start runs it (its Node flags, LOG_LEVEL=warn, open mode, WORKER_CONCURRENCY=4 or 0), a fresh process and SQLite file per mode and round holding a backlog of real quotes; autocannon in the bench process, 50 connections: the first 2,000 submitQuote once /ready answers 200, then submitQuote for 5 s while the worker drains.',
+    'cores: src/main.ts as npm start runs it (its Node flags, LOG_LEVEL=warn, open mode, WORKER_CONCURRENCY=4 or 0; the worker in a child at nice 10 as by default, at nice 0, or in the API process), a fresh process and SQLite file per mode and round holding a backlog of real quotes; autocannon in the bench process, 50 connections: the first 2,000 submitQuote once /ready answers 200, then submitQuote for 5 s while the worker drains.',
   servers:
     'graphql-submit and subscriptions: each server runs in its own child process (bench/servers/); autocannon and the subscribers (lean graphql-transport-ws clients, and graphql-ws client library ones) run in the bench process. quote-queue there is the real service (startRuntime + createServer, WORKER_CONCURRENCY=0, open mode on 127.0.0.1). followers: the real service with WORKER_CONCURRENCY=10 and the quote processor (bench/servers/follow-service.ts), lean subscribers in two processes of their own.',
   quotes:

@@ -87,10 +87,16 @@ const schema = z.object({
   REDIS_PREFIX: z.string().trim().min(1).max(100).default('quote-queue:'),
   WORKER_CONCURRENCY: int(0, 1000).default(4),
   /**
-   * Beyond the contract: `npm start` runs its worker (WORKER_CONCURRENCY) in a child process rather than in the API's
-   * event loop, so underwriting uses another core and never delays a request. Not with DATABASE_URL=:memory:.
+   * Beyond the contract: `npm start` runs its worker (WORKER_CONCURRENCY) in a child process at a lower CPU priority
+   * (WORKER_NICE) rather than in the API's event loop, so underwriting never delays a request. Default true, except
+   * with DATABASE_URL=:memory: (one process's database), where it runs in the API process; false: always there.
    */
-  WORKER_PROCESS: bool.default(false),
+  WORKER_PROCESS: bool.optional(),
+  /**
+   * Beyond the contract: the CPU priority (nice value) of the worker child process that `npm start` starts with
+   * WORKER_PROCESS, above the API's 0: when both want a core the kernel runs the API first. 0: the same as the API.
+   */
+  WORKER_NICE: int(0, 19).default(10),
   /**
    * Beyond the contract: how long `npm start` warms the JIT before /ready turns 200, in ms: a scratch copy of the
    * service on a temporary database of the same engine takes real traffic over loopback meanwhile (docs/runtime.md).
@@ -183,8 +189,9 @@ const schema = z.object({
 
 export type Config = Omit<
   z.infer<typeof schema>,
-  'API_KEYS' | 'RATE_LIMIT_PER_SECOND' | 'MAX_SUBSCRIPTIONS_PER_KEY'
+  'API_KEYS' | 'RATE_LIMIT_PER_SECOND' | 'MAX_SUBSCRIPTIONS_PER_KEY' | 'WORKER_PROCESS'
 > & {
+  WORKER_PROCESS: boolean;
   API_KEYS: ApiKey[] | undefined;
   /** Requests a key may make per second; undefined means no limit (open mode default). */
   RATE_LIMIT_PER_SECOND: number | undefined;
@@ -209,7 +216,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const c = parsed.data;
   const keys = c.API_KEYS && c.API_KEYS.length > 0 ? c.API_KEYS : undefined;
-  if (c.WORKER_PROCESS && c.DATABASE_URL === ':memory:') {
+  if (c.WORKER_PROCESS === true && c.DATABASE_URL === ':memory:') {
     throw new ConfigError(
       'WORKER_PROCESS=true needs a database both processes can open: a SQLite file or a postgres:// URL, not :memory:',
     );
@@ -222,6 +229,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     ...c,
     API_KEYS: keys,
+    WORKER_PROCESS: c.WORKER_PROCESS ?? c.DATABASE_URL !== ':memory:',
     RATE_LIMIT_PER_SECOND: c.RATE_LIMIT_PER_SECOND ?? (keys ? 200 : undefined),
     MAX_SUBSCRIPTIONS_PER_KEY: c.MAX_SUBSCRIPTIONS_PER_KEY ?? (keys ? 1000 : undefined),
   };

@@ -1,6 +1,7 @@
-// The service process: configuration, storage and worker (the runtime, or with WORKER_PROCESS a worker child
-// process), the HTTP/WebSocket server, and an orderly stop on SIGTERM/SIGINT (refuse new work, end subscriptions,
+// The service process: configuration, storage and worker (a worker child process at a lower CPU priority by
+// default, or with WORKER_PROCESS=false the runtime's own), the HTTP/WebSocket server, and an orderly stop on SIGTERM/SIGINT (refuse new work, end subscriptions,
 // drain the worker, close storage). Before /ready turns 200 it warms its JIT for WARM_UP_MS (src/warm-up.ts).
+import { engineOf } from './db/open-store.js';
 import { createLogger } from './logger.js';
 import { configOrExit, run, stopOnSignals } from './process.js';
 import { startRuntime } from './runtime.js';
@@ -8,7 +9,7 @@ import { createServer } from './server/app.js';
 import { createMetrics } from './server/metrics.js';
 import { startTracing } from './tracing/sdk.js';
 import { startWarmUp } from './warm-up.js';
-import { startWorkerProcess } from './worker-process.js';
+import { startWorkerProcess, type WorkerProcess } from './worker-process.js';
 
 run(async () => {
   const config = configOrExit();
@@ -17,14 +18,17 @@ run(async () => {
   const tracing = config.OTEL_EXPORTER_OTLP_ENDPOINT ? startTracing(config.OTEL_SERVICE_NAME) : null;
   const metrics = createMetrics();
   const workerChild = config.WORKER_PROCESS && config.WORKER_CONCURRENCY > 0;
+  let worker: WorkerProcess | undefined;
   const runtime = await startRuntime({
     config,
     logger,
     onAttempt: metrics.onAttempt,
     withWorker: config.WORKER_CONCURRENCY > 0 && !workerChild,
+    // SQLite: the child leaves the file's write lock gaps while this process submits (worker-main.ts).
+    onEnqueue: engineOf(config.DATABASE_URL) === 'sqlite' ? () => worker?.writing() : undefined,
   });
   // Started once this process has migrated the database, so the two never race to create it.
-  const worker = workerChild ? startWorkerProcess(logger) : undefined;
+  worker = workerChild ? startWorkerProcess(logger, metrics.onAttempt) : undefined;
   await worker?.started;
   let warming = config.WARM_UP_MS > 0;
   const server = await createServer({ runtime, config, logger, metrics, warmingUp: () => warming });

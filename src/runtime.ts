@@ -48,12 +48,14 @@ export interface RuntimeOptions {
   /** Run the claiming worker (default: WORKER_CONCURRENCY > 0). */
   withWorker?: boolean;
   /** Least ms between two of the claiming worker's settling transactions (see settler.ts's gapMs). Default 0. */
-  settleGapMs?: number;
+  settleGapMs?: number | (() => number);
   /** Whether this process serves the API, as the fleet's list shows it. Default true. */
   api?: boolean;
   /** The fleet heartbeat's period, shortened by tests (default 1 s, or a third of FLEET_LEASE_SECONDS if less). */
   fleetHeartbeatMs?: number;
   onAttempt?: (info: AttemptInfo) => void;
+  /** Called before each enqueue this process's API makes (WORKER_PROCESS: tells the worker child). */
+  onEnqueue?: () => void;
   /** PostgreSQL without LISTEN: how often the log is read for other processes' changes (tests lengthen it). */
   databasePollMs?: number;
   /** How often the webhook dispatcher looks for due calls without a wake-up (default 1000 ms). */
@@ -209,7 +211,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     priorityFor: (payload) => autoPriority((payload as { coverageAmount: number }).coverageAmount),
     clock: options.clock,
     leaseMs: options.leaseMs,
-    aroundEnqueue: traces ? traceEnqueue(traces, options.clock ?? (() => new Date())) : undefined,
+    aroundEnqueue: aroundEnqueueOf(
+      traces ? traceEnqueue(traces, options.clock ?? (() => new Date())) : undefined,
+      options.onEnqueue,
+    ),
   });
 
   // Every process makes webhook deliveries from the log and calls them; the store makes each happen once.
@@ -296,4 +301,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       await store.close();
     },
   };
+}
+
+type AroundEnqueue = NonNullable<Parameters<typeof createQueueService>[0]['aroundEnqueue']>;
+
+/** The tracing hook and `onEnqueue` as the service's one aroundEnqueue (undefined when neither is given). */
+function aroundEnqueueOf(traced: AroundEnqueue | undefined, onEnqueue: (() => void) | undefined) {
+  if (!onEnqueue) return traced;
+  const around: AroundEnqueue = (ids, priority, enqueue) => {
+    onEnqueue();
+    return traced ? traced(ids, priority, enqueue) : enqueue();
+  };
+  return around;
 }

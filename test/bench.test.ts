@@ -182,10 +182,15 @@ it('npm run bench -- --quick runs every workload for every subject and writes ea
       'API alone',
       'worker in the API process',
       'worker in a child process',
-      'worker in the API process, no warm-up',
+      'worker in a niced child process',
+      'worker in a niced child process, no warm-up',
     ])
       expect(cores.find((f) => f.metric.startsWith(`${mode}: first 500 `))?.value, mode).toBeGreaterThan(0);
-    for (const mode of ['worker in the API process', 'worker in a child process'])
+    for (const mode of [
+      'worker in the API process',
+      'worker in a child process',
+      'worker in a niced child process',
+    ])
       expect(
         cores.find((f) => f.metric === `${mode}: submitQuote p99 / API alone, per round`)?.value,
       ).toBeGreaterThan(0);

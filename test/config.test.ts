@@ -17,9 +17,15 @@ describe('loadConfig', () => {
       PRIORITY_AGING_SECONDS: 0,
       DATABASE_POOL_SIZE: 10,
       WARM_UP_MS: 3000,
-      WORKER_PROCESS: false,
+      WORKER_PROCESS: true,
+      WORKER_NICE: 10,
     });
     expect(loadConfig({ WARM_UP_MS: '0' }).WARM_UP_MS).toBe(0);
+    // The worker in a child process by default; in the API process with :memory: (one process's database) or when
+    // asked, and refused in a child with :memory:.
+    expect(loadConfig({ DATABASE_URL: ':memory:' }).WORKER_PROCESS).toBe(false);
+    expect(loadConfig({ WORKER_PROCESS: 'false' }).WORKER_PROCESS).toBe(false);
+    expect(() => loadConfig({ DATABASE_URL: ':memory:', WORKER_PROCESS: 'true' })).toThrow(/not :memory:/);
     const c = loadConfig({});
     expect([c.REDIS_URL, c.API_KEYS, c.RATE_LIMIT_PER_SECOND]).toEqual([undefined, undefined, undefined]);
   });
@@ -33,6 +39,7 @@ describe('loadConfig', () => {
     ['REDIS_URL', 'localhost:6379', /REDIS_URL=.*redis:\/\//],
     ['DATABASE_POOL_SIZE', '0', /DATABASE_POOL_SIZE="0": expected a whole number from 1 to 1000/],
     ['WARM_UP_MS', '-1', /WARM_UP_MS="-1": expected a whole number from 0 to 600000/],
+    ['WORKER_NICE', '20', /WORKER_NICE="20": expected a whole number from 0 to 19/],
   ])('refuses %s=%s naming the variable and what it accepts', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);

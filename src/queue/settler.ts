@@ -30,9 +30,10 @@ export interface SettlerOptions {
    * Least time from one batch's commit to the next batch's write, in ms (default 0: at once, with the turn's
    * follow-ups above). A worker process that shares a SQLite file with an API process waits so, leaving the
    * file's one write lock free: the API's writes, whose busy handler sleeps 1 ms, then 2, 5, 10..., get in at
-   * their first retry instead of waiting ever longer while the worker takes the lock back-to-back.
+   * their first retry instead of waiting ever longer while the worker takes the lock back-to-back. A function is
+   * asked after each commit (0: no gap), so the gap can be kept only while the API process writes.
    */
-  gapMs?: number;
+  gapMs?: number | (() => number);
 }
 
 export interface Settler {
@@ -58,7 +59,8 @@ export function createSettler(options: SettlerOptions): Settler {
   const turnShare = options.turnShare ?? 0.5;
   const minTurnMs = options.minTurnMs ?? 2;
   const maxTurnMs = options.maxTurnMs ?? 20;
-  const gapMs = options.gapMs ?? 0;
+  const gapOption = options.gapMs ?? 0;
+  const gapMs = typeof gapOption === 'function' ? gapOption : () => gapOption;
   /** In a gap after a commit (gapMs): what is submitted meanwhile waits for its end, in one batch. */
   let pausing = false;
   let queue: Queued[] = [];
@@ -110,13 +112,18 @@ export function createSettler(options: SettlerOptions): Settler {
     const batch = queue;
     queue = [];
     // Batches are written one after another so two changes of one message keep their order.
-    inFlight = inFlight.then(() => write(batch)).then(gapMs > 0 ? gap : followUp);
+    inFlight = inFlight
+      .then(() => write(batch))
+      .then(() => {
+        const ms = gapMs();
+        return ms > 0 ? gap(ms) : followUp();
+      });
   }
 
   /** After a commit, gapMs with no write of this settler's; then what was submitted meanwhile, as one batch. */
-  function gap(): Promise<void> {
+  function gap(ms: number): Promise<void> {
     pausing = true;
-    return new Promise<void>((resolve) => setTimeout(resolve, gapMs)).then(() => {
+    return new Promise<void>((resolve) => setTimeout(resolve, ms)).then(() => {
       pausing = false;
       if (queue.length === 0) return;
       clearImmediate(immediate);

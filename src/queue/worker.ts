@@ -31,7 +31,7 @@ export interface WorkerOptions {
   /** Messages processed at once; 0 claims nothing (only `runClaimed` work). */
   concurrency: number;
   /** Least ms between two of its settling transactions (the settler's gapMs); default 0. */
-  settleGapMs?: number;
+  settleGapMs?: number | (() => number);
   /** The first retry waits about this long, doubling each time (RETRY_BACKOFF_MS). */
   backoffBaseMs: number;
   /** Default: a random id. */

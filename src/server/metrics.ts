@@ -11,10 +11,15 @@ export interface MetricsSources {
   openSubscriptions(): number;
 }
 
+/** What the attempt figures need of an attempt (a worker child sends just this: worker-process.ts). */
+export type AttemptFigures = Pick<AttemptInfo, 'outcome' | 'durationMs'> & {
+  stored: { status: string } | null;
+};
+
 export interface Metrics {
   registry: Registry;
   /** Pass to the runtime as `onAttempt`: counts attempts and times them. */
-  onAttempt(info: AttemptInfo): void;
+  onAttempt(info: AttemptFigures): void;
   observeRequest(method: string, route: string, status: number, seconds: number): void;
   /** Where the gauges read the queue's figures when scraped. */
   attach(sources: MetricsSources): void;

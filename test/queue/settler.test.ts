@@ -31,7 +31,7 @@ describe('the settler', () => {
         },
       },
     });
-    const settle = (gapMs: number) => {
+    const settle = (gapMs: number | (() => number)) => {
       const settler = createSettler({ store: recording, clock: () => new Date(), gapMs });
       return (i: number) => settler.submit({ id: held[i]!.id, transition: progress(held[i]!, { step: i }) });
     };
@@ -54,5 +54,18 @@ describe('the settler', () => {
     await Promise.all([1, 2, 3, 4, 5].map(submit));
     expect(writes.map((w) => w.size)).toEqual([1, 5]);
     expect(writes[1]!.at - writes[0]!.at).toBeLessThan(199);
+  });
+
+  it('with gapMs a function, asks it after each commit: a gap only while it answers more than 0', async () => {
+    const { settle, writes } = await setup();
+    // No gap after the first commit, 200 ms after every later one.
+    let asked = 0;
+    const submit = settle(() => (asked++ === 0 ? 0 : 200));
+    await submit(0);
+    await submit(1);
+    await Promise.all([2, 3, 4, 5].map(submit));
+    expect(writes.map((w) => w.size)).toEqual([1, 1, 4]);
+    expect(writes[1]!.at - writes[0]!.at).toBeLessThan(199);
+    expect(writes[2]!.at - writes[1]!.at).toBeGreaterThanOrEqual(199);
   });
 });

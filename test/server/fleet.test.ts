@@ -1,8 +1,10 @@
 // A mix of real processes on one database, on each engine: an API-only process (WORKER_CONCURRENCY=0), a
-// worker-only process (`npm run worker`) and a process with both (`npm start`). What a subscriber on the API
+// worker-only process (`npm run worker`) and a process with both (`WORKER_PROCESS=false npm start`; npm start's
+// default, the worker in a child process, is tested at the end). What a subscriber on the API
 // process sees is made by the others: every version in order over WebSocket and SSE, queueStats counting their
 // work, and a cancel through the API aborting the attempt another process runs.
-import { hostname } from 'node:os';
+import { readdirSync } from 'node:fs';
+import { getPriority, hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Engine, tempDatabase } from '../helpers/databases.js';
 import { type ApiProcess, type FleetProcess, startApi, startWorker } from '../helpers/fleet.js';
@@ -59,7 +61,7 @@ describe.each(ENGINES)('a fleet of processes on one %s database', (engine: Engin
     api = await startApi({ ...env, WORKER_CONCURRENCY: '0' });
     [worker, both] = await Promise.all([
       startWorker({ ...env, WORKER_CONCURRENCY: '2' }),
-      startApi({ ...env, WORKER_CONCURRENCY: '2' }),
+      startApi({ ...env, WORKER_CONCURRENCY: '2', WORKER_PROCESS: 'false' }),
     ]);
   }, 60_000);
   afterAll(async () => {
@@ -255,10 +257,10 @@ describe('the fleet with keys', () => {
   });
 });
 
-describe('npm start with WORKER_PROCESS=true', () => {
-  it('runs its worker in a child process on the same database, and stops both on SIGTERM', async () => {
+describe('npm start', () => {
+  it('by default runs its worker in a niced child process on the same database, and stops both on SIGTERM', async () => {
     const db = await tempDatabase('SQLite');
-    const service = await startApi({ DATABASE_URL: db.url, WORKER_CONCURRENCY: '3', WORKER_PROCESS: 'true' });
+    const service = await startApi({ DATABASE_URL: db.url, WORKER_CONCURRENCY: '3' });
     try {
       const list = await until(
         async () => (await service.gql<{ workers: Proc[] }>(WORKERS)).data?.workers ?? [],
@@ -268,14 +270,47 @@ describe('npm start with WORKER_PROCESS=true', () => {
       const worker = list.find((p) => p.pid !== service.child.proc.pid);
       expect(api).toMatchObject({ api: true, concurrency: 0 });
       expect(worker).toMatchObject({ api: false, concurrency: 3, host: hostname() });
+      // Every thread of the child at WORKER_NICE (default 10), below the API process's priority.
+      const threads = readdirSync(`/proc/${worker!.pid}/task`).map(Number);
+      expect(threads.length).toBeGreaterThan(1);
+      expect(threads.map((tid) => getPriority(tid))).toEqual(threads.map(() => 10));
+      expect(getPriority(service.child.proc.pid!)).toBe(getPriority());
       const res = await service.gql<Submitted>(SUBMIT, { input: { submission: SUBMISSION } });
       const id = res.data!.submitQuote.messageId;
       const values = await collectWs<Status>(service.ws(), MESSAGE_STATUS, { id, afterVersion: 0 });
       expect(values.at(-1)!.messageStatus.status).toBe('COMPLETED');
+      // The child's attempts are counted in the service's /metrics.
+      const metricsUrl = service.url.replace(/\/graphql$/, '/metrics');
+      await until(
+        async () => (await fetch(metricsUrl)).text(),
+        (text) => /quote_queue_attempts_total\{outcome="COMPLETED"\} 1\b/.test(text),
+      );
       service.child.proc.kill('SIGTERM');
       expect(await service.child.exited).toBe(0);
       // The worker child is gone too.
       expect(() => process.kill(worker!.pid, 0)).toThrow();
+    } finally {
+      await service.stop();
+      await db.cleanup();
+    }
+  });
+
+  it('with WORKER_PROCESS=false runs its worker in the API process', async () => {
+    const db = await tempDatabase('SQLite');
+    const service = await startApi({
+      DATABASE_URL: db.url,
+      WORKER_CONCURRENCY: '3',
+      WORKER_PROCESS: 'false',
+    });
+    try {
+      const res = await service.gql<Submitted>(SUBMIT, { input: { submission: SUBMISSION } });
+      const id = res.data!.submitQuote.messageId;
+      const values = await collectWs<Status>(service.ws(), MESSAGE_STATUS, { id, afterVersion: 0 });
+      expect(values.at(-1)!.messageStatus.status).toBe('COMPLETED');
+      const list = (await service.gql<{ workers: Proc[] }>(WORKERS)).data?.workers ?? [];
+      expect(list).toEqual([
+        expect.objectContaining({ pid: service.child.proc.pid, api: true, concurrency: 3 }),
+      ]);
     } finally {
       await service.stop();
       await db.cleanup();
