@@ -1,6 +1,6 @@
 // The service process: configuration, storage and worker (a worker child process at a lower CPU priority by
-// default, or with WORKER_PROCESS=false the runtime's own), the HTTP/WebSocket server, and an orderly stop on SIGTERM/SIGINT (refuse new work, end subscriptions,
-// drain the worker, close storage). Before /ready turns 200 it warms its JIT for WARM_UP_MS (src/warm-up.ts).
+// default, or with WORKER_PROCESS=false the runtime's own), the HTTP/WebSocket server, and an orderly stop on
+// SIGTERM/SIGINT (refuse new work, end subscriptions, drain the worker, close storage). Before /ready turns 200 it warms its JIT for WARM_UP_MS (src/warm-up.ts).
 import { engineOf } from './db/open-store.js';
 import { createLogger } from './logger.js';
 import { configOrExit, run, stopOnSignals } from './process.js';
