@@ -89,8 +89,12 @@ export interface Runtime {
 
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { config, logger } = options;
+  const withWorker = options.withWorker ?? config.WORKER_CONCURRENCY > 0;
   const store = await openStore(config, {
     onSqliteOpen: options.onSqliteOpen,
+    // Beside a worker in another process, this API's writes must not stop its loop while the worker holds the lock;
+    // with a worker of its own there is no second writer, and the loop's wait measured slower.
+    sqliteLockWait: (options.api ?? true) && !withWorker ? 'loop' : 'sleep',
     pollMs: options.databasePollMs,
     onRetry: (reason, delayMs) =>
       logger.warn({ reason, retryInMs: delayMs }, 'the database cannot be reached yet; retrying'),
@@ -149,7 +153,6 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   };
   const syncWorker = createWorker({ ...common, concurrency: 0 });
   await syncWorker.start();
-  const withWorker = options.withWorker ?? config.WORKER_CONCURRENCY > 0;
   const worker = withWorker
     ? createWorker({ ...common, concurrency: config.WORKER_CONCURRENCY, settleGapMs: options.settleGapMs })
     : undefined;

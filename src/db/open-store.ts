@@ -31,6 +31,8 @@ export interface OpenStoreOptions {
   onRetry?: (reason: string, delayMs: number) => void;
   /** PostgreSQL without LISTEN: how often the log is read for other processes' changes. Default 1000 ms. */
   pollMs?: number;
+  /** SQLite: how the queue's writes wait for another process's write lock (StoreOptions.lockWait). */
+  sqliteLockWait?: 'sleep' | 'loop';
 }
 
 /** `postgres://` and `postgresql://` URLs are PostgreSQL; anything else (a path, `file:`, `:memory:`) is SQLite. */
@@ -52,7 +54,7 @@ export async function openStore(config: StoreConfig, options: OpenStoreOptions =
     maxPageCount: config.SQLITE_MAX_PAGES,
   });
   options.onSqliteOpen?.(db);
-  return new SqliteQueueStore(db);
+  return new SqliteQueueStore(db, { lockWait: options.sqliteLockWait });
 }
 
 /** The webhook store on the same database as `store` (opened by openStore). */

@@ -13,10 +13,14 @@ export function guard<T>(work: () => T): T {
   try {
     return work();
   } catch (error) {
-    const reason = storageFault(error);
-    if (reason) throw new StorageUnavailableError(reason);
-    throw error;
+    throw asStorageFault(error);
   }
+}
+
+/** A storage fault as StorageUnavailableError; any other error as it is. */
+export function asStorageFault(error: unknown): unknown {
+  const reason = storageFault(error);
+  return reason ? new StorageUnavailableError(reason) : error;
 }
 
 function storageFault(error: unknown): string | null {

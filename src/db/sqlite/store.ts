@@ -28,9 +28,10 @@ import { type Checkpointer, type CheckpointerOptions, startCheckpointer } from '
 import { prepareClaim } from './claim.js';
 import { prepareEnqueue } from './enqueue.js';
 import { prepareEvents } from './events.js';
-import { guard } from './faults.js';
+import { asStorageFault, guard } from './faults.js';
 import { prepareFleet } from './fleet.js';
 import { prepareLeases } from './leases.js';
+import { LockWait } from './lock-wait.js';
 import { prepareMaintenance } from './maintenance.js';
 import { prepareReads } from './read.js';
 import { RowCache } from './row-cache.js';
@@ -46,6 +47,12 @@ export interface StoreOptions {
    */
   checkpoint?: 'thread' | 'sqlite';
   checkpointer?: Omit<CheckpointerOptions, 'onFailure'>;
+  /**
+   * How the queue's writes wait for another process's write lock. `sleep` (default): in SQLite's busy handler,
+   * which stops the event loop meanwhile. `loop`: on the event loop (lock-wait.ts), for a process that serves the
+   * API beside a worker in another process, whose writes would otherwise stall every request while they wait.
+   */
+  lockWait?: 'sleep' | 'loop';
 }
 
 function isWal(db: Database.Database): boolean {
@@ -75,6 +82,8 @@ export class SqliteQueueStore implements QueueStore {
   private readonly appendListeners = new Set<(events: MessageEvent[]) => void>();
   /** The worker thread that checkpoints the log (file databases opened for writing), or null. */
   private readonly checkpointer: Checkpointer | null = null;
+  /** Set with `lockWait: 'loop'`: the queue's writes wait for the lock through it. */
+  private readonly lockWait: LockWait | null;
   /** The webhook tables on the same connection (src/webhooks). */
   readonly webhooks: SqliteWebhookStore;
   /** Messages' traceparents on the same connection (src/tracing). */
@@ -94,6 +103,7 @@ export class SqliteQueueStore implements QueueStore {
         },
       });
     }
+    this.lockWait = options.lockWait === 'loop' && !db.memory ? new LockWait(db) : null;
     this.webhooks = new SqliteWebhookStore(db);
     this.traces = new SqliteTraceStore(db);
     this.beginWrite = db.prepare('BEGIN IMMEDIATE');
@@ -256,6 +266,7 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   async close(): Promise<void> {
+    await this.lockWait?.idle();
     await this.checkpointer?.stop();
     if (!this.db.open) return;
     try {
@@ -277,11 +288,26 @@ export class SqliteQueueStore implements QueueStore {
 
   /**
    * Runs a write transaction with a new WriteTx; once it has committed, keeps the rows it wrote in the row cache
-   * and hands the events it appended to the listeners. A rollback drops the WriteTx and all it collected.
+   * and hands the events it appended to the listeners. A rollback drops the WriteTx and all it collected. With the
+   * loop's lock wait, a refused transaction is run again later, from the start, with a new WriteTx.
    */
-  private write<T>(run: (t: WriteTx) => T): T {
-    const t = new WriteTx(this.appendListeners.size > 0);
-    const result = guard(() => run(t));
+  private write<T>(run: (t: WriteTx) => T): T | Promise<T> {
+    const attempt = () => {
+      const t = new WriteTx(this.appendListeners.size > 0);
+      return { t, result: run(t) };
+    };
+    if (!this.lockWait) return this.committed(guard(attempt));
+    try {
+      const outcome = this.lockWait.run(attempt, (done) => this.committed(done));
+      return outcome instanceof Promise
+        ? outcome.catch((error) => Promise.reject(asStorageFault(error)))
+        : outcome;
+    } catch (error) {
+      throw asStorageFault(error);
+    }
+  }
+
+  private committed<T>({ t, result }: { t: WriteTx; result: T }): T {
     this.known.commit(t.written);
     this.checkpointer?.afterCommit();
     const events = t.published;
