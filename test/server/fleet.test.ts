@@ -1,6 +1,6 @@
 // A mix of real processes on one database, on each engine: an API-only process (WORKER_CONCURRENCY=0), a
 // worker-only process (`npm run worker`) and a process with both (`WORKER_PROCESS=false npm start`; npm start's
-// default, the worker in a child process, is tested at the end). What a subscriber on the API
+// default, the worker in a child process, is tested at the end on each engine). What a subscriber on the API
 // process sees is made by the others: every version in order over WebSocket and SSE, queueStats counting their
 // work, and a cancel through the API aborting the attempt another process runs.
 import { readdirSync } from 'node:fs';
@@ -258,42 +258,45 @@ describe('the fleet with keys', () => {
 });
 
 describe('npm start', () => {
-  it('by default runs its worker in a niced child process on the same database, and stops both on SIGTERM', async () => {
-    const db = await tempDatabase('SQLite');
-    const service = await startApi({ DATABASE_URL: db.url, WORKER_CONCURRENCY: '3' });
-    try {
-      const list = await until(
-        async () => (await service.gql<{ workers: Proc[] }>(WORKERS)).data?.workers ?? [],
-        (l) => l.length === 2,
-      );
-      const api = list.find((p) => p.pid === service.child.proc.pid);
-      const worker = list.find((p) => p.pid !== service.child.proc.pid);
-      expect(api).toMatchObject({ api: true, concurrency: 0 });
-      expect(worker).toMatchObject({ api: false, concurrency: 3, host: hostname() });
-      // Every thread of the child at WORKER_NICE (default 10), below the API process's priority.
-      const threads = readdirSync(`/proc/${worker!.pid}/task`).map(Number);
-      expect(threads.length).toBeGreaterThan(1);
-      expect(threads.map((tid) => getPriority(tid))).toEqual(threads.map(() => 10));
-      expect(getPriority(service.child.proc.pid!)).toBe(getPriority());
-      const res = await service.gql<Submitted>(SUBMIT, { input: { submission: SUBMISSION } });
-      const id = res.data!.submitQuote.messageId;
-      const values = await collectWs<Status>(service.ws(), MESSAGE_STATUS, { id, afterVersion: 0 });
-      expect(values.at(-1)!.messageStatus.status).toBe('COMPLETED');
-      // The child's attempts are counted in the service's /metrics.
-      const metricsUrl = service.url.replace(/\/graphql$/, '/metrics');
-      await until(
-        async () => (await fetch(metricsUrl)).text(),
-        (text) => /quote_queue_attempts_total\{outcome="COMPLETED"\} 1\b/.test(text),
-      );
-      service.child.proc.kill('SIGTERM');
-      expect(await service.child.exited).toBe(0);
-      // The worker child is gone too.
-      expect(() => process.kill(worker!.pid, 0)).toThrow();
-    } finally {
-      await service.stop();
-      await db.cleanup();
-    }
-  });
+  it.each(ENGINES)(
+    'by default runs its worker in a niced child process on the same %s database, and stops both on SIGTERM',
+    async (engine: Engine) => {
+      const db = await tempDatabase(engine);
+      const service = await startApi({ DATABASE_URL: db.url, WORKER_CONCURRENCY: '3' });
+      try {
+        const list = await until(
+          async () => (await service.gql<{ workers: Proc[] }>(WORKERS)).data?.workers ?? [],
+          (l) => l.length === 2,
+        );
+        const api = list.find((p) => p.pid === service.child.proc.pid);
+        const worker = list.find((p) => p.pid !== service.child.proc.pid);
+        expect(api).toMatchObject({ api: true, concurrency: 0 });
+        expect(worker).toMatchObject({ api: false, concurrency: 3, host: hostname() });
+        // Every thread of the child at WORKER_NICE (default 10), below the API process's priority.
+        const threads = readdirSync(`/proc/${worker!.pid}/task`).map(Number);
+        expect(threads.length).toBeGreaterThan(1);
+        expect(threads.map((tid) => getPriority(tid))).toEqual(threads.map(() => 10));
+        expect(getPriority(service.child.proc.pid!)).toBe(getPriority());
+        const res = await service.gql<Submitted>(SUBMIT, { input: { submission: SUBMISSION } });
+        const id = res.data!.submitQuote.messageId;
+        const values = await collectWs<Status>(service.ws(), MESSAGE_STATUS, { id, afterVersion: 0 });
+        expect(values.at(-1)!.messageStatus.status).toBe('COMPLETED');
+        // The child's attempts are counted in the service's /metrics.
+        const metricsUrl = service.url.replace(/\/graphql$/, '/metrics');
+        await until(
+          async () => (await fetch(metricsUrl)).text(),
+          (text) => /quote_queue_attempts_total\{outcome="COMPLETED"\} 1\b/.test(text),
+        );
+        service.child.proc.kill('SIGTERM');
+        expect(await service.child.exited).toBe(0);
+        // The worker child is gone too.
+        expect(() => process.kill(worker!.pid, 0)).toThrow();
+      } finally {
+        await service.stop();
+        await db.cleanup();
+      }
+    },
+  );
 
   it('with WORKER_PROCESS=false runs its worker in the API process', async () => {
     const db = await tempDatabase('SQLite');
