@@ -110,7 +110,10 @@ async function drainWithWebhook(child: ServerChild, n: number): Promise<{ rate: 
   }
 }
 
-/** The drain with the SDK exporting every span to an OTLP/HTTP receiver in this process (answering 200). */
+/**
+ * The drain with the SDK exporting every span to an OTLP/HTTP receiver in this process (answering 200), in the
+ * encoding OTEL_EXPORTER_OTLP_PROTOCOL names (default protobuf).
+ */
 async function drainTraced(n: number): Promise<number> {
   let exported!: () => void;
   const first = new Promise<void>((resolve) => {
@@ -119,7 +122,13 @@ async function drainTraced(n: number): Promise<number> {
   const server = createServer((req, res) => {
     exported();
     req.resume();
-    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+    // An empty ExportTraceServiceResponse in the request's encoding (protobuf: no bytes).
+    const protobuf = req.headers['content-type']?.startsWith('application/x-protobuf');
+    req.on('end', () =>
+      res
+        .writeHead(200, { 'content-type': protobuf ? 'application/x-protobuf' : 'application/json' })
+        .end(protobuf ? '' : '{}'),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {

@@ -23,6 +23,13 @@ const bool = z
   .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'true or false' }))
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+// grpc is a valid value of the standard variables that this service does not ship an exporter for: accepted here,
+// refused in loadConfig only when traces would be exported (a shell may set it for other programs).
+const otlpProtocol = z
+  .string()
+  .trim()
+  .pipe(z.enum(['http/protobuf', 'http/json', 'grpc'], { message: 'http/protobuf or http/json' }));
+
 const ROLES = ['submitter', 'reviewer', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 export interface ApiKey {
@@ -183,14 +190,24 @@ const schema = z.object({
   MAX_CONNECTIONS: int(1, 1_000_000).default(10_000),
   /** Set: spans are exported over OTLP/HTTP (the standard OTEL_EXPORTER_OTLP_* variables apply). */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().trim().url('an http(s) URL').optional(),
+  /** The OTLP encoding, as the specification names it (default http/protobuf); the TRACES_ form wins. */
+  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol.optional(),
   OTEL_SERVICE_NAME: z.string().trim().min(1).default('quote-queue'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
 export type Config = Omit<
   z.infer<typeof schema>,
-  'API_KEYS' | 'RATE_LIMIT_PER_SECOND' | 'MAX_SUBSCRIPTIONS_PER_KEY' | 'WORKER_PROCESS'
+  | 'API_KEYS'
+  | 'RATE_LIMIT_PER_SECOND'
+  | 'MAX_SUBSCRIPTIONS_PER_KEY'
+  | 'WORKER_PROCESS'
+  | 'OTEL_EXPORTER_OTLP_PROTOCOL'
+  | 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'
 > & {
+  /** How spans are encoded: the traces variable, else the general one, else the specification's default. */
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: OtlpProtocol;
   WORKER_PROCESS: boolean;
   API_KEYS: ApiKey[] | undefined;
   /** Requests a key may make per second; undefined means no limit (open mode default). */
@@ -198,6 +215,8 @@ export type Config = Omit<
   /** Subscriptions a key may hold open at once; undefined means no limit (open mode default). */
   MAX_SUBSCRIPTIONS_PER_KEY: number | undefined;
 };
+
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
 
 export class ConfigError extends Error {}
 
@@ -226,8 +245,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       `Refusing to start in open mode on HOST=${c.HOST}: without API_KEYS every caller is admin, so the service only listens on a loopback address (localhost, 127.0.0.0/8, ::1). Set API_KEYS=key:role[:name],... or HOST=127.0.0.1.`,
     );
   }
+  const protocol = c.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? c.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf';
+  if (protocol === 'grpc' && c.OTEL_EXPORTER_OTLP_ENDPOINT) {
+    throw new ConfigError(
+      `OTEL_EXPORTER_OTLP_${c.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ? 'TRACES_' : ''}PROTOCOL=grpc: this service exports traces over OTLP/HTTP only; set http/protobuf (the default) or http/json, and point OTEL_EXPORTER_OTLP_ENDPOINT at the collector's OTLP/HTTP port (4318).`,
+    );
+  }
+  const { OTEL_EXPORTER_OTLP_PROTOCOL: _general, ...rest } = c;
   return {
-    ...c,
+    ...rest,
+    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: protocol === 'grpc' ? 'http/protobuf' : protocol,
     API_KEYS: keys,
     WORKER_PROCESS: c.WORKER_PROCESS ?? c.DATABASE_URL !== ':memory:',
     RATE_LIMIT_PER_SECOND: c.RATE_LIMIT_PER_SECOND ?? (keys ? 200 : undefined),

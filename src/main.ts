@@ -15,7 +15,9 @@ run(async () => {
   const config = configOrExit();
   const logger = createLogger(config.LOG_LEVEL);
   // The SDK only with a collector to send to: without one, @opentelemetry/api's calls are no-ops.
-  const tracing = config.OTEL_EXPORTER_OTLP_ENDPOINT ? startTracing(config.OTEL_SERVICE_NAME) : null;
+  const tracing = config.OTEL_EXPORTER_OTLP_ENDPOINT
+    ? startTracing(config.OTEL_SERVICE_NAME, config.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL)
+    : null;
   const metrics = createMetrics();
   const workerChild = config.WORKER_PROCESS && config.WORKER_CONCURRENCY > 0;
   let worker: WorkerProcess | undefined;

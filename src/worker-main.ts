@@ -22,7 +22,9 @@ run(async () => {
     logger.warn({ nice: config.WORKER_NICE }, 'could not lower the worker process priority');
   }
   // The SDK only with a collector to send to: without one, @opentelemetry/api's calls are no-ops.
-  const tracing = config.OTEL_EXPORTER_OTLP_ENDPOINT ? startTracing(config.OTEL_SERVICE_NAME) : null;
+  const tracing = config.OTEL_EXPORTER_OTLP_ENDPOINT
+    ? startTracing(config.OTEL_SERVICE_NAME, config.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL)
+    : null;
   if (config.WORKER_CONCURRENCY === 0) {
     process.stderr.write('WORKER_CONCURRENCY=0: a worker process needs at least 1\n');
     process.exit(1);

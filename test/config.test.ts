@@ -97,4 +97,38 @@ describe('loadConfig', () => {
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', MAX_QUEUE_SIZE: '' })).toMatchObject({ PORT: 4000, MAX_QUEUE_SIZE: 1000 });
   });
+
+  it('takes the OTLP encoding from the standard variables, the traces one first, protobuf by default', () => {
+    const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' };
+    expect(loadConfig(endpoint).OTEL_EXPORTER_OTLP_TRACES_PROTOCOL).toBe('http/protobuf');
+    expect(
+      loadConfig({ ...endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })
+        .OTEL_EXPORTER_OTLP_TRACES_PROTOCOL,
+    ).toBe('http/json');
+    expect(
+      loadConfig({
+        ...endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
+      }).OTEL_EXPORTER_OTLP_TRACES_PROTOCOL,
+    ).toBe('http/protobuf');
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/xml' })).toThrow(
+      /OTEL_EXPORTER_OTLP_PROTOCOL="http\/xml": expected http\/protobuf or http\/json/,
+    );
+  });
+
+  it('refuses grpc when traces would be exported, and ignores it when they would not', () => {
+    const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4317' };
+    expect(() => loadConfig({ ...endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(
+      /OTEL_EXPORTER_OTLP_PROTOCOL=grpc: this service exports traces over OTLP\/HTTP only/,
+    );
+    expect(() =>
+      loadConfig({
+        ...endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc',
+      }),
+    ).toThrow(/OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=grpc/);
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }).OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
+  });
 });

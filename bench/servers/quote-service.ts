@@ -43,13 +43,15 @@ const config = loadConfig({
   MAX_QUEUE_SIZE: '10000000',
   // The webhook workload (bench/webhooks.ts) registers a receiver on 127.0.0.1; no other workload registers one.
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+  // The traced drain's encoding: the standard variable when the bench is run with it, else the default.
+  OTEL_EXPORTER_OTLP_PROTOCOL: process.env.OTEL_EXPORTER_OTLP_PROTOCOL,
 });
 const logger = createLogger(config.LOG_LEVEL);
 // The webhook workload's traced drain: spans exported over OTLP/HTTP to its receiver (BENCH_OTLP), as main.ts does.
 const otlp = process.env.BENCH_OTLP;
 if (otlp) {
   process.env.OTEL_EXPORTER_OTLP_ENDPOINT = otlp;
-  startTracing('bench-quote-service');
+  startTracing('bench-quote-service', config.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL);
 }
 const quotes = createQuoteProcessor({ processingDelayMs: config.PROCESSING_DELAY_MS });
 let processor = quotes;

@@ -1,64 +1,43 @@
 // One trace across processes, exported over OTLP/HTTP to a receiver on 127.0.0.1: an API process (no worker) takes
 // a submitQuote sent with a traceparent, a worker process runs the attempt, and both export their spans into the
-// caller's trace; the worker's log line for the attempt names the trace.
+// caller's trace; the worker's log line for the attempt names the trace. The API process sends JSON
+// (OTEL_EXPORTER_OTLP_PROTOCOL=http/json), the worker protobuf (the default), so both encodings are decoded here.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
 import { type Child, spawnTs } from '../helpers/child.js';
+import { decodeTraceRequest, type ExportedSpan, emptyResponse } from '../helpers/otlp.js';
 import { SUBMISSION } from '../helpers/server.js';
 import { tempDb } from '../helpers/sqlite.js';
-
-interface ExportedSpan {
-  service: string;
-  name: string;
-  traceId: string;
-  attributes: Record<string, unknown>;
-}
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** An OTLP/HTTP (JSON) trace receiver that resolves `waitFor` once a span matching the predicate arrived. */
+/**
+ * An OTLP/HTTP trace receiver (either encoding, decoded) that resolves `waitFor` once a span matching the predicate
+ * arrived, and keeps each service's content types.
+ */
 async function startCollector() {
   const spans: ExportedSpan[] = [];
+  const types = new Map<string, Set<string>>();
   const waiters: { check: (s: ExportedSpan) => boolean; resolve: (s: ExportedSpan) => void }[] = [];
   const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => {
-      body += c.toString();
-    });
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const parsed = JSON.parse(body) as {
-        resourceSpans: {
-          resource: { attributes: { key: string; value: { stringValue?: string } }[] };
-          scopeSpans: {
-            spans: {
-              name: string;
-              traceId: string;
-              attributes: { key: string; value: Record<string, unknown> }[];
-            }[];
-          }[];
-        }[];
-      };
-      for (const rs of parsed.resourceSpans) {
-        const service = rs.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue ?? '';
-        for (const ss of rs.scopeSpans)
-          for (const s of ss.spans) {
-            const span = {
-              service,
-              name: s.name,
-              traceId: s.traceId,
-              attributes: Object.fromEntries(s.attributes.map((a) => [a.key, Object.values(a.value)[0]])),
-            };
-            spans.push(span);
-            for (const w of waiters.splice(0))
-              if (w.check(span)) w.resolve(span);
-              else waiters.push(w);
-          }
+      const type = req.headers['content-type'];
+      for (const span of decodeTraceRequest(Buffer.concat(chunks), type)) {
+        spans.push(span);
+        if (!types.has(span.service)) types.set(span.service, new Set());
+        types.get(span.service)!.add(String(type));
+        for (const w of waiters.splice(0))
+          if (w.check(span)) w.resolve(span);
+          else waiters.push(w);
       }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      const answer = emptyResponse(type);
+      res.writeHead(200, { 'content-type': answer.type }).end(answer.body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -66,6 +45,7 @@ async function startCollector() {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     spans,
+    types,
     waitFor(check: (s: ExportedSpan) => boolean): Promise<ExportedSpan> {
       const found = spans.find(check);
       if (found) return Promise.resolve(found);
@@ -113,7 +93,14 @@ it("joins the API's and the worker process's spans into the caller's trace, expo
   const api = keep(
     await spawnTs(
       'src/main.ts',
-      { ...common, PORT: '0', HOST: '127.0.0.1', WORKER_CONCURRENCY: '0', OTEL_SERVICE_NAME: 'quote-api' },
+      {
+        ...common,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        WORKER_CONCURRENCY: '0',
+        OTEL_SERVICE_NAME: 'quote-api',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      },
       /listening on (\S+)/,
     ),
   );
@@ -153,4 +140,6 @@ it("joins the API's and the worker process's spans into the caller's trace, expo
   // The worker's line for the attempt names the trace.
   const line = await lineOf(worker, (l) => l.includes('"attempt ended"') && l.includes(id));
   expect(line).toContain(`"traceId":"${traceId}"`);
+  expect([...collector.types.get('quote-api')!]).toEqual(['application/json']);
+  expect([...collector.types.get('quote-worker')!]).toEqual(['application/x-protobuf']);
 }, 60_000);
