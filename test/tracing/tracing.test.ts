@@ -117,6 +117,52 @@ describe.each(ENGINES)('tracing on %s', (engine) => {
     });
   });
 
+  it("puts every message of a submitQuotes batch in the caller's trace, under one enqueue span", async () => {
+    exporter.reset();
+    // Completions are counted from before the request: the worker may finish them before the answer arrives.
+    const completed = new Set<string>();
+    let ids: string[] = [];
+    let allDone!: () => void;
+    const all = new Promise<void>((resolve) => {
+      allDone = resolve;
+    });
+    const check = () => {
+      if (ids.length > 0 && ids.every((id) => completed.has(id))) allDone();
+    };
+    const off = t.runtime.events.onChange((e) => {
+      if (e.kind !== 'completed') return;
+      completed.add(e.messageId);
+      check();
+    });
+    const res = (await fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', traceparent: CALLER },
+      body: JSON.stringify({
+        query: 'mutation($input: [SubmitQuoteInput!]!) { submitQuotes(input: $input) { messageId } }',
+        variables: {
+          input: [{ submission: SUBMISSION }, { submission: SUBMISSION }, { submission: SUBMISSION }],
+        },
+      }),
+    }).then((r) => r.json())) as { data: { submitQuotes: { messageId: string }[] } };
+    ids = res.data.submitQuotes.map((s) => s.messageId);
+    expect(ids).toHaveLength(3);
+    check();
+    await all;
+    off();
+    const spans = exporter.getFinishedSpans();
+    const enqueues = spans.filter((s) => s.name === 'enqueue');
+    expect(enqueues).toHaveLength(1);
+    expect(enqueues[0]!.spanContext().traceId).toBe(TRACE_ID);
+    expect(enqueues[0]!.attributes['quote_queue.message.count']).toBe(3);
+    for (const id of ids) {
+      const attempt = spans.find(
+        (s) => s.name === 'attempt' && s.attributes['quote_queue.message.id'] === id,
+      );
+      expect(attempt?.spanContext().traceId).toBe(TRACE_ID);
+      expect(attempt?.parentSpanContext?.spanId).toBe(enqueues[0]!.spanContext().spanId);
+    }
+  });
+
   it('starts a trace of its own for a request without a traceparent, and runQuote joins the caller too', async () => {
     exporter.reset();
     const run = await post(
