@@ -13,6 +13,7 @@ interface Waiting {
   after: (result: unknown) => unknown;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
+  /** performance.now() past which a refusal is final: a wall-clock jump must not end or stretch the wait. */
   deadline: number;
 }
 
@@ -44,7 +45,7 @@ export class LockWait {
         after: after as (result: unknown) => unknown,
         resolve: resolve as (value: unknown) => void,
         reject,
-        deadline: Date.now() + this.boundMs,
+        deadline: performance.now() + this.boundMs,
       });
       if (this.waiting.length === 1) {
         this.pause = 0;
@@ -77,7 +78,7 @@ export class LockWait {
       const head = this.waiting[0] as Waiting;
       let result: unknown;
       try {
-        result = this.tryOnce(head.attempt, Date.now() >= head.deadline);
+        result = this.tryOnce(head.attempt, performance.now() >= head.deadline);
       } catch (error) {
         this.waiting.shift();
         head.reject(error);
