@@ -2,6 +2,7 @@
 import type Database from 'better-sqlite3';
 import type { ProcessInfo } from '../../queue/types.js';
 import { type ProcessRow, toProcessInfo } from '../process-rows.js';
+import { withBusyTimeout } from './busy-timeout.js';
 
 export function prepareFleet(db: Database.Database) {
   const upsert = db.prepare(`INSERT INTO processes
@@ -40,14 +41,8 @@ export function prepareFleet(db: Database.Database) {
      * again, rather than holding the event loop for the busy timeout every second while another writer holds the
      * file (other processes' commits take a few milliseconds, so a beat rarely misses).
      */
-    beat(p: ProcessInfo, now: number): { paused: boolean } {
-      db.pragma('busy_timeout = 50');
-      try {
-        return beat.immediate(p, now);
-      } finally {
-        db.pragma(`busy_timeout = ${busyTimeout}`);
-      }
-    },
+    beat: (p: ProcessInfo, now: number): { paused: boolean } =>
+      withBusyTimeout(db, 50, busyTimeout, () => beat.immediate(p, now)),
     /** (now in ms) -> the processes whose lease has not ended. */
     processes: (now: number): ProcessInfo[] => (live.all(now) as ProcessRow[]).map(toProcessInfo),
     /** (process id) -> removes its row. */

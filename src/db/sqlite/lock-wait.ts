@@ -4,6 +4,7 @@
 // event loop stopped. Here the first try runs with a busy timeout of 0; a refused one is run again from the start
 // by timers, in the order asked, until the connection's own busy timeout has passed since it was asked.
 import type Database from 'better-sqlite3';
+import { withBusyTimeout } from './busy-timeout.js';
 
 /** The pauses between tries of a refused write: two loop turns first, then short timers (ms; the last repeats). */
 const PAUSES_MS = [0, 0, 1, 1, 1, 2];
@@ -103,15 +104,11 @@ export class LockWait {
 
   /** One try with the busy timeout at 0; REFUSED on SQLITE_BUSY unless `last`, which throws it instead. */
   private tryOnce<R>(attempt: () => R, last = false): R | typeof REFUSED {
-    // A prepared `PRAGMA busy_timeout` is applied when compiled, not when run, so each toggle is a fresh pragma.
-    this.db.pragma('busy_timeout = 0');
     try {
-      return attempt();
+      return withBusyTimeout(this.db, 0, this.boundMs, attempt);
     } catch (error) {
       if (!last && (error as { code?: unknown } | null)?.code === 'SQLITE_BUSY') return REFUSED;
       throw error;
-    } finally {
-      this.db.pragma(`busy_timeout = ${this.boundMs}`);
     }
   }
 }
